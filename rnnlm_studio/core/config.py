@@ -1,0 +1,180 @@
+"""The one config dataclass per run, serialised to `run.toml`.
+
+DESIGN.md asks for one place that defines a run's settings; the trainer, CLI, GUI and
+run store all read this. Defaults are tuned for short budgets on a 2-core CPU (see the
+README's benchmarks): small batches, many steps, AdamW, a subword vocabulary, tied
+weights and bf16 autocast where the CPU supports it.
+"""
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+CELLS = ("lstm", "gru", "rnn_tanh", "rnn_relu")
+TOKENIZER_KINDS = ("unigram", "bpe", "char")
+OPTIMIZERS = ("adamw", "adam", "sgd")
+SCHEDULES = ("constant", "cosine", "plateau", "slanted")
+TRANSFERS = ("scratch", "structure", "parameter", "feature", "partial", "ulmfit", "task")
+DEVICES = ("auto", "cpu", "cuda")
+PRECISIONS = ("auto", "fp32", "bf16")
+
+
+@dataclass
+class ModelConfig:
+    """Architecture; stored in a model folder's config.json."""
+
+    cell: str = "lstm"
+    vocab_size: int = 4000
+    emb_size: int = 400
+    hidden_size: int = 1024
+    layers: int = 1
+    tie_weights: bool = True
+    dropout_emb: float = 0.0
+    dropout_input: float = 0.1
+    dropout_hidden: float = 0.1
+    dropout_output: float = 0.1
+
+    def validate(self) -> None:
+        if self.cell not in CELLS:
+            raise ConfigError(f"unknown cell {self.cell!r}: choose one of {', '.join(CELLS)}")
+        for name in ("vocab_size", "emb_size", "hidden_size", "layers"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"--{name.replace('_', '-')} must be a positive integer, got {getattr(self, name)}")
+        for name in ("dropout_emb", "dropout_input", "dropout_hidden", "dropout_output"):
+            if not 0.0 <= getattr(self, name) < 1.0:
+                raise ConfigError(f"--{name.replace('_', '-')} must be in [0, 1), got {getattr(self, name)}")
+
+
+@dataclass
+class TrainConfig:
+    """Everything needed to reproduce a run."""
+
+    train: list[str] = field(default_factory=list)
+    valid: str | None = None
+    test: str | None = None
+    split: tuple[float, float, float] = (0.9, 0.05, 0.05)
+    split_seed: int = 0
+
+    tokenizer: str = "auto"  # auto | source | new
+    tokenizer_kind: str = "unigram"
+    model: ModelConfig = field(default_factory=ModelConfig)
+
+    source: str | None = None
+    transfer: str = "scratch"
+    transfer_layers: list[str] = field(default_factory=list)
+    freeze: list[str] = field(default_factory=list)
+    unfreeze_every: int = 0  # ulmfit: steps per unfrozen group; 0 = one group per epoch
+    discriminative_factor: float = 2.6
+    baseline: bool = False
+
+    optimizer: str = "adamw"
+    lr: float = 5e-3
+    weight_decay: float = 0.01
+    clip: float = 0.5
+    schedule: str = "cosine"
+    warmup_steps: int = 50
+    batch_size: int = 16
+    bptt: int = 32
+    var_bptt: bool = False
+
+    epochs: float | None = None
+    max_steps: int | None = None
+    time_budget: float | None = None
+    eval_every: int = 200
+    eval_tokens: int = 200_000
+    patience: int = 0
+
+    seed: int = 0
+    device: str = "auto"
+    precision: str = "auto"
+    threads: int = 0  # 0 = all cores
+    name: str | None = None
+
+    def validate(self) -> None:
+        self.model.validate()
+        checks = {
+            "tokenizer": (self.tokenizer, ("auto", "source", "new")),
+            "tokenizer-kind": (self.tokenizer_kind, TOKENIZER_KINDS),
+            "optimizer": (self.optimizer, OPTIMIZERS),
+            "schedule": (self.schedule, SCHEDULES),
+            "transfer": (self.transfer, TRANSFERS),
+            "device": (self.device, DEVICES),
+            "precision": (self.precision, PRECISIONS),
+        }
+        for flag, (value, allowed) in checks.items():
+            if value not in allowed:
+                raise ConfigError(f"--{flag} {value!r} is not one of: {', '.join(allowed)}")
+        if not self.train:
+            raise ConfigError("no training text: pass --train FILE_OR_FOLDER")
+        if not (self.lr > 0):
+            raise ConfigError(f"--lr must be positive, got {self.lr}")
+        for flag, value in (("batch-size", self.batch_size), ("bptt", self.bptt), ("eval-every", self.eval_every)):
+            if value <= 0:
+                raise ConfigError(f"--{flag} must be a positive integer, got {value}")
+        if self.time_budget is not None and self.time_budget <= 0:
+            raise ConfigError(f"--time-budget must be more than 0 seconds, got {self.time_budget}")
+        if self.max_steps is not None and self.max_steps <= 0:
+            raise ConfigError(f"--max-steps must be a positive integer, got {self.max_steps}")
+        if self.epochs is not None and self.epochs <= 0:
+            raise ConfigError(f"--epochs must be positive, got {self.epochs}")
+        if self.transfer != "scratch" and not self.source:
+            raise ConfigError(f"--transfer {self.transfer} needs a source model: pass --source MODEL")
+        if abs(sum(self.split) - 1.0) > 1e-6 or min(self.split) < 0:
+            raise ConfigError(f"--split fractions must be non-negative and sum to 1, got {self.split}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "TrainConfig":
+        known = {f.name for f in dataclasses.fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        values["model"] = ModelConfig(**{k: v for k, v in dict(data.get("model", {})).items()
+                                         if k in {f.name for f in dataclasses.fields(ModelConfig)}})
+        if "split" in values:
+            values["split"] = tuple(values["split"])
+        return cls(**values)
+
+    def save(self, path: Path) -> None:
+        from .atomic import atomic_write_text
+
+        atomic_write_text(path, to_toml(self.to_dict()))
+
+    @classmethod
+    def load(cls, path: Path) -> "TrainConfig":
+        try:
+            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"cannot read run config {path}: {exc}; the run folder is damaged") from exc
+        return cls.from_dict(data)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    escaped = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{escaped}"'
+
+
+def to_toml(data: dict[str, Any]) -> str:
+    """A tiny TOML writer for flat tables of scalars and lists (TOML has no null: None is omitted)."""
+    lines: list[str] = []
+    tables = {k: v for k, v in data.items() if isinstance(v, dict)}
+    for key, value in data.items():
+        if value is None or isinstance(value, dict):
+            continue
+        lines.append(f"{key} = {_toml_value(value)}")
+    for name, table in tables.items():
+        lines.append(f"\n[{name}]")
+        lines.extend(f"{k} = {_toml_value(v)}" for k, v in table.items() if v is not None)
+    return "\n".join(lines) + "\n"
+
