@@ -111,6 +111,8 @@ class DoneEvent(Event):
     valid: dict[str, float]
     test: dict[str, float]
     best_checkpoint: str
+    eval_seconds: float = 0.0
+    baseline: dict[str, Any] | None = None
 
 
 @dataclass

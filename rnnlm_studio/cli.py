@@ -1,0 +1,284 @@
+"""`rnnlm-studio`: the command-line front door (a contract: tests and benchmarks call it).
+
+Headless commands never import Qt; only the GUI command (no arguments) loads `gui/`.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from . import __version__
+from .core.config import (CELLS, OPTIMIZERS, PRECISIONS, SCHEDULES, TOKENIZER_KINDS, TRANSFERS, ModelConfig,
+                          TrainConfig)
+from .core.errors import StudioError
+
+TRAIN_DEFAULTS = TrainConfig()
+MODEL_DEFAULTS = ModelConfig()
+
+
+class Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Every option's help shows its default."""
+
+
+def _add_data_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("data")
+    g.add_argument("--train", nargs="+", metavar="PATH", help="training text: files or folders (.txt, .md, ...)")
+    g.add_argument("--valid", metavar="PATH", help="validation text; if absent the training text is split")
+    g.add_argument("--test", metavar="PATH", help="test text; if absent and no --valid, part of the split")
+    g.add_argument("--split", default="0.9,0.05,0.05", help="train,valid,test fractions when splitting")
+    g.add_argument("--split-seed", type=int, default=TRAIN_DEFAULTS.split_seed, help="seed of the split")
+    g.add_argument("--tokenizer", choices=("auto", "source", "new"), default=TRAIN_DEFAULTS.tokenizer,
+                   help="auto = the source's tokenizer when a source is given, else a new one")
+    g.add_argument("--tokenizer-kind", choices=TOKENIZER_KINDS, default=TRAIN_DEFAULTS.tokenizer_kind,
+                   help="SentencePiece model type for a new tokenizer")
+    g.add_argument("--vocab-size", type=int, default=MODEL_DEFAULTS.vocab_size,
+                   help="pieces in a new tokenizer (lowered, with a warning, if the text is too small)")
+
+
+def _add_model_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("model")
+    g.add_argument("--cell", choices=CELLS, default=MODEL_DEFAULTS.cell, help="recurrent cell")
+    g.add_argument("--emb-size", type=int, default=MODEL_DEFAULTS.emb_size, help="embedding size")
+    g.add_argument("--hidden-size", type=int, default=MODEL_DEFAULTS.hidden_size, help="hidden units per layer")
+    g.add_argument("--layers", type=int, default=MODEL_DEFAULTS.layers, help="stacked recurrent layers")
+    g.add_argument("--no-tie", action="store_true", help="do not tie the output layer to the embedding")
+    for name in ("emb", "input", "hidden", "output"):
+        g.add_argument(f"--dropout-{name}", type=float, default=getattr(MODEL_DEFAULTS, f"dropout_{name}"),
+                       help=f"{name} dropout")
+
+
+def _add_transfer_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("transfer")
+    g.add_argument("--source", metavar="MODEL", help="source model: a model folder, run folder or bundled name")
+    g.add_argument("--transfer", choices=TRANSFERS, default=TRAIN_DEFAULTS.transfer,
+                   help="what moves from the source (see README: transfer types)")
+    g.add_argument("--transfer-layers", nargs="*", default=[], metavar="LAYER",
+                   help="partial: layers to copy (embedding, rnn.0, rnn.1, ..., output)")
+    g.add_argument("--freeze", nargs="*", default=[], metavar="LAYER", help="partial: layers kept fixed")
+    g.add_argument("--unfreeze-every", type=int, default=TRAIN_DEFAULTS.unfreeze_every,
+                   help="ulmfit: steps between unfreezing groups (0 = one group per epoch)")
+    g.add_argument("--discriminative-factor", type=float, default=TRAIN_DEFAULTS.discriminative_factor,
+                   help="ulmfit: each lower layer's LR is divided by this")
+    g.add_argument("--baseline", action="store_true", help="also train a matched scratch run and link the two")
+
+
+def _add_optim_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("optimisation")
+    g.add_argument("--optimizer", choices=OPTIMIZERS, default=TRAIN_DEFAULTS.optimizer, help="optimiser")
+    g.add_argument("--lr", type=float, default=TRAIN_DEFAULTS.lr, help="peak learning rate")
+    g.add_argument("--weight-decay", type=float, default=TRAIN_DEFAULTS.weight_decay, help="weight decay")
+    g.add_argument("--clip", type=float, default=TRAIN_DEFAULTS.clip, help="gradient-norm clipping (0 = off)")
+    g.add_argument("--schedule", choices=SCHEDULES, default=TRAIN_DEFAULTS.schedule, help="LR schedule")
+    g.add_argument("--warmup-steps", type=int, default=TRAIN_DEFAULTS.warmup_steps, help="linear warm-up steps")
+    g.add_argument("--batch-size", type=int, default=TRAIN_DEFAULTS.batch_size, help="sequences per batch")
+    g.add_argument("--bptt", type=int, default=TRAIN_DEFAULTS.bptt, help="tokens per sequence (BPTT length)")
+    g.add_argument("--var-bptt", action="store_true", help="AWD-LSTM variable-length BPTT")
+
+
+def _add_budget_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("budget and evaluation",
+                             "With no budget at all, one epoch is trained. The time budget counts training "
+                             "steps, periodic evaluations and checkpoints; the final full evaluation on "
+                             "valid/test comes after it and is reported as eval_seconds.")
+    g.add_argument("--epochs", type=float, help="passes over the training text")
+    g.add_argument("--max-steps", type=int, help="optimiser steps")
+    g.add_argument("--time-budget", type=float, metavar="SECONDS", help="wall-clock seconds of training")
+    g.add_argument("--eval-every", type=int, default=TRAIN_DEFAULTS.eval_every, help="steps between evaluations")
+    g.add_argument("--eval-tokens", type=int, default=TRAIN_DEFAULTS.eval_tokens,
+                   help="validation tokens used by periodic evaluations (the final one uses all)")
+    g.add_argument("--patience", type=int, default=TRAIN_DEFAULTS.patience,
+                   help="stop after this many evaluations without improvement (0 = never)")
+
+
+def _add_run_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("run")
+    g.add_argument("--seed", type=int, default=TRAIN_DEFAULTS.seed, help="random seed (CPU runs are deterministic)")
+    g.add_argument("--device", choices=("auto", "cpu", "cuda"), default=TRAIN_DEFAULTS.device, help="device")
+    g.add_argument("--precision", choices=PRECISIONS, default=TRAIN_DEFAULTS.precision,
+                   help="auto = bf16 autocast where the CPU/GPU supports it")
+    g.add_argument("--threads", type=int, default=TRAIN_DEFAULTS.threads, help="CPU threads (0 = all cores)")
+    g.add_argument("--name", help="run name (default: from the data and transfer type)")
+    g.add_argument("--resume", metavar="RUN", help="continue a stopped run (id, name or folder)")
+    g.add_argument("--json", action="store_true", help="print one JSON event per line")
+
+
+def config_from_args(args: argparse.Namespace) -> TrainConfig:
+    try:
+        split = tuple(float(x) for x in args.split.split(","))
+    except ValueError:
+        raise StudioError(f"--split {args.split!r} must be three comma-separated fractions, e.g. 0.9,0.05,0.05")
+    if len(split) != 3:
+        raise StudioError(f"--split {args.split!r} must have exactly three fractions")
+    model = ModelConfig(cell=args.cell, vocab_size=args.vocab_size, emb_size=args.emb_size,
+                        hidden_size=args.hidden_size, layers=args.layers, tie_weights=not args.no_tie,
+                        dropout_emb=args.dropout_emb, dropout_input=args.dropout_input,
+                        dropout_hidden=args.dropout_hidden, dropout_output=args.dropout_output)
+    names = {f.name for f in dataclasses.fields(TrainConfig)} - {"model", "split", "train"}
+    values = {name: getattr(args, name) for name in names if hasattr(args, name)}
+    budgets = (args.epochs, args.max_steps, args.time_budget)
+    if all(b is None for b in budgets):
+        values["epochs"] = 1.0
+    return TrainConfig(train=list(args.train or []), split=split, model=model, **values)
+
+
+def _budget_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    return {k: getattr(args, k) for k in ("epochs", "max_steps", "time_budget") if getattr(args, k) is not None}
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from .core.trainer import train
+    from .progress import ConsoleReporter, JsonReporter
+
+    config = config_from_args(args)
+    reporter = JsonReporter() if args.json else ConsoleReporter()
+    if args.baseline and not args.resume:
+        from .core.baseline import train_with_baseline
+
+        events = train_with_baseline(config)
+    else:
+        events = train(config, resume=args.resume, overrides=_budget_overrides(args))
+    return reporter.run(events)
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from .core.evaluate import evaluate_text
+
+    result = evaluate_text(args.model, args.text, device=args.device)
+    if args.json:
+        print(json.dumps(result))
+    else:
+        for key, value in result.items():
+            print(f"{key:>10}  {value:.4f}" if isinstance(value, float) else f"{key:>10}  {value}")
+    return 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from .core.checkpoint import install_model, list_models
+
+    if args.install:
+        target = install_model(args.install, args.name)
+        print(f"installed {target.name} into {target.parent}")
+        return 0
+    models = list_models()
+    if args.json:
+        print(json.dumps([{"name": m.name, "origin": m.origin, "path": str(m.path), "card": m.card,
+                           "parameters": m.config.get("parameters"), "metrics": m.config.get("metrics")}
+                          for m in models]))
+        return 0
+    if not models:
+        print("no models yet: train one with `rnnlm-studio train`, or install a folder with "
+              "`rnnlm-studio models --install FOLDER`")
+    for m in models:
+        first = next((line for line in m.card.splitlines() if line and not line.startswith("#")), "")
+        print(f"{m.name:<20} {m.origin:<10} {first}")
+    return 0
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    from .core.runs import RunStore
+
+    records = RunStore().list()
+    if args.json:
+        print(json.dumps([{"id": r.id, "name": r.name, "status": r.status, "transfer": r.transfer,
+                           "source": r.source, "run_dir": str(r.run_dir), "best": r.best, "final": r.final,
+                           "baseline_id": r.baseline_id} for r in records]))
+        return 0
+    if not records:
+        print("no runs yet: start one with `rnnlm-studio train --train FILE`")
+    for r in records:
+        ppl = r.best.get("word_ppl")
+        shown = f"{ppl:10.2f}" if isinstance(ppl, (int, float)) else f"{'-':>10}"
+        print(f"{r.id:<48} {r.status:<9} {r.transfer:<10} word ppl {shown}")
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from .core.compare import compare_runs, format_table, rows_to_json
+    from .core.runs import RunStore
+
+    rows, curves, notes = compare_runs(RunStore(), args.runs)
+    if args.json:
+        print(json.dumps({"runs": rows_to_json(rows), "notes": notes}))
+    else:
+        print(format_table(rows))
+        for note in notes:
+            print(f"note: {note}")
+    if args.plot:
+        from .core.plot_png import plot_curves
+
+        plot_curves(curves, args.plot, metric="word_ppl")
+        print(f"plot written to {args.plot}", file=sys.stderr)
+    return 0
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    from .gui.app import run_gui
+
+    return run_gui(self_test=getattr(args, "self_test", False))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rnnlm-studio", formatter_class=Formatter,
+                                     description="Train recurrent language models and transfer between them. "
+                                                 "With no command, opens the desktop app.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--self-test", action="store_true",
+                        help="open the window offscreen, train 20 steps, generate 10 tokens, exit 0 if all worked")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("gui", help="open the desktop app", formatter_class=Formatter)
+    p.set_defaults(func=cmd_gui)
+
+    p = sub.add_parser("train", help="train one run", formatter_class=Formatter,
+                       description="Train (or resume) one run. The last --json line is the done event.")
+    for add in (_add_data_options, _add_model_options, _add_transfer_options, _add_optim_options,
+                _add_budget_options, _add_run_options):
+        add(p)
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("eval", help="evaluate a model on a text", formatter_class=Formatter)
+    p.add_argument("model", help="model folder, run folder or bundled model name")
+    p.add_argument("--text", required=True, nargs="+", help="text file(s) or folder(s)")
+    p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="device")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("models", help="list bundled and installed source models", formatter_class=Formatter)
+    p.add_argument("--install", metavar="FOLDER", help="copy a model folder into the data folder")
+    p.add_argument("--name", help="name for --install (default: the folder's name)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_models)
+
+    p = sub.add_parser("runs", help="list runs in the run store", formatter_class=Formatter)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_runs)
+
+    p = sub.add_parser("compare", help="compare runs: table, transfer gain, plot", formatter_class=Formatter)
+    p.add_argument("runs", nargs="+", metavar="RUN", help="run ids, names or folders")
+    p.add_argument("--plot", metavar="FILE.png", help="draw validation word perplexity against tokens seen")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_compare)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        args.func = cmd_gui
+    try:
+        return args.func(args)
+    except StudioError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,352 @@
+"""Model folders: safetensors weights + JSON config + SentencePiece tokenizer + card.
+
+A folder is written under a temporary name and renamed into place, so a reader (or a
+process killed mid-write) only ever sees a complete folder. Loading never unpickles:
+weights come from safetensors, everything else from JSON, and every tensor's name and
+shape is checked against config.json before use, with a message naming the culprit.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+from . import paths
+from .atomic import atomic_write_text, fsync_dir
+from .config import ModelConfig
+from .errors import ModelFileError, StudioError
+from .model import RNNLM
+from .tokenizer import Tokenizer
+
+FORMAT = "rnnlm-studio-model"
+FORMAT_VERSION = 1
+WEIGHTS = "model.safetensors"
+CONFIG = "config.json"
+TOKENIZER = "tokenizer.model"
+CARD = "card.md"
+
+
+@dataclass
+class LoadedModel:
+    model: RNNLM
+    tokenizer: Tokenizer
+    config: dict[str, Any]
+    path: Path
+    name: str
+
+
+@dataclass
+class ModelInfo:
+    name: str
+    path: Path
+    origin: str  # bundled | installed
+    card: str
+    config: dict[str, Any]
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def weights_state(model: RNNLM, dtype: torch.dtype | None = None) -> dict[str, torch.Tensor]:
+    """State dict without the tied decoder weight (safetensors refuses shared tensors)."""
+    state = model.state_dict()
+    if model.config.tie_weights:
+        state.pop("decoder.weight", None)
+    return {k: (v.to(dtype) if dtype is not None and v.is_floating_point() else v).detach().cpu().contiguous()
+            for k, v in state.items()}
+
+
+def replace_dir(tmp: Path, final: Path) -> None:
+    """Swap a fully written temp folder into place; the old one is removed only afterwards."""
+    old = None
+    if final.exists():
+        old = final.with_name(f".{final.name}.old-{time.time_ns()}")
+        final.rename(old)
+    tmp.rename(final)
+    fsync_dir(final.parent)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def recover_dir(final: Path) -> None:
+    """If a kill fell between the two renames of `replace_dir`, put the old folder back."""
+    if final.exists():
+        return
+    olds = sorted(final.parent.glob(f".{final.name}.old-*"))
+    if olds:
+        olds[-1].rename(final)
+
+
+def save_model_folder(folder: Path, model: RNNLM, tokenizer: Tokenizer, *, provenance: dict | None = None,
+                      metrics: dict | None = None, card: str | None = None,
+                      dtype: torch.dtype | None = None, extra_files: dict[str, Any] | None = None) -> Path:
+    """Write a complete model folder atomically. `extra_files` maps names to a callable(path) writer."""
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=folder.parent))
+    try:
+        save_file(weights_state(model, dtype), str(tmp / WEIGHTS))
+        tokenizer.save(tmp / TOKENIZER)
+        config = {
+            "format": FORMAT,
+            "version": FORMAT_VERSION,
+            "model": dataclasses.asdict(model.config),
+            "tokenizer": {"kind": tokenizer.kind, "vocab_size": tokenizer.vocab_size,
+                          "fingerprint": tokenizer.fingerprint()},
+            "weights_sha256": sha256_file(tmp / WEIGHTS),
+            "parameters": model.num_parameters(),
+            "provenance": provenance or {},
+            "metrics": metrics or {},
+        }
+        (tmp / CONFIG).write_text(json.dumps(config, indent=2), encoding="utf-8")
+        (tmp / CARD).write_text(card or default_card(folder.name, config), encoding="utf-8")
+        for name, writer in (extra_files or {}).items():
+            writer(tmp / name)
+        replace_dir(tmp, folder)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return folder
+
+
+def default_card(name: str, config: dict[str, Any]) -> str:
+    model = config["model"]
+    lines = [f"# {name}", "",
+             f"{model['layers']}-layer {model['cell'].upper()} language model, "
+             f"embedding {model['emb_size']}, hidden {model['hidden_size']}, "
+             f"{config['tokenizer']['kind']} vocabulary of {config['tokenizer']['vocab_size']} pieces, "
+             f"{config['parameters']:,} parameters.", ""]
+    prov = config.get("provenance") or {}
+    if prov.get("train"):
+        lines.append(f"Trained on: {', '.join(map(str, prov['train']))}")
+    if prov.get("command"):
+        lines += ["", "Command:", "", f"    {prov['command']}"]
+    metrics = config.get("metrics") or {}
+    for split, values in metrics.items():
+        if isinstance(values, dict) and values:
+            lines.append(f"- {split}: " + ", ".join(f"{k} {v:.4g}" for k, v in values.items()
+                                                   if isinstance(v, (int, float))))
+    return "\n".join(lines) + "\n"
+
+
+def read_config(folder: Path) -> dict[str, Any]:
+    path = Path(folder) / CONFIG
+    if not path.is_file():
+        raise ModelFileError(f"{folder} is not a model folder: {CONFIG} is missing; "
+                             "point at a folder with config.json, model.safetensors and tokenizer.model")
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelFileError(f"{path} is not valid JSON ({exc}); the model folder is damaged, "
+                             "re-download or re-train it") from exc
+    if not isinstance(config, dict) or config.get("format") != FORMAT or "model" not in config:
+        raise ModelFileError(f"{path} is not an RNNLM Studio model config; "
+                             "point at a folder written by rnnlm-studio")
+    return config
+
+
+def model_config_from(config: dict[str, Any], where: Path) -> ModelConfig:
+    known = {f.name for f in dataclasses.fields(ModelConfig)}
+    try:
+        mc = ModelConfig(**{k: v for k, v in config["model"].items() if k in known})
+        mc.validate()
+    except (TypeError, StudioError) as exc:
+        raise ModelFileError(f"{where / CONFIG} describes an invalid model ({exc})") from exc
+    return mc
+
+
+def load_weights(folder: Path, config: dict[str, Any]) -> dict[str, torch.Tensor]:
+    path = Path(folder) / WEIGHTS
+    if not path.is_file():
+        raise ModelFileError(f"{path} is missing; the model folder is incomplete")
+    expected = config.get("weights_sha256")
+    if expected and sha256_file(path) != expected:
+        raise ModelFileError(f"{path} fails its checksum (truncated or corrupt); "
+                             "use an earlier checkpoint or re-download the model")
+    try:
+        return load_file(str(path))
+    except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
+        raise ModelFileError(f"{path} is not a readable safetensors file ({exc}); "
+                             "the file is truncated or corrupt") from exc
+
+
+def check_state(model: RNNLM, state: dict[str, torch.Tensor], where: Path) -> None:
+    """Explain the first mismatch between the weights file and the architecture in config.json."""
+    expected = weights_state(model)
+    for key, tensor in expected.items():
+        if key not in state:
+            raise ModelFileError(f"{where / WEIGHTS} has no tensor {key!r} that config.json's architecture "
+                                 "needs: the weights and the config come from different models")
+        if tuple(state[key].shape) != tuple(tensor.shape):
+            raise ModelFileError(f"{where / WEIGHTS}: tensor {key!r} has shape {tuple(state[key].shape)} but "
+                                 f"config.json describes {tuple(tensor.shape)}: the weights and the config "
+                                 "come from different models")
+    extra = sorted(set(state) - set(expected))
+    if extra:
+        raise ModelFileError(f"{where / WEIGHTS} has tensors the architecture lacks ({', '.join(extra[:3])}): "
+                             "the weights and the config come from different models")
+
+
+def load_model_folder(folder: Path, device: str | torch.device = "cpu") -> LoadedModel:
+    folder = Path(folder)
+    config = read_config(folder)
+    mc = model_config_from(config, folder)
+    state = load_weights(folder, config)
+    model = RNNLM(mc)
+    check_state(model, state, folder)
+    model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state.items()}, strict=False)
+    tokenizer = Tokenizer.load(folder / TOKENIZER)
+    if tokenizer.vocab_size != mc.vocab_size:
+        raise ModelFileError(f"{folder / TOKENIZER} has {tokenizer.vocab_size} pieces but the model expects "
+                             f"{mc.vocab_size}: the tokenizer belongs to another model")
+    model.to(device).eval()
+    return LoadedModel(model=model, tokenizer=tokenizer, config=config, path=folder, name=folder.name)
+
+
+def run_checkpoint(run_dir: Path) -> Path | None:
+    """A run's best checkpoint, else its last one."""
+    for tag in ("best", "last"):
+        candidate = Path(run_dir) / "checkpoints" / tag
+        recover_dir(candidate)
+        if (candidate / CONFIG).is_file():
+            return candidate
+    return None
+
+
+def resolve_model(ref: str | Path) -> Path:
+    """A model folder, a run folder, an installed or bundled model name, or a run id/name."""
+    path = Path(ref).expanduser()
+    if path.is_dir():
+        if (path / CONFIG).is_file():
+            return path
+        found = run_checkpoint(path)
+        if found is not None:
+            return found
+        raise ModelFileError(f"{path} holds neither a model (config.json) nor a run checkpoint; "
+                             "point at a model folder or a run folder")
+    if path.suffix in (".pt", ".pth", ".pkl", ".pickle", ".bin", ".ckpt"):
+        raise ModelFileError(f"{ref} is a pickle-based file, which can run code when loaded; RNNLM Studio only "
+                             "opens model folders (safetensors + JSON): use `rnnlm-studio import` to convert it")
+    name = str(ref)
+    for root in (paths.installed_models_dir(), paths.bundled_models_dir()):
+        if (root / name / CONFIG).is_file():
+            return root / name
+    from .runs import RunStore
+
+    try:
+        record = RunStore().find(name)
+    except StudioError:
+        record = None
+    if record is not None:
+        found = run_checkpoint(record.run_dir)
+        if found is not None:
+            return found
+        raise ModelFileError(f"run {name} has no checkpoint yet; wait for its first evaluation")
+    raise ModelFileError(f"no model named {name!r}: give a model folder, a run folder, or one of the names "
+                         "`rnnlm-studio models` lists")
+
+
+def load_model(ref: str | Path, device: str | torch.device = "cpu") -> LoadedModel:
+    loaded = load_model_folder(resolve_model(ref), device)
+    if not Path(ref).is_dir():
+        loaded.name = str(ref)
+    return loaded
+
+
+def list_models() -> list[ModelInfo]:
+    """Installed models first (a user's copy shadows a bundled one of the same name)."""
+    found: dict[str, ModelInfo] = {}
+    for origin, root in (("installed", paths.installed_models_dir()), ("bundled", paths.bundled_models_dir())):
+        if not root.is_dir():
+            continue
+        for folder in sorted(p for p in root.iterdir() if (p / CONFIG).is_file()):
+            if folder.name in found:
+                continue
+            try:
+                config = read_config(folder)
+            except ModelFileError:
+                continue
+            card = (folder / CARD).read_text(encoding="utf-8") if (folder / CARD).is_file() else ""
+            found[folder.name] = ModelInfo(folder.name, folder, origin, card, config)
+    return list(found.values())
+
+
+def install_model(folder: Path, name: str | None = None) -> Path:
+    """Copy a model folder into the data folder after checking that it loads."""
+    load_model_folder(Path(folder))
+    target = paths.installed_models_dir() / (name or Path(folder).name)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    shutil.rmtree(tmp)
+    shutil.copytree(folder, tmp)
+    replace_dir(tmp, target)
+    return target
+
+
+def save_json(path: Path, data: dict[str, Any]) -> None:
+    atomic_write_text(path, json.dumps(data, indent=2))
+
+
+TRAIN_STATE = "trainer_state.json"
+TRAIN_TENSORS = "trainer_state.safetensors"
+
+
+def training_state_writers(state: dict[str, Any], optimizer: torch.optim.Optimizer,
+                           tensors: dict[str, torch.Tensor]) -> dict[str, Any]:
+    """Writers for the resumable part of a checkpoint: JSON scalars + safetensors tensors, never pickle."""
+    opt = optimizer.state_dict()
+    flat = {f"opt.{idx}.{name}": value.detach().cpu().contiguous()
+            for idx, slots in opt["state"].items() for name, value in slots.items() if torch.is_tensor(value)}
+    flat.update({k: v.detach().cpu().contiguous() for k, v in tensors.items()})
+    meta = dict(state, optimizer_groups=opt["param_groups"],
+                optimizer_scalars={f"{idx}.{name}": value for idx, slots in opt["state"].items()
+                                   for name, value in slots.items() if not torch.is_tensor(value)})
+    return {
+        TRAIN_STATE: lambda p: p.write_text(json.dumps(meta), encoding="utf-8"),
+        TRAIN_TENSORS: lambda p: save_file(flat, str(p)),
+    }
+
+
+def load_training_state(folder: Path, optimizer: torch.optim.Optimizer) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+    """Restore the optimizer in place; returns the JSON state and the non-optimizer tensors."""
+    meta_path, tensor_path = Path(folder) / TRAIN_STATE, Path(folder) / TRAIN_TENSORS
+    if not meta_path.is_file() or not tensor_path.is_file():
+        raise ModelFileError(f"{folder} has no training state to resume from; start a new run instead")
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        flat = load_file(str(tensor_path))
+    except (OSError, ValueError, SafetensorError) as exc:
+        raise ModelFileError(f"{folder}: the training state is corrupt ({exc}); resume from another checkpoint") from exc
+    state: dict[int, dict[str, Any]] = {}
+    for key, value in flat.items():
+        if key.startswith("opt."):
+            _, idx, name = key.split(".", 2)
+            state.setdefault(int(idx), {})[name] = value
+    for key, value in meta.pop("optimizer_scalars").items():
+        idx, name = key.split(".", 1)
+        state.setdefault(int(idx), {})[name] = value
+    optimizer.load_state_dict({"state": state, "param_groups": meta.pop("optimizer_groups")})
+    return meta, {k: v for k, v in flat.items() if not k.startswith("opt.")}
+
+
+def load_training_state_meta(folder: Path) -> dict[str, Any]:
+    """The JSON half of a checkpoint's training state (step, epoch, ...), without touching an optimizer."""
+    try:
+        return json.loads((Path(folder) / TRAIN_STATE).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelFileError(f"{folder} has no readable training state ({exc}); the run cannot be resumed "
+                             "from it, start a new run instead") from exc

@@ -1,0 +1,688 @@
+"""Text from a trained model: sampling, beam search, whole-word autocomplete and surprisal.
+
+The CLI (`generate`, `complete`) and the GUI Playground are two faces of this module, so
+everything here is plain functions and generators over a loaded model (anything with
+`.model` and `.tokenizer`, normally a `checkpoint.LoadedModel`); nothing knows of threads
+except the `stop` event `generate` checks between tokens.
+
+Every prompt is read the way the trainer saw text: after an end-of-line (`<eos>`), so an
+empty prompt means "the start of a line" and the first token of a prompt has a context.
+Words are whitespace words: SentencePiece marks a piece that starts one with "▁", and
+`<eos>` ends a word too.
+"""
+from __future__ import annotations
+
+import bisect
+import math
+import re
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
+
+import torch
+from torch.nn import functional as F
+
+from .errors import ConfigError
+from .model import RNNLM, Hidden
+
+if TYPE_CHECKING:
+    from .tokenizer import Tokenizer
+
+STOP_AT = ("line", "sentence")
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*$")
+_BYTE_PIECE = re.compile(r"^<0x([0-9A-Fa-f]{2})>$")
+_CONTROL_PIECE = re.compile(r"^<[^<>\s]+>$")
+_NEG_INF = float("-inf")
+
+
+# --------------------------------------------------------------------------- vocabulary facts
+
+
+class PieceTable:
+    """What the decoders need to know about each piece, computed once per tokenizer.
+
+    `surface[i]` is the UTF-8 text piece i adds (the leading space of a word-start piece
+    left out, so a word's surface is the concatenation of its pieces'); byte-fallback
+    pieces add one raw byte. Control pieces (`<unk>`, `<s>`, ...) are `banned`: a model
+    emitting them produces no text.
+    """
+
+    def __init__(self, tokenizer: "Tokenizer") -> None:
+        size, self.eos_id = tokenizer.vocab_size, tokenizer.eos_id
+        self.surface: list[bytes] = []
+        starts, banned = torch.zeros(size, dtype=torch.bool), torch.zeros(size, dtype=torch.bool)
+        for i in range(size):
+            piece = tokenizer.id_to_piece(i)
+            byte = _BYTE_PIECE.match(piece)
+            if byte:
+                self.surface.append(bytes([int(byte.group(1), 16)]))
+                continue
+            if i != self.eos_id and _CONTROL_PIECE.match(piece):
+                banned[i] = True
+                self.surface.append(b"")
+                continue
+            starts[i] = i != self.eos_id and bool(tokenizer.is_word_start(i))
+            text = piece.replace("▁", " ")
+            self.surface.append((text[1:] if starts[i] and text.startswith(" ") else text).encode("utf-8"))
+        banned[self.eos_id] = False
+        self.word_start = starts
+        self.boundary = starts.clone()
+        self.boundary[self.eos_id] = True
+        self.banned = banned
+        empty = torch.tensor([not s for s in self.surface], dtype=torch.bool)
+        spaced = torch.tensor([b" " in s for s in self.surface], dtype=torch.bool)
+        self.continuation = ~self.boundary & ~banned & ~empty & ~spaced
+        self.word_first = starts & ~spaced  # may begin a word: a space-only piece never does
+        self._index = {"start": self._sorted(self.word_first), "cont": self._sorted(self.continuation)}
+
+    def _sorted(self, mask: torch.Tensor) -> tuple[list[bytes], list[int]]:
+        pairs = sorted((self.surface[i], i) for i in mask.nonzero().flatten().tolist())
+        return [p[0] for p in pairs], [p[1] for p in pairs]
+
+    def consistent(self, typed: bytes, word_start: bool) -> list[int]:
+        """Pieces whose surface agrees with `typed`: a prefix of it, or extending it.
+
+        Prefixes of `typed` are at most len(typed)+1 strings and extensions form one
+        range of the sorted surfaces, so this costs a few bisections, not a vocabulary scan.
+        """
+        keys, ids = self._index["start" if word_start else "cont"]
+        found: list[int] = []
+        for cut in range(len(typed)):
+            lo = bisect.bisect_left(keys, typed[:cut])
+            hi = bisect.bisect_right(keys, typed[:cut])
+            found.extend(ids[lo:hi])
+        lo = bisect.bisect_left(keys, typed)
+        hi = lo
+        while hi < len(keys) and keys[hi].startswith(typed):
+            hi += 1
+        found.extend(ids[lo:hi])
+        return found
+
+    def ends_sentence(self, token: int) -> bool:
+        return bool(_SENTENCE_END.search(self.surface[token].decode("utf-8", "ignore").rstrip()))
+
+    def text(self, ids: Sequence[int]) -> str:
+        """Surface text of a run of pieces that continues a word (word starts get their space back)."""
+        out = bytearray()
+        for token in ids:
+            if token == self.eos_id:
+                out += b"\n"
+                continue
+            if self.word_start[token]:
+                out += b" "
+            out += self.surface[token]
+        return out.decode("utf-8", "ignore")
+
+
+# --------------------------------------------------------------------------- model plumbing
+
+
+def context_ids(tokenizer: "Tokenizer", text: str) -> list[int]:
+    """The ids the model reads for `text`: an <eos> (start of a line), then the text's lines."""
+    return [tokenizer.eos_id, *tokenizer.encode_lines(text)]
+
+
+def prompt_ids(tokenizer: "Tokenizer", prompt: str) -> tuple[list[int], bool]:
+    """Ids to continue `prompt` from, and whether trailing spaces were left out.
+
+    "The " would end in a lone space piece that the model saw only before double spaces;
+    continuing "The" and dropping the space the next word brings back reads as intended.
+    """
+    stripped = prompt.rstrip(" \t")
+    return context_ids(tokenizer, stripped), len(stripped) < len(prompt)
+
+
+def _encode_last(model: RNNLM, ids: torch.Tensor, hidden: Hidden | None) -> tuple[torch.Tensor, Hidden]:
+    """ids [B, T] -> (top-layer output at the last position [B, H], hidden after it)."""
+    features, hidden = model.encode(ids, hidden)
+    return features[:, -1], hidden
+
+
+def _forward(model: RNNLM, ids: torch.Tensor, hidden: Hidden | None) -> tuple[torch.Tensor, Hidden]:
+    """ids [B, T] -> (next-token logits after the last position [B, V], hidden); the
+    output layer runs only on the last position, which is most of the cost with a big vocabulary."""
+    last, hidden = _encode_last(model, ids, hidden)
+    return model.project(last).float(), hidden
+
+
+def _map_hidden(hidden: Hidden, fn: Any) -> Hidden:
+    return [tuple(fn(t) for t in h) if isinstance(h, tuple) else fn(h) for h in hidden]
+
+
+def _select(hidden: Hidden, rows: torch.Tensor) -> Hidden:
+    """Pick batch rows of a hidden state (RNN states are [layers, batch, hidden])."""
+    return _map_hidden(hidden, lambda t: t.index_select(1, rows))
+
+
+def _device(model: RNNLM) -> torch.device:
+    return model.embedding.weight.device
+
+
+def _tensor(model: RNNLM, rows: Sequence[Sequence[int]]) -> torch.Tensor:
+    return torch.tensor(rows, dtype=torch.long, device=_device(model))
+
+
+# --------------------------------------------------------------------------- sampling
+
+
+@dataclass(frozen=True)
+class SamplingOptions:
+    """How `generate` picks each token; temperature 0 means greedy."""
+
+    max_tokens: int = 100
+    temperature: float = 1.0
+    top_k: int = 0
+    top_p: float = 1.0
+    repetition_penalty: float = 1.0
+    stop_at: str | None = None
+    seed: int | None = None
+
+    def validate(self) -> None:
+        if self.max_tokens <= 0:
+            raise ConfigError(f"--max-tokens must be a positive integer, got {self.max_tokens}")
+        if not self.temperature >= 0:
+            raise ConfigError(f"--temperature must be 0 (greedy) or positive, got {self.temperature}")
+        if self.top_k < 0:
+            raise ConfigError(f"--top-k must be 0 (off) or a positive integer, got {self.top_k}")
+        if not 0 < self.top_p <= 1:
+            raise ConfigError(f"--top-p must be in (0, 1] (1 turns it off), got {self.top_p}")
+        if not self.repetition_penalty >= 1:
+            raise ConfigError(f"--repetition-penalty must be at least 1 (1 turns it off), "
+                              f"got {self.repetition_penalty}")
+        if self.stop_at is not None and self.stop_at not in STOP_AT:
+            raise ConfigError(f"--stop-at {self.stop_at!r} is not one of: {', '.join(STOP_AT)}")
+
+
+def filter_top_k(logits: torch.Tensor, k: int) -> torch.Tensor:
+    """Keep exactly the k largest logits (ties broken by position); k <= 0 keeps all."""
+    if k <= 0 or k >= logits.size(-1):
+        return logits
+    keep = torch.zeros_like(logits, dtype=torch.bool).scatter(-1, logits.topk(k).indices, True)
+    return logits.masked_fill(~keep, _NEG_INF)
+
+
+def filter_top_p(logits: torch.Tensor, p: float) -> torch.Tensor:
+    """Nucleus: keep the smallest set of most probable tokens whose probability reaches p."""
+    if p >= 1:
+        return logits
+    probs, order = F.softmax(logits.float(), dim=-1).sort(dim=-1, descending=True)
+    mass_before = probs.cumsum(-1) - probs
+    drop = torch.zeros_like(logits, dtype=torch.bool).scatter(-1, order, mass_before >= p)
+    return logits.masked_fill(drop, _NEG_INF)
+
+
+def penalize_repetition(logits: torch.Tensor, history: Sequence[int], penalty: float) -> torch.Tensor:
+    """CTRL-style: make every token already in the text `penalty` times less attractive."""
+    if penalty == 1 or not history:
+        return logits
+    seen = torch.tensor(sorted(set(history)), dtype=torch.long, device=logits.device)
+    values = logits[seen]
+    out = logits.clone()
+    out[seen] = torch.where(values > 0, values / penalty, values * penalty)
+    return out
+
+
+def next_token(logits: torch.Tensor, options: SamplingOptions, generator: torch.Generator | None = None,
+               history: Sequence[int] = ()) -> int:
+    """One token from 1-D logits: repetition penalty, then temperature, top-k, top-p."""
+    logits = penalize_repetition(logits.float(), history, options.repetition_penalty)
+    if options.temperature == 0:
+        return int(logits.argmax())
+    logits = filter_top_p(filter_top_k(logits / options.temperature, options.top_k), options.top_p)
+    probs = F.softmax(logits, dim=-1)
+    return int(torch.multinomial(probs.cpu(), 1, generator=generator))
+
+
+def _generator(seed: int | None) -> torch.Generator:
+    generator = torch.Generator()
+    if seed is None:
+        generator.seed()
+    else:
+        generator.manual_seed(seed)
+    return generator
+
+
+class _Detokenizer:
+    """Turns a growing list of ids into text deltas.
+
+    Decoding piece by piece would lose the spaces SentencePiece strips at the start of a
+    decode and break multi-byte characters split into byte pieces, so each delta is the
+    difference between decoding (a bit of context + all new ids) and the context alone.
+    """
+
+    CONTEXT = 8
+
+    def __init__(self, tokenizer: "Tokenizer", context: Sequence[int], drop_space: bool = False) -> None:
+        self.tokenizer, self.drop_space = tokenizer, drop_space
+        self.context = list(context[-self.CONTEXT:])
+        self.base = tokenizer.decode(self.context)
+        self.ids: list[int] = []
+        self.text = ""
+
+    def push(self, token: int) -> str:
+        self.ids.append(token)
+        text = self.tokenizer.decode(self.context + self.ids)[len(self.base):]
+        if self.drop_space and text.startswith(" "):
+            text = text[1:]
+        if text.endswith("\ufffd"):
+            return ""  # an incomplete UTF-8 character: wait for its next byte
+        delta, self.text = text[len(self.text):], text
+        return delta
+
+
+def generate(loaded: Any, prompt: str, options: SamplingOptions = SamplingOptions(),
+             stop: threading.Event | None = None) -> Iterator[str]:
+    """Yield the continuation of `prompt` piece by piece as it is sampled.
+
+    The same seed gives the same text (a private torch.Generator, never the global one).
+    `stop` is checked before every token so the GUI's Stop button ends it at once.
+    """
+    options.validate()
+    model, tokenizer = loaded.model, loaded.tokenizer
+    model.eval()
+    table = PieceTable(tokenizer)
+    generator = _generator(options.seed)
+    history, spaced = prompt_ids(tokenizer, prompt)
+    detok = _Detokenizer(tokenizer, history, drop_space=spaced)
+    with torch.inference_mode():
+        logits, hidden = _forward(model, _tensor(model, [history]), None)
+    for _ in range(options.max_tokens):
+        if stop is not None and stop.is_set():
+            return
+        token = next_token(logits[0].masked_fill(table.banned, _NEG_INF), options, generator, history)
+        if token == table.eos_id and options.stop_at is not None:
+            return
+        history.append(token)
+        delta = detok.push(token)
+        if delta:
+            yield delta
+        if options.stop_at == "sentence" and table.ends_sentence(token):
+            return
+        with torch.inference_mode():
+            logits, hidden = _forward(model, _tensor(model, [[token]]), hidden)
+
+
+def beam_search(loaded: Any, prompt: str, *, beam_width: int = 4, max_tokens: int = 40,
+                length_penalty: float = 1.0, stop_at: str | None = None) -> str:
+    """The most probable continuation under a beam of `beam_width`, scored by log-prob / length**alpha.
+
+    Without length normalisation a beam prefers ending early; alpha = 1 scores by the mean
+    log-probability per token. A beam ends at `<eos>` (or sentence end) when `stop_at` asks.
+    """
+    if beam_width <= 0 or max_tokens <= 0:
+        raise ConfigError("beam width and max tokens must be positive integers")
+    SamplingOptions(stop_at=stop_at).validate()
+    model, tokenizer = loaded.model, loaded.tokenizer
+    model.eval()
+    table = PieceTable(tokenizer)
+    context, spaced = prompt_ids(tokenizer, prompt)
+    with torch.inference_mode():
+        logits, hidden = _forward(model, _tensor(model, [context]), None)
+        beams, scores = [[]], torch.zeros(1)
+        finished: list[tuple[float, list[int]]] = []
+        for _ in range(max_tokens):
+            log_probs = F.log_softmax(logits, dim=-1).masked_fill(table.banned, _NEG_INF).cpu()
+            flat = (scores[:, None] + log_probs).flatten()
+            top = flat.topk(min(2 * beam_width, flat.numel()))
+            kept: list[tuple[float, int, int]] = []
+            for score, index in zip(top.values.tolist(), top.indices.tolist()):
+                parent, token = divmod(index, log_probs.size(1))
+                seq = beams[parent] + [token]
+                ends = stop_at is not None and (token == table.eos_id or
+                                                (stop_at == "sentence" and table.ends_sentence(token)))
+                if ends:
+                    finished.append((score / len(seq) ** length_penalty, seq))
+                elif len(kept) < beam_width:
+                    kept.append((score, parent, token))
+            if len(finished) >= beam_width or not kept:
+                break
+            parents = torch.tensor([p for _, p, _ in kept])
+            beams = [beams[p] + [t] for _, p, t in kept]
+            scores = torch.tensor([s for s, _, _ in kept])
+            logits, hidden = _forward(model, _tensor(model, [[t] for _, _, t in kept]),
+                                         _select(hidden, parents.to(_device(model))))
+        finished += [(s / len(b) ** length_penalty, b) for s, b in zip(scores.tolist(), beams) if b]
+    best = max(finished, key=lambda item: item[0])[1] if finished else []
+    if best and stop_at is not None and best[-1] == table.eos_id:
+        best = best[:-1]
+    detok = _Detokenizer(tokenizer, context, drop_space=spaced)
+    return "".join(detok.push(t) for t in best)
+
+
+# --------------------------------------------------------------------------- incremental prompt state
+
+
+class IncrementalEncoder:
+    """The next-token distribution of a prompt that changes a little at a time (typing).
+
+    The hidden state is cached at every word start of the prompt's ids. When the prompt
+    changes, its ids are compared with the cached ones and only the tail from the last
+    cached state inside the unchanged prefix is run. SentencePiece may re-split the word
+    being typed, so the last word is always re-run; everything before it is exactly what
+    encoding the whole prompt from scratch computes.
+    """
+
+    def __init__(self, model: RNNLM, tokenizer: "Tokenizer", table: PieceTable | None = None) -> None:
+        self.model, self.tokenizer = model, tokenizer
+        self.table = table or PieceTable(tokenizer)
+        self.ids: list[int] = []
+        self.tokens_run = 0  # tokens the last update ran through the model (tests, benchmarks)
+        self._text: str | None = None
+        self._cache: dict[int, Hidden] = {}
+        self._hidden: Hidden = []
+        self._log_probs = torch.empty(0)
+
+    def update(self, text: str) -> torch.Tensor:
+        """Make `text` the prompt; returns the next token's log-probabilities [V]."""
+        if text == self._text:
+            return self._log_probs
+        ids = context_ids(self.tokenizer, text)
+        keep = min(_common_prefix(self.ids, ids), self._last_word_start(ids))
+        start = max((p for p in self._cache if p <= keep), default=0)
+        self._cache = {p: h for p, h in self._cache.items() if p <= start}
+        hidden = self._cache.get(start)
+        with torch.inference_mode():
+            for lo, hi in self._segments(ids, start):
+                last, hidden = _encode_last(self.model, _tensor(self.model, [ids[lo:hi]]), hidden)
+                self._cache[hi] = hidden
+            self._log_probs = F.log_softmax(self.model.project(last).float(), dim=-1)[0]
+        self.tokens_run = len(ids) - start
+        self.ids, self._text, self._hidden = ids, text, hidden
+        return self._log_probs
+
+    @property
+    def hidden(self) -> Hidden:
+        """The state after the whole prompt (valid after `update`)."""
+        return self._hidden
+
+    def _last_word_start(self, ids: Sequence[int]) -> int:
+        for pos in range(len(ids) - 1, 0, -1):
+            if self.table.boundary[ids[pos]]:
+                return pos
+        return 0
+
+    def _segments(self, ids: Sequence[int], start: int) -> list[tuple[int, int]]:
+        """Split ids[start:] before each word start, so a state is cached at every word.
+        `start` is always before the last word, so at least one segment runs."""
+        cuts = [p for p in range(start + 1, len(ids)) if self.table.boundary[ids[p]]]
+        edges = [start, *cuts, len(ids)]
+        return list(zip(edges, edges[1:]))
+
+
+def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+# --------------------------------------------------------------------------- autocomplete
+
+
+@dataclass(frozen=True)
+class WordSuggestion:
+    """A whole next word: `text` is what to insert after the prompt, `word` the complete word."""
+
+    text: str
+    word: str
+    probability: float
+
+
+@dataclass(frozen=True)
+class Suggestions:
+    words: list[WordSuggestion]
+    phrase: str  # ghost text: the rest of the best word and a few words after it
+
+
+@dataclass
+class _Path:
+    """A word being spelled out: its bytes so far, log-probability, and where its state lives."""
+
+    surface: bytes
+    logp: float
+    parent: int
+    token: int
+
+
+def split_partial(prompt: str) -> tuple[str, str]:
+    """(context, the word being typed): "the ki" -> ("the ", "ki"); "the " -> ("the ", "")."""
+    if not prompt or prompt[-1].isspace():
+        return prompt, ""
+    cut = len(prompt)
+    while cut > 0 and not prompt[cut - 1].isspace():
+        cut -= 1
+    return prompt[:cut], prompt[cut:]
+
+
+class Autocompleter:
+    """Per-keystroke suggestions for one model; keeps the prompt's hidden states between calls.
+
+    A word's probability is the product of its pieces' probabilities times the probability
+    that a word boundary follows, i.e. the probability that the next word is exactly it;
+    suggestions are therefore disjoint events and sum to at most 1. A beam of
+    `beam_width` partial words is expanded piece by piece, and a partial word already less
+    probable than the k-th best finished one is dropped (its probability can only shrink).
+    """
+
+    BEAM_WIDTH = 8
+
+    def __init__(self, model: RNNLM, tokenizer: "Tokenizer", *, beam_width: int = BEAM_WIDTH,
+                 max_pieces: int = 8) -> None:
+        model.eval()
+        self.model, self.tokenizer = model, tokenizer
+        self.table = PieceTable(tokenizer)
+        self.encoder = IncrementalEncoder(model, tokenizer, self.table)
+        self.beam_width, self.max_pieces = beam_width, max_pieces
+        self._lock = threading.Lock()
+
+    def suggest(self, prompt: str, k: int = 5, phrase_words: int = 3) -> Suggestions:
+        """The k most probable next words (completing a word typed halfway) and a ghost phrase."""
+        if k <= 0:
+            raise ConfigError(f"-k must be a positive integer, got {k}")
+        context, partial = split_partial(prompt)
+        with self._lock, torch.inference_mode():
+            log_probs = self.encoder.update(context.rstrip(" \t"))
+            words = self._words(log_probs, self.encoder.hidden, partial.encode("utf-8"), k)
+            ranked = sorted(words.values(), key=lambda w: -w.probability)[:k]
+            suggestions = [WordSuggestion(w.surface.decode()[len(partial):], w.surface.decode(), w.probability)
+                           for w in ranked]
+            phrase = self._phrase(ranked[0], phrase_words) if ranked and phrase_words > 0 else ""
+        return Suggestions(suggestions, suggestions[0].text + phrase if suggestions else "")
+
+    def _words(self, log_probs: torch.Tensor, hidden: Hidden, typed: bytes, k: int) -> dict[bytes, "_Word"]:
+        table = self.table
+        first = table.consistent(typed, word_start=True) if typed else None
+        frontier = self._top(log_probs[None], [_Path(b"", 0.0, 0, -1)], typed, first_ids=first, start=True)
+        words: dict[bytes, _Word] = {}
+        for _ in range(self.max_pieces):
+            bound = _kth_best(words, k)
+            frontier = [p for p in frontier if p.logp > bound]
+            if not frontier:
+                break
+            rows = torch.tensor([p.parent for p in frontier], device=_device(self.model))
+            logits, hidden = _forward(self.model, _tensor(self.model, [[p.token] for p in frontier]),
+                                         _select(hidden, rows))
+            lp = F.log_softmax(logits, dim=-1)
+            ends = lp.masked_fill(~table.boundary, _NEG_INF).logsumexp(dim=-1).tolist()
+            for row, (path, end) in enumerate(zip(frontier, ends)):
+                if len(path.surface) >= len(typed) and _is_word(path.surface):
+                    word = words.setdefault(path.surface, _Word(path.surface))
+                    word.add(path.logp + end, hidden, row, lp[row])
+            frontier = self._top(lp, frontier, typed)
+        return words
+
+    def _top(self, lp: torch.Tensor, paths: list[_Path], typed: bytes, *, first_ids: list[int] | None = None,
+             start: bool = False) -> list[_Path]:
+        """The beam's next partial words: each path extended by the pieces that agree with `typed`."""
+        mask = self.table.word_first if start else self.table.continuation
+        candidates: list[_Path] = []
+        for row, path in enumerate(paths):
+            rest = typed[len(path.surface):]
+            if rest:
+                ids = first_ids if first_ids is not None else self.table.consistent(rest, word_start=start)
+                if not ids:
+                    continue
+                scores = lp[row, ids]
+                top = scores.topk(min(self.beam_width, len(ids)))
+                chosen = [(ids[i], v) for i, v in zip(top.indices.tolist(), top.values.tolist())]
+            else:
+                top = lp[row].masked_fill(~mask, _NEG_INF).topk(self.beam_width)
+                chosen = list(zip(top.indices.tolist(), top.values.tolist()))
+            candidates += [_Path(path.surface + self.table.surface[t], path.logp + v, row, t)
+                           for t, v in chosen if v > _NEG_INF]
+        candidates.sort(key=lambda p: -p.logp)
+        return candidates[:self.beam_width]
+
+    def _phrase(self, word: "_Word", n_words: int) -> str:
+        """Greedy words after `word` (which is complete, so the next piece must start a word)."""
+        table, out = self.table, []
+        lp, hidden = word.log_probs, word.hidden
+        allowed = table.boundary
+        started = 1
+        for _ in range(4 * n_words):
+            token = int(lp.masked_fill(~allowed, _NEG_INF).argmax())
+            if token == table.eos_id or (table.word_start[token] and started == n_words):
+                break
+            started += int(bool(table.word_start[token]))
+            out.append(token)
+            if table.ends_sentence(token):
+                break
+            logits, hidden = _forward(self.model, _tensor(self.model, [[token]]), hidden)
+            lp = F.log_softmax(logits, dim=-1)[0]
+            allowed = ~table.banned
+        return table.text(out)
+
+
+class _Word:
+    """A finished word: its total probability over the piece paths that spell it, and the
+    state after its most probable path (where a ghost phrase continues from)."""
+
+    def __init__(self, surface: bytes) -> None:
+        self.surface = surface
+        self.probability = 0.0
+        self.best_logp = _NEG_INF
+        self.hidden: Hidden = []
+        self.log_probs = torch.empty(0)
+
+    def add(self, logp: float, hidden: Hidden, row: int, log_probs: torch.Tensor) -> None:
+        self.probability += math.exp(logp)
+        if logp > self.best_logp:
+            self.best_logp = logp
+            self.hidden = _select(hidden, torch.tensor([row], device=log_probs.device))
+            self.log_probs = log_probs
+
+
+def _kth_best(words: dict[bytes, _Word], k: int) -> float:
+    if len(words) < k:
+        return _NEG_INF
+    return math.log(sorted((w.probability for w in words.values()), reverse=True)[k - 1])
+
+
+def _is_word(data: bytes) -> bool:
+    """Whole characters, printable, no whitespace: what a user would accept as a word."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return bool(text) and text.isprintable() and not any(c.isspace() for c in text)
+
+
+def complete(loaded: Any, prompt: str, k: int = 5) -> list[WordSuggestion]:
+    """The k most probable next whole words after `prompt`, most probable first."""
+    return Autocompleter(loaded.model, loaded.tokenizer).suggest(prompt, k, phrase_words=0).words
+
+
+def phrase(loaded: Any, prompt: str, max_words: int = 3) -> str:
+    """A short greedy completion (up to `max_words` words, the one being typed included)."""
+    return Autocompleter(loaded.model, loaded.tokenizer).suggest(prompt, 1, phrase_words=max_words).phrase
+
+
+# --------------------------------------------------------------------------- surprisal
+
+
+@dataclass(frozen=True)
+class TokenSurprisal:
+    """How surprised the model was by one token of a text (nll in nats)."""
+
+    text_piece: str
+    start_char: int
+    end_char: int
+    nll: float
+    probability: float
+    top_alternatives: list[tuple[str, float]]
+
+
+def surprisal(loaded: Any, text: str, alternatives: int = 5, chunk: int = 256) -> list[TokenSurprisal]:
+    """Every token of `text` with its loss and the model's favourites at that point (heatmap view).
+
+    Line ends are tokens too (`<eos>`, shown as "\\n"). Runs in chunks of `chunk` tokens
+    so a long text never materialises a [T, V] logit matrix at once.
+    """
+    model, tokenizer = loaded.model, loaded.tokenizer
+    model.eval()
+    table = PieceTable(tokenizer)
+    ids = context_ids(tokenizer, text)
+    spans = _char_spans(table, ids[1:], text)
+    out: list[TokenSurprisal] = []
+    hidden = None
+    with torch.inference_mode():
+        for lo in range(0, len(ids) - 1, chunk):
+            inputs = ids[lo:lo + chunk]
+            targets = torch.tensor(ids[lo + 1:lo + 1 + chunk])
+            logits, hidden = model(_tensor(model, [inputs]), hidden)
+            lp = F.log_softmax(logits[0, :len(targets)].float(), dim=-1).cpu()
+            nll = -lp.gather(1, targets[:, None])[:, 0]
+            top = lp.topk(alternatives, dim=-1)
+            for i, target in enumerate(targets.tolist()):
+                start, end = spans[lo + i]
+                alts = [(_piece_text(table, t), math.exp(v))
+                        for t, v in zip(top.indices[i].tolist(), top.values[i].tolist())]
+                out.append(TokenSurprisal(text[start:end] or _piece_text(table, target),
+                                          start, end, float(nll[i]), math.exp(-float(nll[i])), alts))
+    return out
+
+
+def _piece_text(table: PieceTable, token: int) -> str:
+    """A piece as a reader should see it in a list of alternatives; a lone byte as <0xNN>."""
+    if token == table.eos_id:
+        return "\n"
+    surface = table.surface[token]
+    try:
+        text = surface.decode("utf-8")
+    except UnicodeDecodeError:
+        return "".join(f"<0x{b:02X}>" for b in surface)
+    return " " + text if table.word_start[token] else text
+
+
+def _char_spans(table: PieceTable, ids: Sequence[int], text: str) -> list[tuple[int, int]]:
+    """Character span of each token in `text`, by walking the text with the pieces' surfaces.
+
+    The tokenizer normalises nothing, so the surfaces spell the text exactly, except the
+    "▁" SentencePiece adds at each line start (no character) and byte pieces, which
+    share the span of the character they encode together.
+    """
+    spans = [(0, 0)] * len(ids)
+    pos, line_start, pending, waiting = 0, True, bytearray(), []
+    for index, token in enumerate(ids):
+        if token == table.eos_id:
+            spans[index] = (pos, min(len(text), pos + 1))
+            pos, line_start = spans[index][1], True
+            continue
+        if table.word_start[token] and not line_start:
+            pending += b" "
+        line_start = False
+        pending += table.surface[token]
+        waiting.append(index)
+        try:
+            piece = pending.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        end = min(len(text), pos + len(piece))
+        for i in waiting:
+            spans[i] = (pos, end)
+        pos = end
+        pending.clear()
+        waiting.clear()
+    return spans

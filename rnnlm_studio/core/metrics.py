@@ -1,0 +1,37 @@
+"""Loss -> the three perplexities DESIGN.md reports.
+
+Token perplexity depends on the vocabulary, so runs with different tokenizers are only
+comparable per word (total NLL / whitespace words) or in bits per byte (total NLL in
+bits / UTF-8 bytes). Every number here is computed from the *total* NLL of a text.
+"""
+from __future__ import annotations
+
+import math
+
+LN2 = math.log(2.0)
+
+
+def safe_exp(x: float) -> float:
+    """exp that reports infinity instead of raising for a diverged model."""
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return math.inf
+
+
+def summarize(total_nll: float, n_tokens: int, n_words: int, n_bytes: int) -> dict[str, float]:
+    """Metrics of one evaluated text from its total NLL in nats.
+
+    `n_words` and `n_bytes` are those of the same text the `n_tokens` tokens encode,
+    including the end-of-line predictions, exactly as a word-level baseline that
+    predicts `<eos>` is converted (its total NLL / whitespace words).
+    """
+    if n_tokens <= 0:
+        raise ValueError("cannot summarise an empty text")
+    loss = total_nll / n_tokens
+    return {
+        "loss": loss,
+        "ppl": safe_exp(loss),
+        "word_ppl": safe_exp(total_nll / max(n_words, 1)),
+        "bpb": total_nll / LN2 / max(n_bytes, 1),
+    }

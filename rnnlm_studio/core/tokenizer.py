@@ -1,0 +1,333 @@
+"""SentencePiece tokenizers (unigram, BPE, char) that never lose a character.
+
+Byte fallback means no text is ever `<unk>`, identity normalisation means decode gives
+back exactly the text that went in, and the end-of-sentence id doubles as the newline
+token so a model learns line structure. The model bytes are the whole tokenizer: they
+go into checkpoints as they are, and their hash names caches.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+import sentencepiece as spm
+
+from .atomic import atomic_write_bytes
+from .corpus import TextSource
+from .errors import ConfigError, CorpusError, ModelFileError
+
+KINDS = ("unigram", "bpe", "char")
+WORD_START = "\u2581"  # SentencePiece's visible space: a piece starting with it begins a word
+BYTE_PIECES = 256
+MIN_CHAR_VOCAB = BYTE_PIECES + 2  # bytes + <unk> + <eos>
+TRAIN_CHUNK_CHARS = 1000  # 4 bytes a char at most stays under SentencePiece's 4192-byte sentence limit
+ENCODE_CHUNK_CHARS = 1 << 18  # longer lines are encoded in pieces to bound the lattice's memory
+MAX_RETRIES = 3
+MIN_SAMPLE = 101  # SentencePiece refuses a sentence sample of 100 or fewer
+
+_TOO_HIGH = re.compile(r"Vocabulary size too high \((\d+)\)\. Please set it to a value <= (\d+)")
+_TOO_LOW = re.compile(r"Vocabulary size is smaller than required_chars\. (\d+) vs (\d+)")
+_MODEL_TYPES = {1: "unigram", 2: "bpe", 3: "word", 4: "char"}
+
+
+# ---------------------------------------------------------------- model proto
+# sentencepiece's protobuf module needs the protobuf package; these few lines read the
+# two fields we need straight from the wire format instead.
+
+
+def _varint(data: bytes, pos: int) -> tuple[int, int]:
+    value = shift = 0
+    while True:
+        byte = data[pos]
+        pos += 1
+        value |= (byte & 0x7F) << shift
+        shift += 7
+        if byte < 0x80:
+            return value, pos
+
+
+def _encode_varint(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        out.append(byte | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
+
+
+def _fields(data: bytes) -> Iterator[tuple[int, int, int | bytes, bytes]]:
+    """(field number, wire type, value, raw bytes of the whole field) for each field of a message."""
+    pos = 0
+    while pos < len(data):
+        start = pos
+        key, pos = _varint(data, pos)
+        number, wire = key >> 3, key & 7
+        if wire == 0:
+            value, pos = _varint(data, pos)
+        elif wire == 2:
+            length, pos = _varint(data, pos)
+            value, pos = data[pos:pos + length], pos + length
+        elif wire in (1, 5):
+            size = 8 if wire == 1 else 4
+            value, pos = data[pos:pos + size], pos + size
+        else:
+            raise ValueError(f"unsupported protobuf wire type {wire}")
+        yield number, wire, value, data[start:pos]
+
+
+def _model_type(proto: bytes) -> str:
+    """ModelProto.trainer_spec (field 2) .model_type (field 3); proto2's default is unigram."""
+    for number, wire, value, _ in _fields(proto):
+        if number == 2 and wire == 2:
+            for inner, inner_wire, inner_value, _ in _fields(value):  # type: ignore[arg-type]
+                if inner == 3 and inner_wire == 0:
+                    return _MODEL_TYPES.get(inner_value, "unigram")  # type: ignore[arg-type]
+    return "unigram"
+
+
+def _without_dummy_prefix(proto: bytes) -> bytes:
+    """The same model with normalizer_spec (field 3) .add_dummy_prefix (field 3) set false.
+
+    Protobuf keeps the last value of a repeated scalar, so appending the field overrides it.
+    """
+    out = bytearray()
+    for number, wire, value, raw in _fields(proto):
+        if number == 3 and wire == 2:
+            spec = bytes(value) + b"\x18\x00"  # type: ignore[arg-type]
+            out += _encode_varint(3 << 3 | 2) + _encode_varint(len(spec)) + spec
+        else:
+            out += raw
+    return bytes(out)
+
+
+# ---------------------------------------------------------------- training
+
+
+def chop(line: str, width: int) -> list[str]:
+    """Cut a long line into pieces of at most `width` chars, before a space where one is near.
+
+    Cutting before a space keeps tokenisation unchanged: pieces never cross a word start.
+    """
+    pieces = []
+    start = 0
+    while len(line) - start > width:
+        cut = line.rfind(" ", start + width // 2, start + width)
+        if cut <= start:
+            cut = start + width
+        pieces.append(line[start:cut])
+        start = cut
+    pieces.append(line[start:])
+    return pieces
+
+
+class _Sentences:
+    """The training sentences: non-empty lines, long ones chopped; counts what it gave."""
+
+    def __init__(self, source: TextSource) -> None:
+        self.source = source
+        self.count = 0
+
+    def __iter__(self) -> Iterator[str]:
+        for line in self.source.iter_lines():
+            for index, piece in enumerate(chop(line, TRAIN_CHUNK_CHARS)):
+                # A continuation starts with the cut space, which SentencePiece's dummy prefix restores.
+                piece = piece[1:] if index and piece.startswith(" ") else piece
+                if piece:
+                    self.count += 1
+                    yield piece
+
+
+def _train_proto(source: TextSource, kind: str, vocab_size: int, max_sentences: int) -> bytes:
+    sentences = _Sentences(source)
+    model = io.BytesIO()
+    options = dict(
+        model_type=kind, vocab_size=vocab_size, byte_fallback=True, normalization_rule_name="identity",
+        remove_extra_whitespaces=False, split_digits=True, unk_id=0, bos_id=-1, eos_id=1, pad_id=-1,
+        input_sentence_size=max(max_sentences, MIN_SAMPLE) if max_sentences > 0 else 0,
+        shuffle_input_sentence=True, num_threads=os.cpu_count() or 1, minloglevel=2)
+    if kind == "char":
+        options["hard_vocab_limit"] = False
+    try:
+        spm.SentencePieceTrainer.train(sentence_iterator=iter(sentences), model_writer=model, **options)
+    except RuntimeError:
+        if sentences.count == 0:
+            raise CorpusError("the training text has no non-empty lines to learn a tokenizer from: "
+                              "add text") from None
+        raise
+    return model.getvalue()
+
+
+def _adjusted_vocab(message: str) -> tuple[int, str] | None:
+    """The vocabulary size SentencePiece asks for in `message`, with the warning to show."""
+    if match := _TOO_HIGH.search(message):
+        asked, allowed = int(match[1]), int(match[2])
+        return allowed, f"vocabulary lowered from {asked} to {allowed}: the corpus is too small for {asked} pieces"
+    if match := _TOO_LOW.search(message):
+        asked, needed = int(match[1]), int(match[2])
+        return needed, (f"vocabulary raised from {asked} to {needed}: byte fallback needs {BYTE_PIECES} byte "
+                        "pieces plus the special pieces and the corpus's characters")
+    return None
+
+
+# ---------------------------------------------------------------- the tokenizer
+
+
+class Tokenizer:
+    """A trained SentencePiece model; `eos_id` is the newline."""
+
+    def __init__(self, proto: bytes) -> None:
+        try:
+            self._sp = spm.SentencePieceProcessor(model_proto=proto)
+        except (RuntimeError, OSError, ValueError) as err:
+            raise ModelFileError(f"tokenizer data is not a SentencePiece model ({err}): "
+                                 "re-train the tokenizer or restore the model folder") from None
+        if self._sp.get_piece_size() == 0 or self._sp.eos_id() < 0:
+            raise ModelFileError("tokenizer has no pieces or no end-of-line piece, so it was not made by "
+                                 "RNNLM Studio: re-train the tokenizer or restore the model folder")
+        self._proto = proto
+        self._continuation: spm.SentencePieceProcessor | None = None
+        self.kind = _model_type(proto)
+        self._word_starts: np.ndarray | None = None
+
+    @classmethod
+    def train(cls, source: TextSource, kind: str = "unigram", vocab_size: int = 4000, *,
+              max_sentences: int = 2_000_000, seed: int = 0) -> tuple[Tokenizer, list[str]]:
+        """Train on `source`; returns the tokenizer and warnings about vocabulary changes."""
+        if kind not in KINDS:
+            raise ConfigError(f"unknown tokenizer kind {kind!r}: use one of {', '.join(KINDS)}")
+        if vocab_size <= 0:
+            raise ConfigError(f"vocabulary size {vocab_size} must be positive: try 4000")
+        warnings: list[str] = []
+        if kind == "char" and vocab_size < MIN_CHAR_VOCAB:
+            warnings.append(f"vocabulary raised from {vocab_size} to {MIN_CHAR_VOCAB}: byte fallback needs "
+                            f"{BYTE_PIECES} byte pieces plus <unk> and <eos>")
+            vocab_size = MIN_CHAR_VOCAB
+        spm.set_random_generator_seed(seed)
+        for _ in range(MAX_RETRIES):
+            try:
+                return cls(_train_proto(source, kind, vocab_size, max_sentences)), warnings
+            except RuntimeError as err:
+                adjusted = _adjusted_vocab(str(err))
+                if adjusted is None or adjusted[0] == vocab_size:
+                    raise
+                vocab_size, warning = adjusted
+                warnings.append(warning)
+        raise CorpusError(f"could not find a vocabulary size SentencePiece accepts for this text "
+                          f"(last tried {vocab_size}): add text or pick another --vocab-size")
+
+    @classmethod
+    def load(cls, path: Path) -> Tokenizer:
+        path = Path(path)
+        try:
+            data = path.read_bytes()
+        except OSError as err:
+            raise ModelFileError(f"{path}: cannot read the tokenizer ({err.strerror or err}); "
+                                 "check the model folder or re-train") from None
+        try:
+            return cls.from_bytes(data)
+        except ModelFileError as err:
+            raise ModelFileError(f"{path}: {err}") from None
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Tokenizer:
+        return cls(bytes(data))
+
+    def save(self, path: Path) -> None:
+        atomic_write_bytes(Path(path), self._proto)
+
+    def to_bytes(self) -> bytes:
+        return self._proto
+
+    @property
+    def vocab_size(self) -> int:
+        return self._sp.get_piece_size()
+
+    @property
+    def eos_id(self) -> int:
+        return self._sp.eos_id()
+
+    @property
+    def unk_id(self) -> int:
+        return self._sp.unk_id()
+
+    def _continuation_sp(self) -> spm.SentencePieceProcessor:
+        """Encodes the rest of a chopped line: no dummy prefix, since it is not a line start."""
+        if self._continuation is None:
+            self._continuation = spm.SentencePieceProcessor(model_proto=_without_dummy_prefix(self._proto))
+        return self._continuation
+
+    def encode_pieces(self, line: str) -> Iterator[list[int]]:
+        """The ids of one line in consecutive parts, so a huge line never has all its ids in memory."""
+        for index, piece in enumerate(chop(line, ENCODE_CHUNK_CHARS)):
+            yield (self._continuation_sp() if index else self._sp).encode(piece)
+
+    def _encode_long(self, line: str) -> list[int]:
+        return [i for ids in self.encode_pieces(line) for i in ids]
+
+    def encode_many(self, lines: Sequence[str]) -> list[list[int]]:
+        """Encode many lines at once (SentencePiece batches them across threads)."""
+        long = [index for index, line in enumerate(lines) if len(line) > ENCODE_CHUNK_CHARS]
+        if not long:
+            return self._sp.encode(list(lines))
+        out: list[list[int]] = [[] for _ in lines]
+        short = [index for index, line in enumerate(lines) if len(line) <= ENCODE_CHUNK_CHARS]
+        for index, ids in zip(short, self._sp.encode([lines[i] for i in short])):
+            out[index] = ids
+        for index in long:
+            out[index] = self._encode_long(lines[index])
+        return out
+
+    def encode(self, text: str) -> list[int]:
+        """One line, no end-of-line id."""
+        return self._encode_long(text) if len(text) > ENCODE_CHUNK_CHARS else self._sp.encode(text)
+
+    def encode_lines(self, text: str) -> list[int]:
+        """Each line followed by eos_id; a last line without "\\n" gets none."""
+        lines = text.split("\n")
+        ids: list[int] = []
+        for index, line_ids in enumerate(self.encode_many(lines)):
+            ids.extend(line_ids)
+            if index < len(lines) - 1:
+                ids.append(self.eos_id)
+        return ids
+
+    def decode(self, ids: Sequence[int]) -> str:
+        """eos_id decodes to "\\n"; each line is decoded on its own so its dummy prefix is dropped."""
+        eos = self.eos_id
+        lines: list[list[int]] = [[]]
+        for i in ids:
+            i = int(i)
+            if i == eos:
+                lines.append([])
+            else:
+                lines[-1].append(i)
+        return "\n".join(self._sp.decode(line) for line in lines)
+
+    def id_to_piece(self, i: int) -> str:
+        return self._sp.id_to_piece(int(i))
+
+    def piece_to_id(self, piece: str) -> int:
+        return self._sp.piece_to_id(piece)
+
+    def pieces(self) -> list[str]:
+        return [self._sp.id_to_piece(i) for i in range(self.vocab_size)]
+
+    def word_start_mask(self) -> np.ndarray:
+        """Boolean per id: True where `is_word_start`; for vectorised word counting."""
+        if self._word_starts is None:
+            mask = np.array([piece.startswith(WORD_START) for piece in self.pieces()], dtype=bool)
+            mask[self.eos_id] = True
+            self._word_starts = mask
+        return self._word_starts
+
+    def is_word_start(self, i: int) -> bool:
+        return bool(self.word_start_mask()[int(i)])
+
+    def fingerprint(self) -> str:
+        return hashlib.sha256(self._proto).hexdigest()

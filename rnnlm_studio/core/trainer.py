@@ -1,0 +1,436 @@
+"""The training loop as a generator of typed events.
+
+It knows nothing of threads or widgets: the CLI prints what it yields and the GUI's
+worker re-emits it as signals. Pause and stop are requests checked between steps.
+Every event is also appended to the run's `metrics.jsonl`, and the run store row is
+kept current, so a run can be inspected or resumed by any other process.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import torch
+from torch.nn import functional as F
+
+from . import checkpoint as ckpt
+from .atomic import atomic_write_text
+from .config import TrainConfig
+from .dataset import Dataset, prepare_dataset
+from .errors import StudioError
+from .events import (CheckpointEvent, DoneEvent, ErrorEvent, EvalEvent, Event, LogEvent, PauseEvent,
+                     StartEvent, StepEvent)
+from .metrics import summarize
+from .model import Hidden, detach_hidden
+from .runs import RunStore, append_event, read_events
+from .schedule import LRSchedule, build_optimizer
+from .stream import BPTTBatcher, TokenArray, eval_batches
+from .transfer import TargetSetup, build_target
+
+LOG_EVERY = 10
+EVAL_BATCH = 16
+EVAL_BPTT = 64
+
+
+class TrainControl:
+    """Pause/stop requests from another thread, checked by the loop between steps."""
+
+    def __init__(self) -> None:
+        self._stop = threading.Event()
+        self._running = threading.Event()
+        self._running.set()
+
+    def pause(self) -> None:
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._running.set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    @property
+    def stopped(self) -> bool:
+        return self._stop.is_set()
+
+    def wait_while_paused(self) -> None:
+        self._running.wait()
+
+
+def resolve_device(config: TrainConfig) -> tuple[torch.device, str]:
+    if config.device == "cuda" and not torch.cuda.is_available():
+        raise StudioError("--device cuda was asked for but no CUDA GPU is available: use --device auto or cpu")
+    use_cuda = config.device == "cuda" or (config.device == "auto" and torch.cuda.is_available())
+    device = torch.device("cuda" if use_cuda else "cpu")
+    if config.precision != "auto":
+        return device, config.precision
+    if use_cuda:
+        return device, "bf16" if torch.cuda.is_bf16_supported() else "fp32"
+    return device, "bf16" if torch.cpu._is_avx512_bf16_supported() else "fp32"
+
+
+@torch.inference_mode()
+def evaluate(model: torch.nn.Module, array: TokenArray, device: torch.device, precision: str,
+             max_tokens: int | None = None) -> dict[str, float]:
+    """Total-NLL metrics of a text; a partial pass scales words and bytes by the share evaluated."""
+    model.eval()
+    total, count, hidden = 0.0, 0, None
+    for x, y in eval_batches(array.ids, EVAL_BATCH, EVAL_BPTT, max_tokens):
+        x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16"):
+            logits, hidden = model(x, hidden)
+        total += F.cross_entropy(logits.float().view(-1, logits.size(-1)), y.reshape(-1), reduction="sum").item()
+        count += y.numel()
+    share = count / max(len(array) - 1, 1)
+    return summarize(total, count, round(array.n_words * share), round(array.n_bytes * share))
+
+
+class TrainingRun:
+    """One run's state; `events()` drives it to the end."""
+
+    def __init__(self, config: TrainConfig, run_dir: Path, run_id: str, store: RunStore, data: Dataset,
+                 setup: TargetSetup, resume_from: Path | None) -> None:
+        self.config, self.run_dir, self.run_id, self.store, self.data = config, run_dir, run_id, store, data
+        self.device, self.precision = resolve_device(config)
+        self.setup = setup
+        self.model = setup.model.to(self.device)
+        self.optimizer = build_optimizer(setup.groups, config.optimizer, config.lr, config.weight_decay)
+        self.schedule = LRSchedule(config.schedule, warmup_steps=config.warmup_steps)
+        self.batcher = BPTTBatcher(data.train.ids, config.batch_size, config.bptt, var_bptt=config.var_bptt,
+                                   seed=config.seed)
+        self.total_steps = self._total_steps()
+        self.step = self.epoch = self.batch_in_epoch = self.tokens_seen = 0
+        self.elapsed = self.train_seconds = 0.0
+        self.best_loss = math.inf
+        self.best_valid: dict[str, float] = {}
+        self.evals_since_best = 0
+        self.hidden: Hidden | None = None
+        self.resumed_from = 0
+        if resume_from is not None:
+            self._restore(resume_from)
+
+    def _total_steps(self) -> int | None:
+        limits = []
+        if self.config.max_steps:
+            limits.append(self.config.max_steps)
+        if self.config.epochs:
+            limits.append(max(1, round(self.config.epochs * self.batcher.steps_per_epoch)))
+        return min(limits) if limits else None
+
+    def progress(self) -> float:
+        parts = [0.0]
+        if self.total_steps:
+            parts.append(self.step / self.total_steps)
+        if self.config.time_budget:
+            parts.append(self.elapsed / self.config.time_budget)
+        return min(1.0, max(parts))
+
+    def finished(self) -> bool:
+        return self.progress() >= 1.0
+
+    # --- checkpoints -------------------------------------------------------------------
+    def _state(self) -> dict:
+        return {"step": self.step, "epoch": self.epoch, "batch_in_epoch": self.batch_in_epoch,
+                "tokens_seen": self.tokens_seen, "elapsed": self.elapsed, "train_seconds": self.train_seconds,
+                "best_loss": self.best_loss if math.isfinite(self.best_loss) else None,
+                "best_valid": self.best_valid, "evals_since_best": self.evals_since_best,
+                "plateau_scale": self.schedule.plateau_scale}
+
+    def _tensors(self) -> dict[str, torch.Tensor]:
+        tensors = {"rng.cpu": torch.get_rng_state()}
+        if self.device.type == "cuda":
+            tensors["rng.cuda"] = torch.cuda.get_rng_state(self.device)
+        for i, h in enumerate(self.hidden or []):
+            for j, t in enumerate(h if isinstance(h, tuple) else (h,)):
+                tensors[f"hidden.{i}.{j}"] = t.float()
+        return tensors
+
+    def save(self, tag: str, metrics: dict | None = None) -> CheckpointEvent:
+        folder = self.run_dir / "checkpoints" / tag
+        provenance = {"run_id": self.run_id, "train": self.config.train, "step": self.step,
+                      "tokens_seen": self.tokens_seen, "source": self.config.source,
+                      "transfer": self.config.transfer}
+        ckpt.save_model_folder(folder, self.model, self.data.tokenizer, provenance=provenance,
+                               metrics={"valid": metrics or self.best_valid},
+                               extra_files=ckpt.training_state_writers(self._state(), self.optimizer,
+                                                                       self._tensors()))
+        return CheckpointEvent(step=self.step, path=str(folder), tag=tag)
+
+    def _restore(self, folder: Path) -> None:
+        loaded = ckpt.load_model_folder(folder, self.device)
+        self.model.load_state_dict(loaded.model.state_dict())
+        meta, tensors = ckpt.load_training_state(folder, self.optimizer)
+        for key in ("step", "epoch", "batch_in_epoch", "tokens_seen", "elapsed", "train_seconds",
+                    "best_valid", "evals_since_best"):
+            setattr(self, key, meta[key])
+        self.best_loss = meta["best_loss"] if meta["best_loss"] is not None else math.inf
+        self.schedule.plateau_scale = meta.get("plateau_scale", 1.0)
+        torch.set_rng_state(tensors["rng.cpu"])
+        if "rng.cuda" in tensors and self.device.type == "cuda":
+            torch.cuda.set_rng_state(tensors["rng.cuda"], self.device)
+        self.hidden = self._hidden_from(tensors)
+        self.resumed_from = self.step
+
+    def _hidden_from(self, tensors: dict[str, torch.Tensor]) -> Hidden | None:
+        layers = sorted({int(k.split(".")[1]) for k in tensors if k.startswith("hidden.")})
+        if not layers:
+            return None
+        hidden: Hidden = []
+        for i in layers:
+            parts = [tensors[f"hidden.{i}.{j}"].to(self.device) for j in range(2) if f"hidden.{i}.{j}" in tensors]
+            hidden.append(tuple(parts) if len(parts) == 2 else parts[0])
+        return hidden
+
+    # --- the loop ------------------------------------------------------------------------
+    def events(self, control: TrainControl) -> Iterator[Event]:
+        yield self.start_event()
+        for message in self.data.warnings + self.setup.messages:
+            yield LogEvent(level="warning" if "warning" in message.lower() or "lowered" in message else "info",
+                           message=message)
+        if self.step == 0:
+            yield self.save("last")
+        yield from self._train(control)
+
+    def start_event(self) -> StartEvent:
+        return StartEvent(run_id=self.run_id, run_dir=str(self.run_dir), config=self.config.to_dict(),
+                          parameters=self.model.num_parameters(),
+                          trainable_parameters=self.model.num_parameters(trainable_only=True),
+                          train_tokens=len(self.data.train), steps_per_epoch=self.batcher.steps_per_epoch,
+                          total_steps=self.total_steps, device=str(self.device), precision=self.precision,
+                          resumed_from_step=self.resumed_from)
+
+    def _train(self, control: TrainControl) -> Iterator[Event]:
+        window_loss = torch.zeros((), device=self.device)
+        window_norm = torch.zeros((), device=self.device)
+        window_steps, window_tokens, window_time = 0, 0, 0.0
+        reason = "budget"
+        while not self.finished():
+            batches = self.batcher.batches(self.epoch, self.batch_in_epoch)
+            for x, y in batches:
+                if control.paused:
+                    yield from self._pause(control)
+                if control.stopped:
+                    reason = "stopped"
+                    break
+                started = time.perf_counter()
+                loss, norm = self._step(x, y)
+                window_loss += loss
+                window_norm += norm
+                took = time.perf_counter() - started
+                window_steps += 1
+                window_tokens += y.numel()
+                window_time += took
+                self.elapsed += took
+                self.train_seconds += took
+                if window_steps == LOG_EVERY or self.finished():
+                    event = self._step_event(window_loss / window_steps, window_norm / window_steps,
+                                             window_tokens / max(window_time, 1e-9))
+                    if not math.isfinite(event.loss):
+                        yield self._diverged(event.loss)
+                        return
+                    yield event
+                    window_loss.zero_(), window_norm.zero_()
+                    window_steps, window_tokens, window_time = 0, 0, 0.0
+                if self.step % self.config.eval_every == 0 or self.finished():
+                    yield from self._periodic_eval()
+                    if self._early_stop():
+                        reason = "early-stopped"
+                        break
+                if self.finished():
+                    break
+            else:
+                self.epoch += 1
+                self.batch_in_epoch = 0
+                continue
+            break
+        yield from self._finish(reason)
+
+    def _step(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        self.setup.before_step(self.step)
+        self.schedule.apply(self.optimizer, self.step, self.progress())
+        self.model.train()
+        x, y = x.to(self.device, non_blocking=True), y.to(self.device, non_blocking=True)
+        hidden = detach_hidden(self.hidden) if self.hidden is not None else None
+        with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.precision == "bf16"):
+            logits, hidden = self.model(x, hidden)
+            loss = F.cross_entropy(logits.view(-1, logits.size(-1)).float(), y.reshape(-1))
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        params = [p for g in self.optimizer.param_groups for p in g["params"] if p.grad is not None]
+        norm = torch.nn.utils.clip_grad_norm_(params, self.config.clip) if self.config.clip > 0 else \
+            torch.zeros((), device=self.device)
+        self.optimizer.step()
+        self.hidden = hidden
+        self.step += 1
+        self.batch_in_epoch += 1
+        self.tokens_seen += y.numel()
+        return loss.detach(), norm.detach()
+
+    def _step_event(self, loss: torch.Tensor, norm: torch.Tensor, tokens_per_s: float) -> StepEvent:
+        progress = self.progress()
+        eta = self.elapsed * (1 - progress) / progress if progress > 0 else None
+        return StepEvent(step=self.step, epoch=self.epoch, tokens_seen=self.tokens_seen, loss=float(loss),
+                         lr=self.optimizer.param_groups[-1]["lr"], grad_norm=float(norm),
+                         tokens_per_s=tokens_per_s, elapsed=self.elapsed, progress=progress, eta=eta)
+
+    def _pause(self, control: TrainControl) -> Iterator[Event]:
+        yield PauseEvent(step=self.step, paused=True)
+        self.store.update(self.run_id, status="paused")
+        control.wait_while_paused()
+        self.store.update(self.run_id, status="running")
+        yield PauseEvent(step=self.step, paused=False)
+
+    def _timed(self, fn):
+        started = time.perf_counter()
+        result = fn()
+        self.elapsed += time.perf_counter() - started
+        return result
+
+    def _periodic_eval(self) -> Iterator[Event]:
+        metrics = self._timed(lambda: evaluate(self.model, self.data.valid, self.device, self.precision,
+                                               self.config.eval_tokens))
+        improved = metrics["loss"] < self.best_loss
+        self.schedule.on_eval(improved)
+        yield EvalEvent(step=self.step, tokens_seen=self.tokens_seen, elapsed=self.elapsed, split="valid",
+                        is_best=improved, **metrics)
+        if improved:
+            self.best_loss = metrics["loss"]
+            self.best_valid = dict(metrics, step=self.step, tokens_seen=self.tokens_seen)
+            self.evals_since_best = 0
+            yield self._timed(lambda: self.save("best", metrics))
+        else:
+            self.evals_since_best += 1
+        yield self._timed(lambda: self.save("last", metrics))
+        self.store.update(self.run_id, status="running", best=self.best_valid, step=self.step,
+                          tokens_seen=self.tokens_seen, elapsed=self.elapsed)
+
+    def _early_stop(self) -> bool:
+        return self.config.patience > 0 and self.evals_since_best >= self.config.patience
+
+    def _diverged(self, loss: float) -> ErrorEvent:
+        message = (f"training diverged at step {self.step}: the loss became {loss}. Lower the learning rate "
+                   f"(--lr, now {self.config.lr:g}) or clip gradients harder (--clip, now {self.config.clip:g}); "
+                   "the last good checkpoint is kept")
+        self.store.update(self.run_id, status="failed")
+        return ErrorEvent(message=message, step=self.step, run_dir=str(self.run_dir),
+                          checkpoint=str(self.run_dir / "checkpoints" / "last"))
+
+    def _finish(self, reason: str) -> Iterator[Event]:
+        if reason == "stopped":
+            yield self.save("last")
+            self.store.update(self.run_id, status="stopped", step=self.step, tokens_seen=self.tokens_seen,
+                              elapsed=self.elapsed)
+            yield self._done(reason, dict(self.best_valid), {}, 0.0)
+            return
+        started = time.perf_counter()
+        best = self.run_dir / "checkpoints" / "best"
+        if (best / ckpt.CONFIG).is_file():
+            self.model.load_state_dict(ckpt.load_model_folder(best, self.device).model.state_dict())
+        valid = evaluate(self.model, self.data.valid, self.device, self.precision)
+        yield EvalEvent(step=self.step, tokens_seen=self.tokens_seen, elapsed=self.elapsed, split="valid",
+                        extra={"final": 1.0}, **valid)
+        test = {}
+        if self.data.test is not None:
+            test = evaluate(self.model, self.data.test, self.device, self.precision)
+            yield EvalEvent(step=self.step, tokens_seen=self.tokens_seen, elapsed=self.elapsed, split="test",
+                            extra={"final": 1.0}, **test)
+        self.store.update(self.run_id, status="done", final={"valid": valid, "test": test})
+        yield self._done(reason, valid, test, time.perf_counter() - started)
+
+    def _done(self, reason: str, valid: dict, test: dict, eval_seconds: float) -> DoneEvent:
+        return DoneEvent(run_id=self.run_id, run_dir=str(self.run_dir), step=self.step,
+                         tokens_seen=self.tokens_seen, elapsed=self.elapsed,
+                         tokens_per_s=self.tokens_seen / max(self.train_seconds, 1e-9), reason=reason,
+                         valid=valid, test=test, best_checkpoint=str(ckpt.run_checkpoint(self.run_dir)),
+                         eval_seconds=eval_seconds)
+
+
+def _load_source(config: TrainConfig) -> ckpt.LoadedModel | None:
+    return ckpt.load_model(config.source) if config.source else None
+
+
+def _uses_source_tokenizer(config: TrainConfig, source: ckpt.LoadedModel | None) -> bool:
+    """auto = the source's tokenizer for a transfer run; a scratch run may ask for it (matched baselines)."""
+    if source is None:
+        return False
+    return config.tokenizer == "source" or (config.tokenizer == "auto" and config.transfer != "scratch")
+
+
+def _prepare(config: TrainConfig) -> tuple[Dataset, TargetSetup]:
+    source = _load_source(config)
+    data = prepare_dataset(config, source.tokenizer if _uses_source_tokenizer(config, source) else None)
+    batcher = BPTTBatcher(data.train.ids, config.batch_size, config.bptt)  # refuses a text smaller than one batch
+    torch.manual_seed(config.seed)
+    setup = build_target(config, data.tokenizer, source if config.transfer != "scratch" else None,
+                         batcher.steps_per_epoch)
+    return data, setup
+
+
+def _open_new(config: TrainConfig, store: RunStore) -> TrainingRun:
+    config.validate()
+    data, setup = _prepare(config)
+    record = store.create(name=config.name, config=config.to_dict(), source=config.source,
+                          transfer=config.transfer, data_bytes=data.train_bytes,
+                          tokenizer=data.tokenizer.fingerprint())
+    config.save(record.run_dir / "run.toml")
+    return TrainingRun(config, record.run_dir, record.id, store, data, setup, None)
+
+
+def _open_resume(ref: str, store: RunStore, overrides: dict | None) -> TrainingRun:
+    record = store.find(ref)
+    config = TrainConfig.load(record.run_dir / "run.toml")
+    for key, value in (overrides or {}).items():
+        setattr(config, key, value)
+    last = record.run_dir / "checkpoints" / "last"
+    ckpt.recover_dir(last)
+    data, setup = _prepare(config)
+    _truncate_metrics(record.run_dir, ckpt.load_training_state_meta(last)["step"])
+    return TrainingRun(config, record.run_dir, record.id, store, data, setup, last)
+
+
+def _truncate_metrics(run_dir: Path, step: int) -> None:
+    """Events after the checkpoint will be produced again by the resumed run: drop them."""
+    kept = [e for e in read_events(run_dir) if e.get("step", 0) <= step and e.get("event") != "done"]
+    atomic_write_text(run_dir / "metrics.jsonl", "".join(json.dumps(e) + "\n" for e in kept))
+
+
+def train(config: TrainConfig, control: TrainControl | None = None, *, resume: str | None = None,
+          overrides: dict | None = None) -> Iterator[Event]:
+    """Run (or resume) one training run, yielding events; never raises for bad input."""
+    control = control or TrainControl()
+    store = RunStore()
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    else:
+        torch.set_num_threads(os.cpu_count() or 1)
+    try:
+        run = _open_resume(resume, store, overrides) if resume else _open_new(config, store)
+    except StudioError as exc:
+        yield ErrorEvent(message=str(exc))
+        return
+    store.update(run.run_id, status="running")
+    try:
+        for event in run.events(control):
+            append_event(run.run_dir, event.to_dict())
+            yield event
+    except StudioError as exc:
+        store.update(run.run_id, status="failed")
+        event = ErrorEvent(message=str(exc), step=run.step, run_dir=str(run.run_dir))
+        append_event(run.run_dir, event.to_dict())
+        yield event
+    except OSError as exc:
+        store.update(run.run_id, status="failed")
+        event = ErrorEvent(message=f"could not write to {run.run_dir}: {exc.strerror or exc}. Free disk space or "
+                                   "check permissions, then resume the run; the previous checkpoint is intact",
+                           step=run.step, run_dir=str(run.run_dir))
+        yield event

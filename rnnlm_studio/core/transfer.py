@@ -1,0 +1,137 @@
+"""Transfer types: what moves from a source model into the target, and what trains.
+
+| type      | moves                          | trains                                   |
+| scratch   | nothing                        | everything                               |
+| structure | architecture                   | everything, from random init             |
+| parameter | all weights (vocab mapped)     | everything                               |
+| feature   | all weights                    | output layer only (untied so it can)     |
+| partial   | --transfer-layers              | all but --freeze                         |
+| ulmfit    | all weights                    | gradual unfreezing + discriminative LR   |
+
+Weight-moving types take the source's architecture, so the user's model options are
+ignored for them (a message says so). The `task` type is in `classify.py`.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+import torch
+
+from .checkpoint import LoadedModel, weights_state
+from .config import ModelConfig, TrainConfig
+from .errors import TransferError
+from .model import RNNLM
+from .schedule import discriminative_scales, unfrozen_count
+from .tokenizer import Tokenizer
+from .vocab_map import map_vocabulary
+
+WEIGHT_TYPES = ("parameter", "feature", "partial", "ulmfit", "task")
+
+
+@dataclass
+class TargetSetup:
+    """The model to train, its optimiser groups, and the per-step freezing schedule."""
+
+    model: RNNLM
+    groups: list[dict]
+    messages: list[str] = field(default_factory=list)
+    unfreeze_groups: list[str] = field(default_factory=list)
+    steps_per_group: int = 0
+
+    def before_step(self, step: int) -> None:
+        """ULMFiT's gradual unfreezing: the top `k` groups train, the rest stay fixed."""
+        if not self.unfreeze_groups:
+            return
+        k = unfrozen_count(step, len(self.unfreeze_groups), self.steps_per_group)
+        for i, group in enumerate(self.unfreeze_groups):
+            for param in self.model.layer_parameters(group):
+                param.requires_grad_(i >= len(self.unfreeze_groups) - k)
+
+
+def target_architecture(config: TrainConfig, tokenizer: Tokenizer, source: LoadedModel | None) -> ModelConfig:
+    if config.transfer == "scratch" or source is None:
+        return dataclasses.replace(config.model, vocab_size=tokenizer.vocab_size)
+    arch = dataclasses.replace(source.model.config, vocab_size=tokenizer.vocab_size)
+    if config.transfer == "feature":
+        arch.tie_weights = False
+    return arch
+
+
+def copy_tensors(source: RNNLM, target: RNNLM, groups: list[str]) -> list[str]:
+    """Copy the named groups' tensors exactly; refuse with the tensor's name when shapes differ."""
+    src_state = weights_state(source)
+    if not target.config.tie_weights and source.config.tie_weights:
+        src_state["decoder.weight"] = source.embedding.weight.detach()
+    copied = []
+    with torch.no_grad():
+        for name, param in target.named_parameters():
+            if _group_of(name) not in groups:
+                continue
+            if name not in src_state:
+                raise TransferError(f"cannot transfer {name}: the source model has no such tensor "
+                                    f"(source cell {source.config.cell}, {source.config.layers} layers)")
+            if tuple(src_state[name].shape) != tuple(param.shape):
+                raise TransferError(f"cannot transfer {name}: the source has shape {tuple(src_state[name].shape)} "
+                                    f"but the target needs {tuple(param.shape)}; use the source's architecture "
+                                    "(transfer type structure/parameter) or leave this layer out")
+            param.copy_(src_state[name])
+            copied.append(name)
+    return copied
+
+
+def _group_of(name: str) -> str:
+    if name.startswith("embedding."):
+        return "embedding"
+    if name.startswith("rnn."):
+        return ".".join(name.split(".")[:2])
+    return "output"
+
+
+def _check_layers(names: list[str], model: RNNLM, flag: str) -> None:
+    unknown = [n for n in names if n not in model.layer_names()]
+    if unknown:
+        raise TransferError(f"{flag} {' '.join(unknown)}: unknown layer; choose from {', '.join(model.layer_names())}")
+
+
+def _freeze(model: RNNLM, groups: list[str]) -> None:
+    for group in groups:
+        for param in model.layer_parameters(group):
+            param.requires_grad_(False)
+
+
+def build_target(config: TrainConfig, tokenizer: Tokenizer, source: LoadedModel | None,
+                 steps_per_epoch: int = 0) -> TargetSetup:
+    arch = target_architecture(config, tokenizer, source)
+    config.model = arch
+    model = RNNLM(arch)
+    messages: list[str] = []
+    if config.transfer not in ("scratch",) and source is not None:
+        messages.append(f"{config.transfer} transfer from {source.name}: the target uses the source's architecture "
+                        f"({arch.layers}x{arch.hidden_size} {arch.cell}, embedding {arch.emb_size})")
+    if config.transfer in WEIGHT_TYPES and source is not None:
+        layers = config.transfer_layers if config.transfer == "partial" and config.transfer_layers else model.layer_names()
+        _check_layers(layers, model, "--transfer-layers")
+        source_model = source.model
+        if source.tokenizer.fingerprint() != tokenizer.fingerprint():
+            source_model, coverage = map_vocabulary(source.model, source.tokenizer, tokenizer)
+            messages.append(coverage)
+        copy_tensors(source_model.cpu(), model, layers)
+    groups = [{"params": [p for p in model.parameters()]}]
+    setup = TargetSetup(model=model, groups=groups, messages=messages)
+    if config.transfer == "feature":
+        _freeze(model, ["embedding", *[n for n in model.layer_names() if n.startswith("rnn.")]])
+    elif config.transfer == "partial":
+        _check_layers(config.freeze, model, "--freeze")
+        _freeze(model, config.freeze)
+    elif config.transfer == "ulmfit":
+        if config.schedule != "slanted":
+            messages.append("ulmfit uses the slanted triangular learning-rate schedule")
+            config.schedule = "slanted"
+        names = model.layer_names()
+        scales = discriminative_scales(len(names), config.discriminative_factor)
+        setup.groups = [{"params": model.layer_parameters(n), "lr_scale": s} for n, s in zip(names, scales)]
+        setup.unfreeze_groups = names
+        setup.steps_per_group = config.unfreeze_every or steps_per_epoch
+        setup.before_step(0)
+    return setup

@@ -1,0 +1,74 @@
+"""Moving a model onto another tokenizer's vocabulary.
+
+Rows (embedding, untied output weights, output bias) of pieces both vocabularies share
+are copied; a new piece starts as the mean of the source rows of the pieces its text
+splits into under the source tokenizer; a piece with no usable split gets the mean row.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import torch
+
+from .model import RNNLM
+from .tokenizer import Tokenizer
+
+
+@dataclass
+class RowPlan:
+    """For each target id: the source ids whose rows are averaged (one id = an exact copy)."""
+
+    sources: list[list[int]]
+    copied: int
+    composed: int
+    new: int
+
+    def coverage(self) -> str:
+        total = len(self.sources)
+        return (f"vocabulary mapped onto the new tokenizer: {self.copied} of {total} pieces copied from the source, "
+                f"{self.composed} composed from source pieces, {self.new} new (mean embedding)")
+
+
+def plan_rows(source: Tokenizer, target: Tokenizer) -> RowPlan:
+    src_index = {piece: i for i, piece in enumerate(source.pieces())}
+    plan = RowPlan(sources=[], copied=0, composed=0, new=0)
+    for t, piece in enumerate(target.pieces()):
+        if t == target.eos_id:
+            plan.sources.append([source.eos_id])
+            plan.copied += 1
+        elif piece in src_index:
+            plan.sources.append([src_index[piece]])
+            plan.copied += 1
+        else:
+            ids = [i for i in source.encode(piece.replace("\u2581", " ")) if i != source.unk_id]
+            text_ids = [i for i in ids if source.id_to_piece(i) != "\u2581"] or ids
+            plan.sources.append(text_ids)
+            if text_ids:
+                plan.composed += 1
+            else:
+                plan.new += 1
+    return plan
+
+
+def map_rows(matrix: torch.Tensor, plan: RowPlan) -> torch.Tensor:
+    """Rows (or bias entries) for the target vocabulary from the source's."""
+    fallback = matrix.mean(dim=0)
+    rows = [matrix[ids].mean(dim=0) if ids else fallback for ids in plan.sources]
+    return torch.stack(rows)
+
+
+def map_vocabulary(model: RNNLM, source: Tokenizer, target: Tokenizer) -> tuple[RNNLM, str]:
+    """A copy of `model` whose vocabulary is `target`'s; returns it and a coverage line."""
+    plan = plan_rows(source, target)
+    mapped = RNNLM(dataclasses.replace(model.config, vocab_size=target.vocab_size))
+    state = model.state_dict()
+    new_state = mapped.state_dict()
+    with torch.no_grad():
+        for name, value in state.items():
+            if name in ("embedding.weight", "decoder.weight", "decoder.bias"):
+                new_state[name] = map_rows(value.float(), plan)
+            else:
+                new_state[name] = value
+    mapped.load_state_dict(new_state)
+    return mapped, plan.coverage()

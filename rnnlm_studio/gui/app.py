@@ -1,0 +1,324 @@
+"""The main window: docks, actions, the training job, and settings that survive a restart.
+
+The window composes the panels and owns the one training job; each panel owns its own
+widgets and state. Settings go to one INI file (see `widgets.open_settings`): window
+geometry, dock layout, and every panel's choices as JSON.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMessageBox, QStyle
+
+from ..core.config import TrainConfig
+from ..core.errors import StudioError
+from ..core.events import DoneEvent, ErrorEvent, Event, StartEvent
+from ..core.paths import sample_corpus
+from ..core.runs import RunRecord, RunStore
+from .corpus_panel import CorpusPanel
+from .model_panel import ModelPanel
+from .playground import PlaygroundPanel
+from .runs_panel import RunsPanel
+from .training_panel import TrainingPanel
+from .widgets import APPLICATION, ORGANIZATION, open_settings
+from .workers import TrainingJob
+
+TITLE = "RNNLM Studio"
+SETTINGS_VERSION = 1
+PANEL_KEYS = ("corpus", "model", "training", "runs")
+
+
+def training_threads() -> int:
+    """Leave one core to the interface so it stays responsive while the CPU trains."""
+    return max(1, (os.cpu_count() or 2) - 1)
+
+
+class MainWindow(QMainWindow):
+    """Corpus, Model & Transfer, Training, Runs and Playground docks around one training job."""
+
+    training_event = Signal(object)  # every event of the current job, after the panels saw it
+    training_finished = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setWindowTitle(TITLE)
+        self.setObjectName("main-window")
+        self.setDockNestingEnabled(True)
+        self.job: TrainingJob | None = None
+        self.current_run: str | None = None
+        self._run_parameters = 0
+        self._close_after_stop = False
+        self.corpus_panel = CorpusPanel()
+        self.model_panel = ModelPanel()
+        self.training_panel = TrainingPanel()
+        self.runs_panel = RunsPanel()
+        self.playground = PlaygroundPanel()
+        self._make_actions()
+        self._make_docks()
+        self._make_menus()
+        self._connect()
+        self.status_label = QLabel()
+        self.statusBar().addWidget(self.status_label, 1)
+        self.statusBar().addPermanentWidget(QLabel(f"CPU training threads: {training_threads()} of "
+                                                   f"{os.cpu_count() or 1}"))
+        self._restore()
+        self._update_actions()
+
+    # --- construction ----------------------------------------------------------------------
+    def _make_actions(self) -> None:
+        style = self.style()
+        self.start_action = QAction(style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay), "Start", self)
+        self.start_action.setShortcuts([QKeySequence("F5"), QKeySequence("Ctrl+Return")])
+        self.start_action.setToolTip("Start training with the current settings (F5)")
+        self.pause_action = QAction(style.standardIcon(QStyle.StandardPixmap.SP_MediaPause), "Pause", self)
+        self.pause_action.setShortcut(QKeySequence("F6"))
+        self.pause_action.setToolTip("Pause or resume the run between steps (F6)")
+        self.stop_action = QAction(style.standardIcon(QStyle.StandardPixmap.SP_MediaStop), "Stop", self)
+        self.stop_action.setShortcut(QKeySequence("Shift+F5"))
+        self.stop_action.setToolTip("Stop the run; it saves a resumable checkpoint first (Shift+F5)")
+        self.start_action.triggered.connect(self.start_training)
+        self.pause_action.triggered.connect(self.toggle_pause)
+        self.stop_action.triggered.connect(self.stop_training)
+        self.toolbar = self.addToolBar("Training")
+        self.toolbar.setObjectName("training-toolbar")
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        for action in (self.start_action, self.pause_action, self.stop_action):
+            self.toolbar.addAction(action)
+        self.training_panel.set_actions([self.start_action, self.pause_action, self.stop_action])
+
+    def _make_docks(self) -> None:
+        self.docks: dict[str, QDockWidget] = {}
+        left, right, bottom = (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea,
+                               Qt.DockWidgetArea.BottomDockWidgetArea)
+        for key, title, widget, area in (("corpus", "Corpus", self.corpus_panel, left),
+                                         ("model", "Model && Transfer", self.model_panel, left),
+                                         ("training", "Training", self.training_panel, right),
+                                         ("runs", "Runs", self.runs_panel, bottom),
+                                         ("playground", "Playground", self.playground, bottom)):
+            dock = QDockWidget(title, self)
+            dock.setObjectName(f"dock-{key}")
+            dock.setWidget(widget)
+            self.addDockWidget(area, dock)
+            self.docks[key] = dock
+        # One tab group only: Qt 6 leaves a stray tab bar painted when a window has two.
+        self.tabifyDockWidget(self.docks["corpus"], self.docks["model"])
+        self.splitDockWidget(self.docks["runs"], self.docks["playground"], Qt.Orientation.Horizontal)
+        self.docks["corpus"].raise_()
+        self.resizeDocks([self.docks["corpus"], self.docks["training"]], [430, 900], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["training"], self.docks["runs"]], [620, 220], Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["runs"], self.docks["playground"]], [850, 550], Qt.Orientation.Horizontal)
+        self._default_layout = self.saveState(SETTINGS_VERSION)
+
+    def _make_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        for text, slot, shortcut in (("Add corpus files…", self.corpus_panel.ask_files, "Ctrl+O"),
+                                     ("Add corpus folder…", self.corpus_panel.ask_folder, "Ctrl+Shift+O"),
+                                     ("Export plots as PNG…", self.training_panel.plots.ask_png, ""),
+                                     ("Export curves as CSV…", self.training_panel.plots.ask_csv, "")):
+            action = file_menu.addAction(text, slot)
+            if shortcut:
+                action.setShortcut(QKeySequence(shortcut))
+        file_menu.addSeparator()
+        quit_action = file_menu.addAction("Quit", self.close)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        training = bar.addMenu("&Training")
+        for action in (self.start_action, self.pause_action, self.stop_action):
+            training.addAction(action)
+        view = bar.addMenu("&View")
+        for dock in self.docks.values():
+            view.addAction(dock.toggleViewAction())
+        view.addAction(self.toolbar.toggleViewAction())
+        view.addSeparator()
+        view.addAction("Reset layout", lambda: self.restoreState(self._default_layout, SETTINGS_VERSION))
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction("About RNNLM Studio", self._about)
+
+    def _connect(self) -> None:
+        self.model_panel.source_changed.connect(self.corpus_panel.set_source)
+        self.model_panel.labelled_data_chosen.connect(self.corpus_panel.set_train_paths)
+        self.corpus_panel.estimated.connect(self.model_panel.set_corpus_estimate)
+        self.runs_panel.selection_changed.connect(self._on_runs_selected)
+        self.runs_panel.resume_requested.connect(self.resume_run)
+
+    # --- training --------------------------------------------------------------------------
+    def build_config(self) -> TrainConfig:
+        """The run the panels describe; raises ConfigError naming what to fix."""
+        config = TrainConfig()
+        self.corpus_panel.apply_to(config)
+        self.model_panel.apply_to(config)
+        self.training_panel.apply_to(config)
+        config.threads = training_threads()
+        config.validate()
+        return config
+
+    def start_training(self) -> None:
+        if self.job is not None:
+            return
+        try:
+            config = self.build_config()
+        except StudioError as exc:
+            self.training_panel.message.show_message(str(exc), "error")
+            self.docks["training"].raise_()
+            return
+        self.save_settings()
+        self._launch(config, None)
+
+    def resume_run(self, run_id: str) -> None:
+        """Continue a stopped run from its last checkpoint, with its own saved settings."""
+        if self.job is not None:
+            return
+        try:
+            record = RunStore().get(run_id)
+        except StudioError as exc:
+            self.runs_panel.message.show_message(str(exc), "error")
+            return
+        config = TrainConfig.from_dict(record.config)
+        config.threads = training_threads()
+        self._launch(config, run_id)
+
+    def _launch(self, config: TrainConfig, resume: str | None) -> None:
+        self.training_panel.begin_job()
+        self.job = TrainingJob(config, resume, self)
+        self.job.event.connect(self._on_event)
+        self.job.finished.connect(self._on_job_finished)
+        self.job.start()
+        self.status_label.setText("Resuming…" if resume else "Preparing the data…")
+        self._update_actions()
+
+    def toggle_pause(self) -> None:
+        if self.job is None or self.job.stopping:
+            return
+        if self.job.paused:
+            self.job.resume()
+        else:
+            self.job.pause()
+        self._update_actions()
+
+    def stop_training(self) -> None:
+        if self.job is None or self.job.stopping:
+            return
+        self.job.stop()
+        self.training_panel.mark_stopping()
+        self.status_label.setText("Stopping: the run saves a resumable checkpoint…")
+        self._update_actions()
+
+    def _on_event(self, event: Event) -> None:
+        self.training_panel.on_event(event)
+        if isinstance(event, StartEvent):
+            self.current_run = event.run_id
+            self._run_parameters = event.parameters
+            self.runs_panel.set_busy_run(event.run_id)
+            self.runs_panel.refresh()
+            self.status_label.setText(f"Training {event.run_id} on {event.device}")
+        elif isinstance(event, DoneEvent):
+            self.status_label.setText(f"Run {event.run_id} {'stopped' if event.reason == 'stopped' else 'finished'}"
+                                      f" — {event.run_dir}")
+            self.model_panel.note_throughput(event.tokens_per_s, self._run_parameters)
+            self.playground.set_model(event.run_dir)
+        elif isinstance(event, ErrorEvent):
+            self.status_label.setText("The run failed: see the Training panel")
+        self._update_actions()
+        self.training_event.emit(event)
+
+    def _on_job_finished(self) -> None:
+        self.job.deleteLater()
+        self.job = None
+        self.current_run = None
+        self.runs_panel.set_busy_run(None)
+        self.runs_panel.refresh()
+        self.model_panel.refresh_sources()
+        self._update_actions()
+        self.training_finished.emit()
+        if self._close_after_stop:
+            self.close()
+
+    def _update_actions(self) -> None:
+        running = self.job is not None
+        stopping = running and self.job.stopping
+        self.start_action.setEnabled(not running)
+        self.pause_action.setEnabled(running and not stopping)
+        self.stop_action.setEnabled(running and not stopping)
+        paused = running and self.job.paused
+        self.pause_action.setText("Resume" if paused else "Pause")
+        icon = QStyle.StandardPixmap.SP_MediaPlay if paused else QStyle.StandardPixmap.SP_MediaPause
+        self.pause_action.setIcon(self.style().standardIcon(icon))
+
+    def _on_runs_selected(self, records: list[RunRecord]) -> None:
+        self.training_panel.show_runs(records)
+        if len(records) == 1 and records[0].status in ("done", "stopped"):
+            self.playground.set_model(str(records[0].run_dir))
+
+    # --- closing ---------------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """During a run, ask; on yes, stop cleanly (checkpoint) and close once the thread has ended."""
+        if self.job is not None:
+            event.ignore()
+            if self._close_after_stop:
+                return
+            answer = QMessageBox.question(
+                self, "Training in progress",
+                "A run is training. Stop it and quit?\n\nIt saves a checkpoint first, so you can resume it later "
+                "from the Runs panel.")
+            if answer == QMessageBox.StandardButton.Yes:
+                self._close_after_stop = True
+                self.stop_training()
+            return
+        self.save_settings()
+        event.accept()
+
+    # --- settings --------------------------------------------------------------------------
+    def save_settings(self) -> None:
+        settings = open_settings()
+        settings.setValue("version", SETTINGS_VERSION)
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/state", self.saveState(SETTINGS_VERSION))
+        for key in PANEL_KEYS:
+            settings.setValue(f"panels/{key}", json.dumps(self._panel(key).state()))
+        settings.sync()
+
+    def _restore(self) -> None:
+        """Last session's layout and choices; on first start, the sample corpus and default source."""
+        settings = open_settings()
+        geometry = settings.value("window/geometry")
+        if isinstance(geometry, QByteArray) and self.restoreGeometry(geometry):
+            self.restoreState(settings.value("window/state", QByteArray()), SETTINGS_VERSION)
+        else:
+            self.resize(1400, 900)
+        saved = {key: settings.value(f"panels/{key}") for key in PANEL_KEYS}
+        if not any(saved.values()):
+            self.model_panel.select_default()
+            self.corpus_panel.add_paths([sample_corpus()])
+            self.status_label.setText("Ready: press Start (F5) to train on the sample corpus, or add your own text.")
+            return
+        for key, value in saved.items():
+            try:
+                state = json.loads(value) if value else {}
+            except (TypeError, ValueError):
+                state = {}
+            self._panel(key).set_state(state)
+        self.status_label.setText("Ready: press Start (F5) to train.")
+
+    def _panel(self, key: str) -> CorpusPanel | ModelPanel | TrainingPanel | RunsPanel:
+        return {"corpus": self.corpus_panel, "model": self.model_panel, "training": self.training_panel,
+                "runs": self.runs_panel}[key]
+
+    def _about(self) -> None:
+        QMessageBox.about(self, "About RNNLM Studio",
+                          "RNNLM Studio — train recurrent language models, transfer what they learned, "
+                          "and compare runs side by side.")
+
+
+def run_gui(argv: list[str] | None = None) -> int:
+    """Open the main window and run the event loop; returns the exit code."""
+    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationName(APPLICATION)
+    app.setApplicationDisplayName(TITLE)
+    window = MainWindow()
+    window.show()
+    return app.exec()

@@ -1,0 +1,529 @@
+"""The Model & Transfer dock: the source model, the transfer type, architecture and optimiser.
+
+Every default comes from the config dataclasses, so the form, the CLI and the trainer
+agree on what "default" means; the form only adds ranges, tooltips and the estimates.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox,
+                               QHeaderView, QLabel, QPushButton, QScrollArea, QSpinBox, QTableWidget,
+                               QTableWidgetItem, QTextBrowser, QVBoxLayout, QWidget)
+
+from ..core.checkpoint import CARD, list_models, read_config, resolve_model
+from ..core.config import CELLS, DEVICES, OPTIMIZERS, SCHEDULES, TRANSFERS, ModelConfig, TrainConfig
+from ..core.errors import StudioError
+from ..core.model import RNNLM
+from ..core.runs import RunStore
+from .widgets import MessageBar, last_folder, remember_folder
+from .workers import LatestOnly
+
+DEFAULT_SOURCE = "english-lstm"
+TRANSFER_HELP = {
+    "scratch": "Train a new model from random weights; the source is not used. This is the baseline.",
+    "structure": "Copy the source's architecture and settings, but start from random weights.",
+    "parameter": "Start from all of the source's weights and fine-tune everything on your text.",
+    "feature": "Keep the source's embedding and recurrent layers frozen; train only the output layer.",
+    "partial": "Copy the layers you tick below and freeze the ones you choose; the rest start fresh.",
+    "ulmfit": "Fine-tune in stages: unfreeze one layer group at a time from the top, lower layers "
+              "learn more slowly, with a slanted triangular learning rate.",
+    "task": "Reuse the source's encoder under a new classifier head trained on labelled text.",
+}
+FLOPS_PER_PARAM_TOKEN = 6  # forward + backward, per weight and token
+RNN_EFFICIENCY = 0.25  # share of matmul peak a small-batch recurrent model reaches on a CPU
+
+
+@dataclass
+class SourceInfo:
+    ref: str
+    folder: Path
+    config: dict[str, Any]
+    card: str
+
+    def layer_names(self) -> list[str]:
+        return ["embedding", *[f"rnn.{i}" for i in range(int(self.config["model"]["layers"]))], "output"]
+
+    def describe_architecture(self) -> str:
+        m = self.config["model"]
+        return (f"{m['layers']}×{m['hidden_size']} {m['cell'].upper()}, embedding {m['emb_size']}, "
+                f"{self.config['tokenizer']['kind']} vocabulary of {m['vocab_size']:,}")
+
+
+def load_source(ref: str) -> SourceInfo:
+    """The model folder behind a choice (a run resolves to its best checkpoint) and its card."""
+    folder = resolve_model(ref)
+    card_path = folder / CARD
+    card = card_path.read_text(encoding="utf-8") if card_path.is_file() else ""
+    return SourceInfo(ref, folder, read_config(folder), card)
+
+
+def count_parameters(model: ModelConfig) -> int:
+    return RNNLM(model).num_parameters()
+
+
+def measure_flops() -> float:
+    """Matmul throughput of this machine with the training thread count, for the time estimate."""
+    a, b = torch.randn(256, 512), torch.randn(512, 1024)
+    a @ b
+    started, repeats = time.perf_counter(), 5
+    for _ in range(repeats):
+        a @ b
+    return 2 * 256 * 512 * 1024 * repeats / max(time.perf_counter() - started, 1e-9)
+
+
+def _spin(low: int, high: int, value: int, tip: str, step: int = 1) -> QSpinBox:
+    spin = QSpinBox()
+    spin.setRange(low, high)
+    spin.setSingleStep(step)
+    spin.setValue(value)
+    spin.setToolTip(tip)
+    return spin
+
+
+def _real(low: float, high: float, value: float, tip: str, decimals: int = 3, step: float = 0.1) -> QDoubleSpinBox:
+    spin = QDoubleSpinBox()
+    spin.setDecimals(decimals)
+    spin.setRange(low, high)
+    spin.setSingleStep(step)
+    spin.setValue(value)
+    spin.setToolTip(tip)
+    return spin
+
+
+def _combo(items: tuple[str, ...], value: str, tip: str) -> QComboBox:
+    combo = QComboBox()
+    combo.addItems(items)
+    combo.setCurrentText(value)
+    combo.setToolTip(tip)
+    return combo
+
+
+class ModelPanel(QWidget):
+    """Source chooser and card, transfer type and its options, architecture and optimiser form."""
+
+    source_changed = Signal(object)  # a model reference, or None for "from scratch"
+    labelled_data_chosen = Signal(str)
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.source: SourceInfo | None = None
+        self._train_tokens = 0
+        self._vocab_size = ModelConfig().vocab_size
+        self._flops = 0.0
+        self._parameters = 0
+        self._counter = LatestOnly(self)
+        self._counter.done.connect(self._on_count)
+        self._counter.failed.connect(self._show_error)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(300)
+        self._timer.timeout.connect(self._estimate)
+        self._build()
+        self.changed.connect(self._timer.start)
+        self.refresh_sources()
+        self._timer.start()
+
+    # --- layout ----------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.message = MessageBar()
+        inner = QWidget()
+        layout = QVBoxLayout(inner)
+        layout.addWidget(self.message)
+        layout.addWidget(self._build_source())
+        layout.addWidget(self._build_transfer())
+        layout.addWidget(self._build_architecture())
+        layout.addWidget(self._build_optimiser())
+        self.estimate_label = QLabel()
+        self.estimate_label.setWordWrap(True)
+        self.baseline_check = QCheckBox("Also train a scratch baseline (to measure the transfer gain)")
+        self.baseline_check.setToolTip("After the run, trains the same architecture from random weights on the same "
+                                       "data and budget; the Runs table then shows the gain")
+        layout.addWidget(self.baseline_check)
+        layout.addWidget(self.estimate_label)
+        layout.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(inner)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+        for spin_type in (QSpinBox, QDoubleSpinBox):
+            for widget in inner.findChildren(spin_type):
+                widget.valueChanged.connect(self.changed)
+        for widget in inner.findChildren(QComboBox):
+            if widget is not self.source_box:
+                widget.currentIndexChanged.connect(self.changed)
+        for widget in inner.findChildren(QCheckBox):
+            widget.toggled.connect(self.changed)
+
+    def _build_source(self) -> QGroupBox:
+        box = QGroupBox("Source model")
+        self.source_box = QComboBox()
+        self.source_box.setToolTip("Bundled and installed models, your previous runs, or a model folder")
+        self.source_box.activated.connect(self._on_source_activated)
+        self.card_view = QTextBrowser()
+        self.card_view.setMinimumHeight(80)
+        self.card_view.setMaximumHeight(150)
+        layout = QVBoxLayout(box)
+        layout.addWidget(self.source_box)
+        layout.addWidget(self.card_view)
+        return box
+
+    def _build_transfer(self) -> QGroupBox:
+        box = QGroupBox("Transfer")
+        defaults = TrainConfig()
+        self.transfer_box = _combo(TRANSFERS, defaults.transfer, "What moves from the source model, and what trains")
+        self.transfer_box.currentIndexChanged.connect(self._on_transfer)
+        self.transfer_help = QLabel()
+        self.transfer_help.setWordWrap(True)
+        self.layer_table = QTableWidget(0, 3)
+        self.layer_table.setHorizontalHeaderLabels(("Layer", "Copy", "Freeze"))
+        self.layer_table.verticalHeader().hide()
+        self.layer_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.layer_table.setMaximumHeight(150)
+        self.layer_table.itemChanged.connect(lambda _item: self.changed.emit())
+        self.unfreeze_spin = _spin(0, 1_000_000, defaults.unfreeze_every,
+                                   "Steps before the next lower layer group unfreezes; 0 = one group per epoch")
+        self.factor_spin = _real(1.0, 10.0, defaults.discriminative_factor,
+                                 "Each lower layer group learns this many times more slowly", 2)
+        self.ulmfit_box = QWidget()
+        ulmfit_form = QFormLayout(self.ulmfit_box)
+        ulmfit_form.setContentsMargins(0, 0, 0, 0)
+        ulmfit_form.addRow("Unfreeze every (steps)", self.unfreeze_spin)
+        ulmfit_form.addRow("Discriminative LR factor", self.factor_spin)
+        ulmfit_form.addRow(QLabel("Learning rate: slanted triangular schedule"))
+        self.task_box = QWidget()
+        task_layout = QVBoxLayout(self.task_box)
+        task_layout.setContentsMargins(0, 0, 0, 0)
+        task_note = QLabel("Labelled data: a folder with one subfolder per class, or a TSV/CSV file with "
+                           "<i>label</i> and <i>text</i> columns. It becomes the training text.")
+        task_note.setWordWrap(True)
+        labelled = QPushButton("Choose labelled data…")
+        labelled.clicked.connect(self._ask_labelled)
+        task_layout.addWidget(task_note)
+        task_layout.addWidget(labelled, 0, Qt.AlignmentFlag.AlignLeft)
+        layout = QVBoxLayout(box)
+        layout.addWidget(self.transfer_box)
+        layout.addWidget(self.transfer_help)
+        layout.addWidget(self.layer_table)
+        layout.addWidget(self.ulmfit_box)
+        layout.addWidget(self.task_box)
+        return box
+
+    def _build_architecture(self) -> QGroupBox:
+        self.arch_box = QGroupBox("Architecture")
+        m = ModelConfig()
+        self.cell_box = _combo(CELLS, m.cell, "LSTM is the safe choice; GRU is a little faster")
+        self.emb_spin = _spin(8, 4096, m.emb_size, "Size of each piece's vector", 16)
+        self.hidden_spin = _spin(8, 8192, m.hidden_size, "Size of the recurrent state; the main cost driver", 64)
+        self.layers_spin = _spin(1, 8, m.layers, "Stacked recurrent layers")
+        self.tie_check = QCheckBox("Tie input and output embeddings")
+        self.tie_check.setChecked(m.tie_weights)
+        self.tie_check.setToolTip("Shares one matrix: fewer parameters and usually lower perplexity")
+        tip = "Dropout probability (0 = off); more helps on small corpora"
+        self.dropout_spins = {name: _real(0.0, 0.9, getattr(m, name), tip, 2, 0.05)
+                              for name in ("dropout_emb", "dropout_input", "dropout_hidden", "dropout_output")}
+        self.arch_note = QLabel()
+        self.arch_note.setWordWrap(True)
+        form = QFormLayout(self.arch_box)
+        form.addRow(self.arch_note)
+        form.addRow("Cell", self.cell_box)
+        form.addRow("Embedding size", self.emb_spin)
+        form.addRow("Hidden size", self.hidden_spin)
+        form.addRow("Layers", self.layers_spin)
+        form.addRow(self.tie_check)
+        for label, name in (("Dropout: embedding", "dropout_emb"), ("Dropout: input", "dropout_input"),
+                            ("Dropout: between layers", "dropout_hidden"), ("Dropout: output", "dropout_output")):
+            form.addRow(label, self.dropout_spins[name])
+        return self.arch_box
+
+    def _build_optimiser(self) -> QGroupBox:
+        box = QGroupBox("Optimiser")
+        d = TrainConfig()
+        self.optimizer_box = _combo(OPTIMIZERS, d.optimizer, "AdamW suits short budgets; SGD needs a higher rate")
+        self.lr_spin = _real(1e-6, 10.0, d.lr, "Peak learning rate", 5, 0.0005)
+        self.decay_spin = _real(0.0, 1.0, d.weight_decay, "Weight decay (L2 penalty)", 4, 0.005)
+        self.clip_spin = _real(0.0, 100.0, d.clip, "Clip the gradient norm to this (0 = no clipping)", 2, 0.05)
+        self.schedule_box = _combo(SCHEDULES, d.schedule, "How the learning rate changes over the run")
+        self.warmup_spin = _spin(0, 1_000_000, d.warmup_steps, "Steps of linear warm-up", 10)
+        self.batch_spin = _spin(1, 4096, d.batch_size, "Sequences per step", 4)
+        self.bptt_spin = _spin(4, 2048, d.bptt, "Tokens per sequence (truncated back-propagation length)", 8)
+        self.eval_spin = _spin(1, 1_000_000, d.eval_every, "Measure validation perplexity every this many steps", 50)
+        self.seed_spin = _spin(0, 2 ** 31 - 1, d.seed, "Random seed: the same seed repeats a run exactly")
+        self.device_box = _combo(DEVICES, d.device, "auto uses a CUDA GPU when there is one")
+        form = QFormLayout(box)
+        form.addRow("Optimiser", self.optimizer_box)
+        form.addRow("Learning rate", self.lr_spin)
+        form.addRow("Weight decay", self.decay_spin)
+        form.addRow("Gradient clip", self.clip_spin)
+        form.addRow("LR schedule", self.schedule_box)
+        form.addRow("Warm-up steps", self.warmup_spin)
+        form.addRow("Batch size", self.batch_spin)
+        form.addRow("Sequence length", self.bptt_spin)
+        form.addRow("Evaluate every", self.eval_spin)
+        form.addRow("Seed", self.seed_spin)
+        form.addRow("Device", self.device_box)
+        return box
+
+    # --- sources ---------------------------------------------------------------------------
+    def refresh_sources(self) -> None:
+        """Rebuild the chooser (bundled, installed, finished runs), keeping the current choice."""
+        current = self.source_ref()
+        box = self.source_box
+        box.blockSignals(True)
+        box.clear()
+        box.addItem("None — train from scratch", None)
+        try:
+            for info in list_models():
+                box.addItem(f"{info.name} ({info.origin})", str(info.path))
+            for record in RunStore().list():
+                if record.status in ("done", "stopped"):
+                    box.addItem(f"run: {record.name} ({record.id})", str(record.run_dir))
+        except StudioError as exc:
+            self.message.show_message(str(exc), "error")
+        box.addItem("Browse for a model folder…", "browse")
+        box.blockSignals(False)
+        self._select(current, announce=False)
+
+    def select_default(self) -> None:
+        """First start: the bundled default source with fine-tuning, or scratch when it is absent."""
+        default = next((str(info.path) for info in list_models() if info.name == DEFAULT_SOURCE), None)
+        self._select(default)
+        if default is not None:
+            self.transfer_box.setCurrentText("parameter")
+
+    def source_ref(self) -> str | None:
+        return self.source.ref if self.source is not None else None
+
+    def set_source(self, ref: str | None) -> None:
+        self._select(ref)
+
+    def _select(self, ref: str | None, announce: bool = True) -> None:
+        """Choose a source by reference; a folder not in the list is added as its own entry."""
+        index = self.source_box.findData(ref) if ref is not None else 0
+        if index < 0:
+            if not Path(ref).is_dir():
+                self.message.show_message(f"The source model {ref} is gone; choose another one.", "warning")
+                index = 0
+            else:
+                index = self.source_box.count() - 1
+                self.source_box.insertItem(index, f"folder: {Path(ref).name}", ref)
+        self.source_box.setCurrentIndex(index)
+        self._load(self.source_box.itemData(index), announce)
+
+    def _on_source_activated(self, index: int) -> None:
+        data = self.source_box.itemData(index)
+        if data == "browse":
+            folder = QFileDialog.getExistingDirectory(self, "Choose a model or run folder", last_folder("models"))
+            if not folder:
+                self._select(self.source_ref())
+                return
+            remember_folder("models", folder)
+            data = folder
+        self._select(data)
+
+    def _load(self, ref: str | None, announce: bool) -> None:
+        previous = self.source_ref()
+        self.source = None
+        if ref is not None:
+            try:
+                self.source = load_source(ref)
+            except StudioError as exc:
+                self.message.show_message(str(exc), "error")
+                self.source_box.setCurrentIndex(0)
+        if self.source is None:
+            self.card_view.setMarkdown("No source model: the run trains from random weights. Choose a model to "
+                                       "transfer what it learned.")
+        else:
+            self.card_view.setMarkdown(self.source.card or f"**{Path(ref).name}**\n\n{self.source.describe_architecture()}")
+            if self.message.level == "error":
+                self.message.clear()
+        self._fill_layers()
+        self._on_transfer()
+        if announce and self.source_ref() != previous:
+            self.source_changed.emit(self.source_ref())
+
+    # --- transfer --------------------------------------------------------------------------
+    def _on_transfer(self) -> None:
+        has_source = self.source is not None
+        model = self.transfer_box.model()
+        for i, name in enumerate(TRANSFERS):
+            model.item(i).setEnabled(has_source or name == "scratch")
+        if not has_source and self.transfer_box.currentText() != "scratch":
+            self.transfer_box.setCurrentText("scratch")
+            return
+        transfer = self.transfer_box.currentText()
+        self.transfer_help.setText(TRANSFER_HELP[transfer] + ("" if has_source else
+                                                              " Choose a source model for the other types."))
+        self.layer_table.setVisible(transfer == "partial")
+        self.ulmfit_box.setVisible(transfer == "ulmfit")
+        self.task_box.setVisible(transfer == "task")
+        if transfer == "ulmfit":
+            self.schedule_box.setCurrentText("slanted")
+        own = transfer == "scratch" or not has_source
+        for widget in self.arch_box.findChildren(QWidget):
+            if widget is not self.arch_note:
+                widget.setEnabled(own)
+        self.arch_note.setVisible(not own)
+        if not own:
+            self.arch_note.setText(f"Taken from the source model: {self.source.describe_architecture()}.")
+
+    def _fill_layers(self) -> None:
+        names = self.source.layer_names() if self.source is not None else []
+        self.layer_table.blockSignals(True)
+        self.layer_table.setRowCount(len(names))
+        for row, name in enumerate(names):
+            self.layer_table.setItem(row, 0, QTableWidgetItem(name))
+            for column, checked in ((1, name != "output"), (2, False)):
+                item = QTableWidgetItem()
+                item.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled)
+                item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+                self.layer_table.setItem(row, column, item)
+        self.layer_table.blockSignals(False)
+
+    def _checked_layers(self, column: int) -> list[str]:
+        return [self.layer_table.item(row, 0).text() for row in range(self.layer_table.rowCount())
+                if self.layer_table.item(row, column).checkState() == Qt.CheckState.Checked]
+
+    def set_layer_choice(self, copy: list[str], freeze: list[str]) -> None:
+        for row in range(self.layer_table.rowCount()):
+            name = self.layer_table.item(row, 0).text()
+            for column, chosen in ((1, copy), (2, freeze)):
+                self.layer_table.item(row, column).setCheckState(
+                    Qt.CheckState.Checked if name in chosen else Qt.CheckState.Unchecked)
+
+    def _ask_labelled(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Labelled data (TSV/CSV)", last_folder("corpus"),
+                                              "Labelled text (*.tsv *.csv);;All files (*)")
+        if path:
+            self.labelled_data_chosen.emit(path)
+
+    # --- config ----------------------------------------------------------------------------
+    def model_config(self) -> ModelConfig:
+        return ModelConfig(cell=self.cell_box.currentText(), emb_size=self.emb_spin.value(),
+                           hidden_size=self.hidden_spin.value(), layers=self.layers_spin.value(),
+                           tie_weights=self.tie_check.isChecked(),
+                           **{name: spin.value() for name, spin in self.dropout_spins.items()})
+
+    def apply_to(self, config: TrainConfig) -> None:
+        """Write source, transfer, architecture and optimiser into a run config (vocabulary stays the corpus's)."""
+        transfer = self.transfer_box.currentText()
+        config.source = self.source_ref()
+        config.transfer = transfer
+        if transfer == "partial":
+            config.transfer_layers, config.freeze = self._checked_layers(1), self._checked_layers(2)
+        config.unfreeze_every = self.unfreeze_spin.value()
+        config.discriminative_factor = self.factor_spin.value()
+        vocab = config.model.vocab_size
+        config.model = self.model_config()
+        config.model.vocab_size = vocab
+        config.optimizer = self.optimizer_box.currentText()
+        config.lr = self.lr_spin.value()
+        config.weight_decay = self.decay_spin.value()
+        config.clip = self.clip_spin.value()
+        config.schedule = self.schedule_box.currentText()
+        config.warmup_steps = self.warmup_spin.value()
+        config.batch_size = self.batch_spin.value()
+        config.bptt = self.bptt_spin.value()
+        config.eval_every = self.eval_spin.value()
+        config.seed = self.seed_spin.value()
+        config.device = self.device_box.currentText()
+        config.baseline = self.baseline_check.isChecked() and transfer != "scratch"
+
+    # --- estimates -------------------------------------------------------------------------
+    def set_corpus_estimate(self, tokens: int, vocab_size: int) -> None:
+        """The corpus preview's token count and vocabulary, for parameter count and time per epoch."""
+        self._train_tokens = tokens
+        if vocab_size != self._vocab_size:
+            self._vocab_size = vocab_size
+            self._timer.start()
+        self._show_estimate()
+
+    def note_throughput(self, tokens_per_s: float, parameters: int) -> None:
+        """A finished run's measured speed calibrates the estimate better than the matmul probe."""
+        if tokens_per_s > 0 and parameters > 0:
+            self._flops = tokens_per_s * parameters * FLOPS_PER_PARAM_TOKEN / RNN_EFFICIENCY
+            self._show_estimate()
+
+    def _estimate(self) -> None:
+        own = self.transfer_box.currentText() == "scratch" or self.source is None
+        if own:
+            model = self.model_config()
+            model.vocab_size = self._vocab_size
+            self._counter.request(_count_and_measure, model, self._flops)
+        else:
+            self._on_count((int(self.source.config.get("parameters", 0)), self._flops))
+
+    def _on_count(self, result: tuple[int, float]) -> None:
+        self._parameters, self._flops = result
+        self._show_estimate()
+
+    def _show_estimate(self) -> None:
+        if not self._parameters:
+            return
+        text = f"<b>{self._parameters:,}</b> parameters"
+        if self._train_tokens and self._flops:
+            seconds = self._train_tokens * self._parameters * FLOPS_PER_PARAM_TOKEN / (self._flops * RNN_EFFICIENCY)
+            text += f" · about <b>{_duration(seconds)}</b> per epoch on this machine (rough estimate)"
+        self.estimate_label.setText(text)
+
+    def _show_error(self, message: str) -> None:
+        self.message.show_message(message, "error")
+
+    # --- persistence -----------------------------------------------------------------------
+    def state(self) -> dict[str, Any]:
+        config = TrainConfig()
+        self.apply_to(config)
+        return {"source": self.source_ref(), "transfer": config.transfer, "baseline": self.baseline_check.isChecked(),
+                "copy": self._checked_layers(1), "freeze": self._checked_layers(2), "flops": self._flops,
+                "config": config.to_dict()}
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        config = TrainConfig.from_dict(state.get("config") or {})
+        m = config.model
+        self.cell_box.setCurrentText(m.cell)
+        self.emb_spin.setValue(m.emb_size)
+        self.hidden_spin.setValue(m.hidden_size)
+        self.layers_spin.setValue(m.layers)
+        self.tie_check.setChecked(m.tie_weights)
+        for name, spin in self.dropout_spins.items():
+            spin.setValue(getattr(m, name))
+        self.optimizer_box.setCurrentText(config.optimizer)
+        self.lr_spin.setValue(config.lr)
+        self.decay_spin.setValue(config.weight_decay)
+        self.clip_spin.setValue(config.clip)
+        self.warmup_spin.setValue(config.warmup_steps)
+        self.batch_spin.setValue(config.batch_size)
+        self.bptt_spin.setValue(config.bptt)
+        self.eval_spin.setValue(config.eval_every)
+        self.seed_spin.setValue(config.seed)
+        self.device_box.setCurrentText(config.device)
+        self.unfreeze_spin.setValue(config.unfreeze_every)
+        self.factor_spin.setValue(config.discriminative_factor)
+        self.baseline_check.setChecked(bool(state.get("baseline")))
+        self._flops = float(state.get("flops") or 0.0)
+        self._select(state.get("source"))
+        self.transfer_box.setCurrentText(str(state.get("transfer", "scratch")))
+        self.schedule_box.setCurrentText(config.schedule)
+        self.set_layer_choice(list(state.get("copy", [])), list(state.get("freeze", [])))
+
+
+def _count_and_measure(model: ModelConfig, flops: float) -> tuple[int, float]:
+    return count_parameters(model), flops or measure_flops()
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{max(1, round(seconds))} s"
+    if seconds < 5400:
+        return f"{round(seconds / 60)} min"
+    return f"{seconds / 3600:.1f} h"

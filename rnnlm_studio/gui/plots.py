@@ -1,0 +1,473 @@
+"""Live training curves and run overlays.
+
+Signals only append to column buffers; a single-shot `QTimer` redraws at most every
+50 ms, so a fast trainer never makes the interface redraw per step. A finished run
+read back from its `metrics.jsonl` goes through the same buffers as a live one, so the
+comparison view shows exactly what the live view showed.
+"""
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QColor, QStandardItemModel
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider,
+                               QSplitter, QVBoxLayout, QWidget)
+
+from ..core.compare import TOKENIZER_NOTE
+from ..core.events import Event, EvalEvent, StepEvent, event_from_dict
+from .widgets import last_folder, remember_folder
+
+REDRAW_MS = 50  # at most 20 redraws a second
+X_AXES = {"steps": ("step", "step"), "tokens": ("tokens", "tokens seen"), "time": ("elapsed", "wall time (s)")}
+METRICS = {"ppl": "token perplexity", "word_ppl": "word perplexity", "bpb": "bits per byte"}
+PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf",
+           "#bcbd22", "#7f7f7f")
+TRAIN_COLUMNS = ("step", "tokens", "elapsed", "loss", "smooth")
+VALID_COLUMNS = ("step", "tokens", "elapsed", "loss", "ppl", "word_ppl", "bpb")
+
+pg.setConfigOptions(background="w", foreground="#202020", antialias=True)
+
+
+class Columns:
+    """Growable float columns; reads are slices of one array, so a redraw copies nothing."""
+
+    def __init__(self, names: tuple[str, ...]) -> None:
+        self.names = names
+        self._index = {name: i for i, name in enumerate(names)}
+        self._data = np.empty((len(names), 256))
+        self.size = 0
+
+    def append(self, values: Iterable[float]) -> None:
+        if self.size == self._data.shape[1]:
+            grown = np.empty((len(self.names), self.size * 2))
+            grown[:, :self.size] = self._data[:, :self.size]
+            self._data = grown
+        self._data[:, self.size] = list(values)
+        self.size += 1
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self._data[self._index[name], :self.size]
+
+    def __len__(self) -> int:
+        return self.size
+
+    def cut_from_step(self, step: float) -> None:
+        """Drop points at or after `step`: a resumed run replays them from its checkpoint."""
+        self.size = int(np.searchsorted(self["step"], step, side="left"))
+
+
+class RunSeries:
+    """One run's points: train loss per logged step (and its smoothed value), validation metrics per eval."""
+
+    def __init__(self, key: str, name: str, colour: str, tokenizer: str | None = None,
+                 smoothing: float = 0.6) -> None:
+        self.key, self.name, self.colour, self.tokenizer = key, name, colour, tokenizer
+        self.train = Columns(TRAIN_COLUMNS)
+        self.valid = Columns(VALID_COLUMNS)
+        self.smoothing = smoothing
+        self._ema = _Ema(smoothing)
+
+    def add(self, event: Event) -> bool:
+        """Take a step or validation event; True when it changed what the plots show."""
+        if isinstance(event, StepEvent):
+            if len(self.train) and event.step <= self.train["step"][-1]:
+                self.train.cut_from_step(event.step)
+                self.set_smoothing(self.smoothing)
+            self.train.append((event.step, event.tokens_seen, event.elapsed, event.loss,
+                               self._ema.add(event.loss)))
+            return True
+        if isinstance(event, EvalEvent) and event.split == "valid":
+            if len(self.valid) and event.step <= self.valid["step"][-1]:
+                self.valid.cut_from_step(event.step)
+            self.valid.append((event.step, event.tokens_seen, event.elapsed, event.loss, event.ppl,
+                               event.word_ppl, event.bpb))
+            return True
+        return False
+
+    def set_smoothing(self, weight: float) -> None:
+        """Recompute the smoothed column for a new slider value (or after a resume cut the run)."""
+        self.smoothing = weight
+        self._ema = _Ema(weight)
+        smooth = self.train["smooth"]
+        for i, loss in enumerate(self.train["loss"]):
+            smooth[i] = self._ema.add(float(loss))
+
+    @classmethod
+    def from_events(cls, key: str, name: str, colour: str, events: list[dict[str, Any]],
+                    tokenizer: str | None = None, smoothing: float = 0.6) -> "RunSeries":
+        series = cls(key, name, colour, tokenizer, smoothing)
+        for data in events:
+            if data.get("event") in ("step", "eval"):
+                series.add(event_from_dict(data))
+        return series
+
+
+class _Ema:
+    """TensorBoard's debiased exponential moving average, one point at a time."""
+
+    def __init__(self, weight: float) -> None:
+        self.weight, self.last, self.norm = weight, 0.0, 0.0
+
+    def add(self, value: float) -> float:
+        if not math.isfinite(value):
+            return value
+        self.last = self.last * self.weight + (1 - self.weight) * value
+        self.norm = self.norm * self.weight + (1 - self.weight)
+        return self.last / self.norm
+
+
+@dataclass
+class _Items:
+    """The plot items drawing one run."""
+
+    raw: pg.PlotDataItem
+    smooth: pg.PlotDataItem
+    valid_loss: pg.PlotDataItem
+    metric: pg.PlotDataItem
+
+
+class TrainingPlots(QWidget):
+    """Loss and perplexity plots with x-axis and metric selectors, smoothing, crosshair and export."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.live: list[RunSeries] = []
+        self.overlays: list[RunSeries] = []
+        self.redraw_count = 0
+        self._items: dict[str, _Items] = {}
+        self._colours: dict[str, str] = {}
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(REDRAW_MS)
+        self._timer.timeout.connect(self.redraw)
+        self._build()
+
+    # --- layout ----------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.x_axis_box = QComboBox()
+        for key, (_column, label) in X_AXES.items():
+            self.x_axis_box.addItem(label, key)
+        self.x_axis_box.setToolTip("What the horizontal axis counts. Compare runs on tokens seen: "
+                               "steps differ when batch sizes differ.")
+        self.metric_box = QComboBox()
+        for key, label in METRICS.items():
+            self.metric_box.addItem(label, key)
+        self.metric_box.setCurrentIndex(1)
+        self.metric_box.setToolTip("Token perplexity depends on the vocabulary; word perplexity and bits per byte "
+                               "compare runs with different tokenizers.")
+        self.smoothing_slider = QSlider(Qt.Orientation.Horizontal)
+        self.smoothing_slider.setRange(0, 99)
+        self.smoothing_slider.setValue(60)
+        self.smoothing_slider.setMaximumWidth(140)
+        self.smoothing_slider.setToolTip("Exponential moving average of the training loss (0 = raw), as in TensorBoard")
+        self.smoothing_label = QLabel("0.60")
+        self.smoothing_label.setMinimumWidth(32)
+        autoscale = QPushButton("Autoscale")
+        autoscale.setToolTip("Fit both plots to all their data again")
+        self.export_png_button = QPushButton("Export PNG…")
+        self.export_csv_button = QPushButton("Export CSV…")
+        autoscale.clicked.connect(self.autoscale)
+        self.export_png_button.clicked.connect(self.ask_png)
+        self.export_csv_button.clicked.connect(self.ask_csv)
+        self.x_axis_box.currentIndexChanged.connect(self._schedule_full)
+        self.metric_box.currentIndexChanged.connect(self._schedule_full)
+        self.smoothing_slider.valueChanged.connect(self._on_smoothing)
+
+        controls = QHBoxLayout()
+        for widget in (QLabel("X axis"), self.x_axis_box, QLabel("Perplexity"), self.metric_box, QLabel("Smoothing"),
+                       self.smoothing_slider, self.smoothing_label):
+            controls.addWidget(widget)
+        controls.addStretch(1)
+        for widget in (autoscale, self.export_png_button, self.export_csv_button):
+            controls.addWidget(widget)
+
+        self.loss_plot = pg.PlotWidget()
+        self.ppl_plot = pg.PlotWidget()
+        self.loss_plot.setTitle("Loss — faint: raw train, solid: smoothed train, dots: validation", size="9pt")
+        self.loss_plot.setLabel("left", "loss (nats/token)")
+        self.ppl_plot.getAxis("left").enableAutoSIPrefix(False)  # "x1e+12" beside log ticks only confuses
+        for plot in (self.loss_plot, self.ppl_plot):
+            plot.showGrid(x=True, y=True, alpha=0.25)
+            plot.addLegend(offset=(-10, 10), labelTextSize="8pt")
+            plot.setMinimumSize(220, 180)
+        self._crosshairs = []
+        for plot in (self.loss_plot, self.ppl_plot):
+            line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#888888", style=Qt.PenStyle.DashLine))
+            line.hide()
+            plot.addItem(line, ignoreBounds=True)
+            self._crosshairs.append(line)
+            plot.scene().sigMouseMoved.connect(lambda pos, p=plot: self._on_mouse(p, pos))
+        self.plots_box = QSplitter(Qt.Orientation.Horizontal)
+        self.plots_box.addWidget(self.loss_plot)
+        self.plots_box.addWidget(self.ppl_plot)
+
+        self.note = QLabel()
+        self.note.setWordWrap(True)
+        self.note.setStyleSheet("color:#6b4e00;")
+        self.note.hide()
+        self.readout = QLabel("Move the mouse over a plot to read every curve at that point.")
+        self.readout.setWordWrap(True)
+        self.readout.setTextFormat(Qt.TextFormat.RichText)
+        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(controls)
+        layout.addWidget(self.note)
+        layout.addWidget(self.plots_box, 1)
+        layout.addWidget(self.readout)
+        self._apply_axes()
+
+    # --- feeding ---------------------------------------------------------------------------
+    def begin_run(self, key: str, name: str, tokenizer: str | None = None,
+                  events: list[dict[str, Any]] | None = None) -> RunSeries:
+        """A new live run (a resumed one passes the events it already has)."""
+        series = RunSeries.from_events(key, name, self._colour(key), events or [], tokenizer, self.smoothing_weight())
+        self.live = [s for s in self.live if s.key != key] + [series]
+        self._drop_items(key)
+        self._refresh_comparability()
+        self._schedule()
+        return series
+
+    def add_event(self, event: Event) -> None:
+        """Append a live event to the current run; the redraw waits for the timer."""
+        if self.live and self.live[-1].add(event):
+            self._schedule()
+
+    def clear_live(self) -> None:
+        for series in self.live:
+            self._drop_items(series.key)
+        self.live = []
+        self._schedule()
+
+    def set_overlays(self, runs: list[RunSeries]) -> None:
+        """Finished runs to draw beside the live one; the shared axis becomes tokens seen."""
+        live_keys = {s.key for s in self.live}
+        had_overlays = bool(self.overlays)
+        for series in self.overlays:
+            self._drop_items(series.key)
+        self.overlays = [s for s in runs if s.key not in live_keys]
+        for series in self.overlays:
+            series.colour = self._colour(series.key)
+            series.set_smoothing(self.smoothing_weight())
+        if self.overlays and not had_overlays:
+            self.x_axis_box.setCurrentIndex(list(X_AXES).index("tokens"))
+        self._refresh_comparability()
+        self._schedule_full()
+
+    def colour_for(self, key: str) -> str:
+        return self._colour(key)
+
+    # --- state the app persists ------------------------------------------------------------
+    def state(self) -> dict[str, Any]:
+        return {"x_axis": self.x_axis_box.currentData(), "metric": self.metric_box.currentData(),
+                "smoothing": self.smoothing_slider.value()}
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        for combo, key in ((self.x_axis_box, "x_axis"), (self.metric_box, "metric")):
+            index = combo.findData(state.get(key))
+            if index >= 0:
+                combo.setCurrentIndex(index)
+        if isinstance(state.get("smoothing"), int):
+            self.smoothing_slider.setValue(state["smoothing"])
+
+    def smoothing_weight(self) -> float:
+        return self.smoothing_slider.value() / 100
+
+    # --- drawing ---------------------------------------------------------------------------
+    def _schedule(self) -> None:
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def _schedule_full(self) -> None:
+        self._apply_axes()
+        self._schedule()
+
+    def _on_smoothing(self, value: int) -> None:
+        self.smoothing_label.setText(f"{value / 100:.2f}")
+        for series in self.live + self.overlays:
+            series.set_smoothing(value / 100)
+        self._schedule()
+
+    def _apply_axes(self) -> None:
+        x_label = X_AXES[self.x_axis_box.currentData()][1]
+        metric = self.metric_box.currentData()
+        for plot in (self.loss_plot, self.ppl_plot):
+            plot.setLabel("bottom", x_label)
+        self.ppl_plot.setLogMode(x=False, y=metric != "bpb")
+        self.ppl_plot.setLabel("left", METRICS[metric] + (" (log scale)" if metric != "bpb" else ""))
+        self.ppl_plot.setTitle(f"Validation {METRICS[metric]} — lower is better", size="9pt")
+
+    def redraw(self) -> None:
+        """Push every buffer into its plot items; called by the timer, never per event."""
+        self.redraw_count += 1
+        x_column = X_AXES[self.x_axis_box.currentData()][0]
+        metric = self.metric_box.currentData()
+        token_comparable = self.token_metrics_comparable()
+        for series in self.live:
+            self._draw(series, x_column, metric, raw=True, token_curves=True)
+        for series in self.overlays:
+            self._draw(series, x_column, metric, raw=False, token_curves=token_comparable)
+
+    def _draw(self, series: RunSeries, x_column: str, metric: str, *, raw: bool, token_curves: bool) -> None:
+        """Compared runs get no raw loss (too busy), and no token loss when tokenizers differ."""
+        items = self._items.get(series.key) or self._create_items(series)
+        train, valid = series.train, series.valid
+        _set(items.raw, train[x_column], train["loss"], raw)
+        _set(items.smooth, train[x_column], train["smooth"], token_curves)
+        _set(items.valid_loss, valid[x_column], valid["loss"], token_curves)
+        _set(items.metric, valid[x_column], valid[metric], True)
+
+    def _create_items(self, series: RunSeries) -> _Items:
+        colour = QColor(series.colour)
+        faint = QColor(colour)
+        faint.setAlpha(70)
+        raw = self.loss_plot.plot(pen=pg.mkPen(faint, width=1))
+        smooth = self.loss_plot.plot(pen=pg.mkPen(colour, width=2), name=series.name)
+        for item in (raw, smooth):
+            item.setDownsampling(auto=True, method="peak")
+            item.setClipToView(True)
+        valid_loss = self.loss_plot.plot(pen=pg.mkPen(colour, width=1, style=Qt.PenStyle.DashLine),
+                                         symbol="o", symbolSize=6, symbolBrush=colour, symbolPen=colour)
+        metric = self.ppl_plot.plot(pen=pg.mkPen(colour, width=2), symbol="o", symbolSize=6, symbolBrush=colour,
+                                    symbolPen=colour, name=series.name)
+        items = _Items(raw, smooth, valid_loss, metric)
+        self._items[series.key] = items
+        return items
+
+    def _drop_items(self, key: str) -> None:
+        items = self._items.pop(key, None)
+        if items is None:
+            return
+        for item in (items.raw, items.smooth, items.valid_loss):
+            self.loss_plot.removeItem(item)
+        self.ppl_plot.removeItem(items.metric)
+
+    def _colour(self, key: str) -> str:
+        if key not in self._colours:
+            self._colours[key] = PALETTE[len(self._colours) % len(PALETTE)]
+        return self._colours[key]
+
+    def autoscale(self) -> None:
+        for plot in (self.loss_plot, self.ppl_plot):
+            plot.enableAutoRange()
+
+    # --- comparability ---------------------------------------------------------------------
+    def token_metrics_comparable(self) -> bool:
+        """Token perplexity and token loss only compare runs that share one tokenizer."""
+        tokenizers = {s.tokenizer for s in self.live + self.overlays if s.tokenizer}
+        return len(tokenizers) <= 1
+
+    def _refresh_comparability(self) -> None:
+        comparable = self.token_metrics_comparable()
+        model = self.metric_box.model()
+        assert isinstance(model, QStandardItemModel)
+        model.item(0).setEnabled(comparable)
+        if not comparable and self.metric_box.currentData() == "ppl":
+            self.metric_box.setCurrentIndex(1)
+        self.note.setText("" if comparable else f"Note: {TOKENIZER_NOTE}; token loss is hidden for compared runs.")
+        self.note.setVisible(not comparable)
+
+    # --- crosshair -------------------------------------------------------------------------
+    def _on_mouse(self, plot: pg.PlotWidget, pos: Any) -> None:
+        view = plot.getPlotItem().vb
+        if not plot.sceneBoundingRect().contains(pos):
+            return
+        x = view.mapSceneToView(pos).x()
+        for line in self._crosshairs:
+            line.setPos(x)
+            line.show()
+        self.readout.setText(self.readout_at(x))
+
+    def readout_at(self, x: float) -> str:
+        """Every visible curve's value at the last point at or before `x` on the current axis."""
+        x_column, x_label = X_AXES[self.x_axis_box.currentData()]
+        metric = self.metric_box.currentData()
+        parts = [f"<b>{x_label} {_fmt(x)}</b>"]
+        token_comparable = self.token_metrics_comparable()
+        for series in self.live + self.overlays:
+            values = []
+            if token_comparable or series in self.live:
+                loss = _value_at(series.train, x_column, "smooth", x)
+                if loss is not None:
+                    values.append(f"train loss {loss:.3f}")
+            value = _value_at(series.valid, x_column, metric, x)
+            if value is not None:
+                values.append(f"{METRICS[metric]} {_fmt(value)}")
+            if values:
+                parts.append(f"<span style='color:{series.colour}'>■</span> {series.name}: {', '.join(values)}")
+        return " &nbsp;·&nbsp; ".join(parts)
+
+    # --- export ----------------------------------------------------------------------------
+    def export_png(self, path: str | Path) -> None:
+        if not self.plots_box.grab().save(str(path)):
+            raise OSError(f"could not write {path}")
+
+    def export_csv(self, path: str | Path) -> None:
+        """Every buffered point in long form: one row per run, series and point."""
+        with open(path, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(("run", "series", *VALID_COLUMNS, "smoothed_loss"))
+            for series in self.live + self.overlays:
+                for i in range(len(series.train)):
+                    row = [series.train[c][i] for c in ("step", "tokens", "elapsed", "loss")]
+                    writer.writerow((series.name, "train", *_csv_numbers(row), "", "", "", "",
+                                     _csv_number(series.train["smooth"][i])))
+                for i in range(len(series.valid)):
+                    writer.writerow((series.name, "valid", *_csv_numbers(series.valid[c][i] for c in VALID_COLUMNS),
+                                     ""))
+
+    def ask_png(self) -> None:
+        self._ask_export("PNG image (*.png)", ".png", self.export_png)
+
+    def ask_csv(self) -> None:
+        self._ask_export("CSV table (*.csv)", ".csv", self.export_csv)
+
+    def _ask_export(self, file_filter: str, suffix: str, write: Any) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export", str(Path(last_folder("export")) / f"curves{suffix}"),
+                                              file_filter)
+        if not path:
+            return
+        remember_folder("export", path)
+        try:
+            write(path)
+        except OSError as exc:
+            self.note.setText(f"Export failed: {exc}. Choose a folder you can write to.")
+            self.note.show()
+
+
+def _set(item: pg.PlotDataItem, x: np.ndarray, y: np.ndarray, shown: bool) -> None:
+    if shown:
+        item.setData(x, y)
+    else:
+        item.setData(np.empty(0), np.empty(0))
+
+
+def _value_at(columns: Columns, x_column: str, y_column: str, x: float) -> float | None:
+    xs = columns[x_column]
+    index = int(np.searchsorted(xs, x, side="right")) - 1
+    return float(columns[y_column][index]) if index >= 0 else None
+
+
+def _fmt(value: float) -> str:
+    if not math.isfinite(value):
+        return str(value)
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.3g}" if abs(value) < 10 else f"{value:.1f}"
+
+
+def _csv_number(value: float) -> str:
+    return repr(float(value)) if not float(value).is_integer() else str(int(value))
+
+
+def _csv_numbers(values: Iterable[float]) -> list[str]:
+    return [_csv_number(v) for v in values]

@@ -1,0 +1,296 @@
+"""The Runs dock: every run in the store, with transfer gain, and the selection to compare.
+
+The table is read in the background (the store plus each run's metrics for the gain),
+and rebuilt whole: run lists are short, and a full rebuild cannot drift from the store.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+from PySide6.QtCore import QSortFilterProxyModel, Qt, QUrl, Signal
+from PySide6.QtGui import QColor, QDesktopServices, QKeySequence, QShortcut, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMessageBox,
+                               QPushButton, QTableView, QVBoxLayout, QWidget)
+
+from ..core.compare import CompareRow, compare_runs
+from ..core.errors import StudioError
+from ..core.runs import RunRecord, RunStore
+from .widgets import MessageBar
+from .workers import LatestOnly
+
+COLUMNS = ("Name", "Source", "Transfer", "Data", "Best valid word ppl", "Transfer gain", "Duration", "Status",
+           "Created")
+NAME, SOURCE, TRANSFER, DATA, BEST, GAIN, DURATION, STATUS, CREATED = range(len(COLUMNS))
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+RESUMABLE = ("stopped", "paused", "failed")
+GAIN_HELP = ("Transfer gain = 1 − (transfer run's valid word perplexity ÷ its scratch baseline's) at the same "
+             "number of tokens seen. Positive: starting from the source helped. Negative (red): negative "
+             "transfer — the source made things worse than training from scratch.")
+NEGATIVE = QColor("#c62828")
+
+
+@dataclass
+class RunsSnapshot:
+    records: list[RunRecord]
+    rows: dict[str, CompareRow]
+
+
+def read_runs() -> RunsSnapshot:
+    """All runs, newest first, with best perplexity and gain from the compare module."""
+    store = RunStore()
+    records = store.list()
+    rows, _curves, _notes = compare_runs(store, [record.id for record in records]) if records else ([], [], [])
+    return RunsSnapshot(records, {row.run_id: row for row in rows})
+
+
+def _size(n: int) -> str:
+    for scale, unit in ((1 << 30, "GB"), (1 << 20, "MB"), (1 << 10, "KB")):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n} B"
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60:02d} s"
+    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+
+
+def _number(value: float | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.2f}" if abs(value) < 1e5 else f"{value:.3g}"
+
+
+def _cell(text: str, sort_value: object = None, tooltip: str = "") -> QStandardItem:
+    item = QStandardItem(text)
+    item.setEditable(False)
+    item.setData(text if sort_value is None else sort_value, SORT_ROLE)
+    if tooltip:
+        item.setToolTip(tooltip)
+    if isinstance(sort_value, (int, float)):
+        item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    return item
+
+
+def _row_items(record: RunRecord, row: CompareRow | None) -> list[QStandardItem]:
+    name = _cell(record.name, record.name.lower(), f"{record.id}\n{record.run_dir}")
+    name.setEditable(True)
+    name.setData(record.id, Qt.ItemDataRole.UserRole)
+    best = row.best_valid_word_ppl if row is not None else None
+    gain = row.gain if row is not None else None
+    if gain is not None:
+        gain_item = _cell(f"{gain.gain:+.1%}", gain.gain, f"{gain.message}\n\n{GAIN_HELP}")
+        if gain.negative:
+            gain_item.setForeground(NEGATIVE)
+    elif record.transfer == "scratch":
+        gain_item = _cell("–", -math.inf, "A scratch run is itself a baseline.")
+    else:
+        gain_item = _cell("–", -math.inf, "No scratch baseline: tick “Also train a scratch baseline” in the Model "
+                                          "& Transfer panel to measure the gain.\n\n" + GAIN_HELP)
+    source = record.source or "–"
+    return [
+        name,
+        _cell(source.rstrip("/").rsplit("/", 1)[-1], source, source),
+        _cell(record.transfer),
+        _cell(_size(record.data_bytes), record.data_bytes),
+        _cell(_number(best), best if best is not None else math.inf),
+        gain_item,
+        _cell(_duration(record.elapsed), record.elapsed),
+        _cell(record.status),
+        _cell(time.strftime("%Y-%m-%d %H:%M", time.localtime(record.created)), record.created),
+    ]
+
+
+class RunsPanel(QWidget):
+    """Sortable, filterable run table; selection drives the comparison plots."""
+
+    selection_changed = Signal(list)  # the selected RunRecords
+    resume_requested = Signal(str)  # a run id
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.records: dict[str, RunRecord] = {}
+        self.busy_run: str | None = None  # the run training now: not deletable or resumable
+        self._loader = LatestOnly(self)
+        self._loader.done.connect(self._on_loaded)
+        self._loader.failed.connect(self._show_error)
+        self._build()
+        self.refresh()
+
+    def _build(self) -> None:
+        self.message = MessageBar()
+        self.filter_edit = QLineEdit()
+        self.filter_edit.setPlaceholderText("Filter runs by any column…")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.model = QStandardItemModel(0, len(COLUMNS))
+        self.model.setHorizontalHeaderLabels(COLUMNS)
+        self.model.horizontalHeaderItem(GAIN).setToolTip(GAIN_HELP)
+        self.model.itemChanged.connect(self._on_item_changed)
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setSortRole(SORT_ROLE)
+        self.proxy.setFilterKeyColumn(-1)
+        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.filter_edit.textChanged.connect(self.proxy.setFilterFixedString)
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(CREATED, Qt.SortOrder.DescendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed
+                                   | QAbstractItemView.EditTrigger.DoubleClicked)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        self.table.selectionModel().selectionChanged.connect(self._on_selection)
+        QShortcut(QKeySequence.StandardKey.Delete, self.table, activated=self.delete_selected)
+        self.empty_label = QLabel("No runs yet: press <b>Start</b> to train one. Select several runs to compare "
+                                  "their curves in the Training plots.")
+        self.empty_label.setWordWrap(True)
+
+        self.rename_button = QPushButton("Rename")
+        self.delete_button = QPushButton("Delete…")
+        self.open_button = QPushButton("Open folder")
+        self.resume_button = QPushButton("Resume")
+        refresh = QPushButton("Refresh")
+        self.rename_button.setToolTip("Edit the selected run's name (F2 or double-click also work)")
+        self.resume_button.setToolTip("Continue a stopped run from its last checkpoint")
+        self.rename_button.clicked.connect(self._start_rename)
+        self.delete_button.clicked.connect(self.delete_selected)
+        self.open_button.clicked.connect(self.open_selected)
+        self.resume_button.clicked.connect(self._resume_selected)
+        refresh.clicked.connect(self.refresh)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.filter_edit, 1)
+        for button in (self.rename_button, self.delete_button, self.open_button, self.resume_button, refresh):
+            buttons.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.message)
+        layout.addLayout(buttons)
+        layout.addWidget(self.empty_label)
+        layout.addWidget(self.table, 1)
+        self._update_buttons()
+
+    # --- loading ---------------------------------------------------------------------------
+    def refresh(self) -> None:
+        self._loader.request(read_runs)
+
+    def _on_loaded(self, snapshot: RunsSnapshot) -> None:
+        """Rebuild the table, keeping the selection (by run id)."""
+        selected = [record.id for record in self.selected()]
+        self.records = {record.id: record for record in snapshot.records}
+        self.model.blockSignals(True)
+        self.model.removeRows(0, self.model.rowCount())
+        for record in snapshot.records:
+            self.model.appendRow(_row_items(record, snapshot.rows.get(record.id)))
+        self.model.blockSignals(False)
+        self.proxy.invalidate()
+        self.table.selectionModel().blockSignals(True)
+        self.select_runs(selected)
+        self.table.selectionModel().blockSignals(False)
+        self.empty_label.setVisible(not snapshot.records)
+        self._update_buttons()
+
+    # --- selection -------------------------------------------------------------------------
+    def selected(self) -> list[RunRecord]:
+        rows = self.table.selectionModel().selectedRows(NAME)
+        ids = [self.proxy.mapToSource(index).data(Qt.ItemDataRole.UserRole) for index in rows]
+        return [self.records[run_id] for run_id in ids if run_id in self.records]
+
+    def select_runs(self, run_ids: list[str]) -> None:
+        """Select exactly these runs (what a user's ctrl-clicks do)."""
+        selection = self.table.selectionModel()
+        selection.clearSelection()
+        for row in range(self.model.rowCount()):
+            if self.model.item(row, NAME).data(Qt.ItemDataRole.UserRole) in run_ids:
+                index = self.proxy.mapFromSource(self.model.index(row, NAME))
+                selection.select(index, selection.SelectionFlag.Select | selection.SelectionFlag.Rows)
+
+    def _on_selection(self) -> None:
+        self._update_buttons()
+        self.selection_changed.emit(self.selected())
+
+    def _update_buttons(self) -> None:
+        selected = self.selected()
+        one = len(selected) == 1
+        self.rename_button.setEnabled(one)
+        self.open_button.setEnabled(one)
+        self.delete_button.setEnabled(bool(selected) and all(r.id != self.busy_run for r in selected))
+        self.resume_button.setEnabled(one and selected[0].status in RESUMABLE and self.busy_run is None)
+
+    def set_busy_run(self, run_id: str | None) -> None:
+        self.busy_run = run_id
+        self._update_buttons()
+
+    # --- actions ---------------------------------------------------------------------------
+    def _start_rename(self) -> None:
+        rows = self.table.selectionModel().selectedRows(NAME)
+        if rows:
+            self.table.edit(rows[0])
+
+    def _on_item_changed(self, item: QStandardItem) -> None:
+        if item.column() != NAME:
+            return
+        run_id = item.data(Qt.ItemDataRole.UserRole)
+        try:
+            RunStore().rename(run_id, item.text())
+        except StudioError as exc:
+            self.message.show_message(str(exc), "error")
+        self.refresh()
+
+    def rename(self, run_id: str, name: str) -> None:
+        for row in range(self.model.rowCount()):
+            item = self.model.item(row, NAME)
+            if item.data(Qt.ItemDataRole.UserRole) == run_id:
+                item.setText(name)
+
+    def delete_selected(self) -> None:
+        records = self.selected()
+        if not records or any(record.id == self.busy_run for record in records):
+            return
+        names = "\n".join(f"• {record.name}" for record in records[:10])
+        answer = QMessageBox.question(self, "Delete runs",
+                                      f"Delete {len(records)} run(s) and their folders (checkpoints, metrics)?\n\n"
+                                      f"{names}\n\nThis cannot be undone.")
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        try:
+            store = RunStore()
+            for record in records:
+                store.delete(record.id)
+        except (StudioError, OSError) as exc:
+            self.message.show_message(f"Could not delete every run: {exc}", "error")
+        self.refresh()
+
+    def open_selected(self) -> None:
+        records = self.selected()
+        if records and not QDesktopServices.openUrl(QUrl.fromLocalFile(str(records[0].run_dir))):
+            self.message.show_message(f"No file manager could open {records[0].run_dir}; open it by hand.", "info")
+
+    def _resume_selected(self) -> None:
+        records = self.selected()
+        if len(records) == 1 and records[0].status in RESUMABLE:
+            self.resume_requested.emit(records[0].id)
+
+    def _show_error(self, message: str) -> None:
+        self.message.show_message(message, "error")
+
+    # --- persistence -----------------------------------------------------------------------
+    def state(self) -> dict:
+        header = self.table.horizontalHeader()
+        return {"sort_column": header.sortIndicatorSection(),
+                "sort_order": header.sortIndicatorOrder().value, "filter": self.filter_edit.text()}
+
+    def set_state(self, state: dict) -> None:
+        column = int(state.get("sort_column", CREATED))
+        order = Qt.SortOrder(int(state.get("sort_order", Qt.SortOrder.DescendingOrder.value)))
+        self.table.sortByColumn(column, order)
+        self.filter_edit.setText(str(state.get("filter", "")))

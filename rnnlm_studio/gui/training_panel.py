@@ -1,0 +1,254 @@
+"""The Training dock: controls, budget, live numbers, the plots and the run log.
+
+It only reacts to events; the window owns the training job. Numbers refresh on a timer
+(like the plots), so a trainer logging hundreds of steps a second costs the interface
+one buffer append per step.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (QDoubleSpinBox, QGridLayout, QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar,
+                               QSpinBox, QSplitter, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtCore import Qt
+
+from ..core.config import TrainConfig
+from ..core.errors import ConfigError
+from ..core.events import (CheckpointEvent, DoneEvent, ErrorEvent, EvalEvent, Event, LogEvent, PauseEvent,
+                           StartEvent, StepEvent)
+from ..core.runs import RunRecord, RunStore, read_events
+from .plots import RunSeries, TrainingPlots
+from .widgets import MessageBar
+from .workers import LatestOnly
+
+LABEL_REFRESH_MS = 100
+
+
+def load_series(records: list[RunRecord], smoothing: float) -> list[RunSeries]:
+    """Finished runs read back from their metrics files (in the background: files can be large)."""
+    names = [record.name for record in records]
+    return [RunSeries.from_events(record.id, record.name if names.count(record.name) == 1
+                                  else f"{record.name} ({record.id[-4:]})", "", read_events(record.run_dir),
+                                  record.tokenizer, smoothing)
+            for record in records]
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60:02d} s"
+    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+
+
+class TrainingPanel(QWidget):
+    """Start/Pause/Stop, budget, progress with ETA, live figures, plots and log."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.last_step: StepEvent | None = None
+        self.total_steps: int | None = None
+        self.status = "idle"
+        self._labels_timer = QTimer(self)
+        self._labels_timer.setSingleShot(True)
+        self._labels_timer.setInterval(LABEL_REFRESH_MS)
+        self._labels_timer.timeout.connect(self._refresh_numbers)
+        self._overlay_loader = LatestOnly(self)
+        self._overlay_loader.done.connect(self._on_overlays)
+        self._overlay_loader.failed.connect(self._show_error)
+        self._build()
+
+    # --- layout ----------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.buttons = QHBoxLayout()
+        self.buttons.setSpacing(4)
+        self.epochs_spin = QDoubleSpinBox()
+        self.epochs_spin.setRange(0.0, 1000.0)
+        self.epochs_spin.setDecimals(2)
+        self.epochs_spin.setValue(1.0)
+        self.epochs_spin.setSpecialValueText("off")
+        self.epochs_spin.setToolTip("Stop after this many passes over the training text (off = no limit)")
+        self.steps_spin = QSpinBox()
+        self.steps_spin.setRange(0, 100_000_000)
+        self.steps_spin.setSingleStep(100)
+        self.steps_spin.setSpecialValueText("off")
+        self.steps_spin.setToolTip("Stop after this many optimiser steps (off = no limit)")
+        self.minutes_spin = QDoubleSpinBox()
+        self.minutes_spin.setRange(0.0, 100_000.0)
+        self.minutes_spin.setDecimals(1)
+        self.minutes_spin.setSpecialValueText("off")
+        self.minutes_spin.setSuffix(" min")
+        self.minutes_spin.setToolTip("Stop after this much training time (off = no limit)")
+        self.buttons.addSpacing(12)
+        for label, widget in (("Stop after: epochs", self.epochs_spin), ("steps", self.steps_spin),
+                              ("time", self.minutes_spin)):
+            self.buttons.addWidget(QLabel(label))
+            self.buttons.addWidget(widget)
+        self.buttons.addStretch(1)
+
+        self.state_label = QLabel("Ready")
+        self.state_label.setStyleSheet("font-weight:bold;")
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setValue(0)
+        self.progress.setFormat("Press Start to train")
+        self.numbers = {key: QLabel("–") for key in ("step", "tokens", "speed", "lr", "grad", "elapsed")}
+        grid = QGridLayout()
+        captions = {"step": "Step", "tokens": "Tokens seen", "speed": "Tokens/s", "lr": "Learning rate",
+                    "grad": "Gradient norm", "elapsed": "Elapsed"}
+        for i, (key, caption) in enumerate(captions.items()):
+            grid.addWidget(QLabel(caption + ":"), i // 3, 2 * (i % 3))
+            grid.addWidget(self.numbers[key], i // 3, 2 * (i % 3) + 1)
+        for column in (1, 3, 5):
+            grid.setColumnStretch(column, 1)
+
+        self.message = MessageBar()
+        self.plots = TrainingPlots()
+        self.log = QPlainTextEdit()
+        self.log.setReadOnly(True)
+        self.log.setMaximumBlockCount(1000)
+        self.log.setPlaceholderText("Messages from the run appear here.")
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.plots)
+        splitter.addWidget(self.log)
+        splitter.setStretchFactor(0, 5)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([500, 80])
+
+        top = QHBoxLayout()
+        top.addWidget(self.state_label)
+        top.addWidget(self.progress, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(self.buttons)
+        layout.addWidget(self.message)
+        layout.addLayout(top)
+        layout.addLayout(grid)
+        layout.addWidget(splitter, 1)
+
+    def set_actions(self, actions: list[QAction]) -> None:
+        """The window's Start/Pause/Stop actions as buttons, so toolbar, menu and panel stay in step."""
+        for index, action in enumerate(actions):
+            button = QToolButton()
+            button.setDefaultAction(action)
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+            self.buttons.insertWidget(index, button)
+
+    # --- config ----------------------------------------------------------------------------
+    def apply_to(self, config: TrainConfig) -> None:
+        config.epochs = self.epochs_spin.value() or None
+        config.max_steps = self.steps_spin.value() or None
+        config.time_budget = self.minutes_spin.value() * 60 or None
+        if config.epochs is None and config.max_steps is None and config.time_budget is None:
+            raise ConfigError("no budget: set epochs, steps or time under “Stop after” so the run can end")
+
+    # --- events ----------------------------------------------------------------------------
+    def begin_job(self) -> None:
+        self.message.clear()
+        self.plots.clear_live()
+        self.last_step = None
+        self._set_status("starting", "Preparing data and tokenizer…")
+        self.progress.setValue(0)
+        self.progress.setFormat("Preparing…")
+
+    def on_event(self, event: Event) -> None:
+        self.plots.add_event(event)
+        if isinstance(event, StepEvent):
+            self.last_step = event
+            if not self._labels_timer.isActive():
+                self._labels_timer.start()
+        elif isinstance(event, StartEvent):
+            self._on_start(event)
+        elif isinstance(event, EvalEvent):
+            self._log(f"step {event.step}: {event.split} word ppl {event.word_ppl:.2f}, bpb {event.bpb:.3f}"
+                      + (" (best)" if event.is_best else ""))
+        elif isinstance(event, PauseEvent):
+            self._set_status("paused" if event.paused else "training",
+                             f"Paused at step {event.step}" if event.paused else "Training")
+        elif isinstance(event, LogEvent):
+            self._log(event.message)
+            if event.level == "warning":
+                self.message.show_message(event.message, "warning")
+        elif isinstance(event, CheckpointEvent):
+            self._log(f"checkpoint '{event.tag}' at step {event.step}")
+        elif isinstance(event, DoneEvent):
+            self._on_done(event)
+        elif isinstance(event, ErrorEvent):
+            self._set_status("failed", "Failed")
+            self.message.show_message(event.message, "error")
+            self._log("error: " + event.message)
+
+    def _on_start(self, event: StartEvent) -> None:
+        record = RunStore().get(event.run_id)
+        events = read_events(event.run_dir) if event.resumed_from_step else []
+        self.plots.begin_run(event.run_id, record.name, record.tokenizer, events)
+        self.total_steps = event.total_steps
+        self._set_status("training", "Training")
+        resumed = f", resumed from step {event.resumed_from_step}" if event.resumed_from_step else ""
+        self._log(f"run {record.name}: {event.parameters:,} parameters ({event.trainable_parameters:,} trainable), "
+                  f"{event.train_tokens:,} training tokens, {event.device} {event.precision}{resumed}")
+
+    def _on_done(self, event: DoneEvent) -> None:
+        self._refresh_numbers()
+        stopped = event.reason == "stopped"
+        self._set_status("stopped" if stopped else "done", "Stopped" if stopped else "Done")
+        valid = event.valid or {}
+        summary = ", ".join(f"{key} {valid[key]:.3f}" for key in ("word_ppl", "bpb") if key in valid)
+        if stopped:
+            self.progress.setFormat("Stopped — resume it from the Runs panel")
+            self._log(f"stopped at step {event.step}; a resumable checkpoint is in {event.run_dir}")
+        else:
+            self.progress.setValue(1000)
+            self.progress.setFormat("Done")
+            self._log(f"done ({event.reason}) at step {event.step}: valid {summary}")
+
+    def _set_status(self, status: str, text: str) -> None:
+        self.status = status
+        self.state_label.setText(text)
+
+    def mark_stopping(self) -> None:
+        self._set_status("stopping", "Stopping — saving a resumable checkpoint…")
+
+    def _refresh_numbers(self) -> None:
+        event = self.last_step
+        if event is None:
+            return
+        total = f" / {self.total_steps:,}" if self.total_steps else ""
+        self.numbers["step"].setText(f"{event.step:,}{total} (epoch {event.epoch + 1})")
+        self.numbers["tokens"].setText(f"{event.tokens_seen:,}")
+        self.numbers["speed"].setText(f"{event.tokens_per_s:,.0f}")
+        self.numbers["lr"].setText(f"{event.lr:.3g}")
+        self.numbers["grad"].setText(f"{event.grad_norm:.3g}")
+        self.numbers["elapsed"].setText(_duration(event.elapsed))
+        if self.status in ("training", "paused", "stopping"):
+            self.progress.setValue(round(event.progress * 1000))
+            self.progress.setFormat(f"{event.progress:.0%} · ETA {_duration(event.eta)}")
+
+    def _log(self, text: str) -> None:
+        self.log.appendPlainText(text)
+
+    def _show_error(self, message: str) -> None:
+        self.message.show_message(message, "error")
+
+    # --- comparison ------------------------------------------------------------------------
+    def show_runs(self, records: list[RunRecord]) -> None:
+        """Overlay these runs' validation curves (empty: none)."""
+        self._overlay_loader.request(load_series, records, self.plots.smoothing_weight())
+
+    def _on_overlays(self, series: list[RunSeries]) -> None:
+        self.plots.set_overlays(series)
+
+    # --- persistence -----------------------------------------------------------------------
+    def state(self) -> dict[str, Any]:
+        return {"epochs": self.epochs_spin.value(), "steps": self.steps_spin.value(),
+                "minutes": self.minutes_spin.value(), "plots": self.plots.state()}
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        self.epochs_spin.setValue(float(state.get("epochs", 1.0)))
+        self.steps_spin.setValue(int(state.get("steps", 0)))
+        self.minutes_spin.setValue(float(state.get("minutes", 0.0)))
+        self.plots.set_state(state.get("plots") or {})

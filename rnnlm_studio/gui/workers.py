@@ -1,0 +1,197 @@
+"""Background work: the training thread, and short tasks (statistics, previews) on a pool.
+
+The core never sees a thread or a widget: a worker iterates the trainer's generator in
+its own `QThread` and re-emits each event as a queued Qt signal, so the interface thread
+only appends to buffers. Pause and stop go through `TrainControl` (requests the loop
+checks between steps), never through thread kills, so a stop always ends with a
+resumable checkpoint.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, Signal, Slot
+
+from ..core.config import TrainConfig
+from ..core.errors import StudioError
+from ..core.events import ErrorEvent, Event
+from ..core.baseline import train_with_baseline
+from ..core.trainer import TrainControl, train
+
+log = logging.getLogger(__name__)
+
+
+class TrainingWorker(QObject):
+    """Lives in the training thread; one event signal per event the trainer yields."""
+
+    event = Signal(object)
+    finished = Signal()
+
+    def __init__(self, config: TrainConfig, resume: str | None = None) -> None:
+        super().__init__()
+        self.config = config
+        self.resume = resume
+        self.control = TrainControl()
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            for event in self._events():
+                self.event.emit(event)
+        except StudioError as exc:
+            self.event.emit(ErrorEvent(message=str(exc)))
+        except Exception as exc:  # a bug must reach the user as a message, not kill the thread silently
+            log.exception("training failed")
+            self.event.emit(ErrorEvent(message=f"training stopped by an internal error ({exc!r}); "
+                                               "the last checkpoint is kept; please report this"))
+        finally:
+            self.finished.emit()
+
+    def _events(self) -> Iterator[Event]:
+        """A new run with "also train a scratch baseline" trains its matched scratch twin afterwards."""
+        if self.config.baseline and self.resume is None:
+            return train_with_baseline(self.config, self.control)
+        return train(self.config, self.control, resume=self.resume)
+
+
+class TrainingJob(QObject):
+    """One run's thread and worker, owned together so no `QThread` is ever destroyed while running."""
+
+    event = Signal(object)
+    finished = Signal()
+
+    def __init__(self, config: TrainConfig, resume: str | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.worker = TrainingWorker(config, resume)
+        self.thread = QThread()
+        self.thread.setObjectName("training")
+        self.worker.moveToThread(self.thread)
+        self.thread.started.connect(self.worker.run)
+        self.worker.event.connect(self.event)
+        self.worker.finished.connect(self.thread.quit)
+        self.thread.finished.connect(self._on_thread_finished)
+        self.running = False
+
+    def start(self) -> None:
+        self.running = True
+        self.thread.start()
+
+    def pause(self) -> None:
+        self.worker.control.pause()
+
+    def resume(self) -> None:
+        self.worker.control.resume()
+
+    def stop(self) -> None:
+        """Ask the loop to end; it writes a resumable checkpoint and a done event first."""
+        self.worker.control.stop()
+
+    @property
+    def paused(self) -> bool:
+        return self.worker.control.paused
+
+    @property
+    def stopping(self) -> bool:
+        return self.worker.control.stopped
+
+    def wait(self, msecs: int = 60_000) -> bool:
+        return self.thread.wait(msecs)
+
+    def _on_thread_finished(self) -> None:
+        self.thread.wait()  # `finished` is sent just before the thread really ends
+        self.running = False
+        self.finished.emit()
+
+
+class Task(QObject):
+    """The result of one background call, delivered on the interface thread."""
+
+    done = Signal(object)
+    failed = Signal(str)
+
+    @Slot()
+    def release(self) -> None:
+        _pending.discard(self)
+
+
+class _TaskRunnable(QRunnable):
+    def __init__(self, task: Task, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+        super().__init__()
+        self.task, self.fn, self.args = task, fn, args
+
+    def run(self) -> None:
+        try:
+            result = self.fn(*self.args)
+        except StudioError as exc:
+            self.task.failed.emit(str(exc))
+        except Exception as exc:  # shown in the panel that asked; the interface keeps running
+            log.exception("background task failed")
+            self.task.failed.emit(f"internal error ({exc!r}); please report this")
+        else:
+            self.task.done.emit(result)
+
+
+_pending: set[Task] = set()
+
+
+def run_task(fn: Callable[..., Any], *args: Any, on_done: Callable[[Any], None],
+             on_failed: Callable[[str], None]) -> Task:
+    """Run `fn(*args)` on the shared pool; the callbacks run on the interface thread.
+
+    Callbacks are connected before the work starts, so a fast task cannot finish unheard;
+    the task is kept alive here until it has reported.
+    """
+    task = Task()
+    task.done.connect(on_done)
+    task.failed.connect(on_failed)
+    task.done.connect(task.release)
+    task.failed.connect(task.release)
+    _pending.add(task)
+    QThreadPool.globalInstance().start(_TaskRunnable(task, fn, args))
+    return task
+
+
+class LatestOnly(QObject):
+    """Runs one call at a time; while it runs only the newest request waits, and a result
+    overtaken by a newer request is dropped, so rapid edits never queue stale work."""
+
+    done = Signal(object)
+    failed = Signal(str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.running = False
+        self._pending: tuple[Callable[..., Any], tuple[Any, ...]] | None = None
+
+    def request(self, fn: Callable[..., Any], *args: Any) -> None:
+        if self.running:
+            self._pending = (fn, args)
+            return
+        self.running = True
+        run_task(fn, *args, on_done=self._on_done, on_failed=self._on_failed)
+
+    @Slot(object)
+    def _on_done(self, result: Any) -> None:
+        if not self._next():
+            self.done.emit(result)
+
+    @Slot(str)
+    def _on_failed(self, message: str) -> None:
+        if not self._next():
+            self.failed.emit(message)
+
+    def _next(self) -> bool:
+        self.running = False
+        if self._pending is None:
+            return False
+        fn, args = self._pending
+        self._pending = None
+        self.request(fn, *args)
+        return True
+
+
+def wait_for_tasks(msecs: int = 30_000) -> bool:
+    """Let running background tasks end (on exit, and between tests)."""
+    return QThreadPool.globalInstance().waitForDone(msecs)

@@ -1,0 +1,90 @@
+"""How the CLI shows a run: JSON lines for machines, a progress bar and a table for people."""
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from typing import TextIO
+
+from .core.events import DoneEvent, ErrorEvent, EvalEvent, Event, LogEvent, StartEvent, StepEvent
+
+
+def format_seconds(seconds: float | None) -> str:
+    if seconds is None:
+        return "--:--"
+    seconds = int(seconds)
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60:02d}:{rest % 60:02d}"
+
+
+class JsonReporter:
+    """One JSON object per line on stdout; an error also gets one plain line on stderr."""
+
+    def __init__(self, out: TextIO | None = None) -> None:
+        self.out = out or sys.stdout
+
+    def run(self, events: Iterable[Event]) -> int:
+        code = 1
+        for event in events:
+            self.out.write(event.to_json() + "\n")
+            self.out.flush()
+            if isinstance(event, ErrorEvent):
+                print(f"error: {event.message}", file=sys.stderr)
+                code = 1
+            elif isinstance(event, DoneEvent):
+                code = 0
+        return code
+
+
+class ConsoleReporter:
+    """A one-line progress bar with ETA on stderr, evaluation lines, and a final table."""
+
+    WIDTH = 30
+
+    def __init__(self, out: TextIO | None = None) -> None:
+        self.out = out or sys.stderr
+
+    def run(self, events: Iterable[Event]) -> int:
+        code = 1
+        for event in events:
+            code = self.show(event, code)
+        return code
+
+    def show(self, event: Event, code: int) -> int:
+        if isinstance(event, StartEvent):
+            print(f"run {event.run_id}: {event.parameters:,} parameters ({event.trainable_parameters:,} trainable), "
+                  f"{event.train_tokens:,} training tokens, {event.device} {event.precision}", file=self.out)
+        elif isinstance(event, LogEvent):
+            print(f"{event.level}: {event.message}", file=self.out)
+        elif isinstance(event, StepEvent):
+            filled = int(self.WIDTH * event.progress)
+            bar = "#" * filled + "." * (self.WIDTH - filled)
+            self.out.write(f"\r[{bar}] {event.progress:6.1%} step {event.step} loss {event.loss:.3f} "
+                           f"lr {event.lr:.2e} {event.tokens_per_s:,.0f} tok/s "
+                           f"elapsed {format_seconds(event.elapsed)} eta {format_seconds(event.eta)} ")
+            self.out.flush()
+        elif isinstance(event, EvalEvent):
+            mark = " *best*" if event.is_best else ""
+            print(f"\n{event.split} @ step {event.step}: loss {event.loss:.4f} ppl {event.ppl:.2f} "
+                  f"word ppl {event.word_ppl:.2f} bpb {event.bpb:.4f}{mark}", file=self.out)
+        elif isinstance(event, ErrorEvent):
+            print(f"\nerror: {event.message}", file=sys.stderr)
+            return 1
+        elif isinstance(event, DoneEvent):
+            print(done_table(event))
+            return 0
+        return code
+
+
+def done_table(event: DoneEvent) -> str:
+    rows = [("", "loss", "token ppl", "word ppl", "bits/byte")]
+    for split in ("valid", "test"):
+        metrics = getattr(event, split)
+        if metrics:
+            rows.append((split, f"{metrics['loss']:.4f}", f"{metrics['ppl']:.2f}", f"{metrics['word_ppl']:.2f}",
+                         f"{metrics['bpb']:.4f}"))
+    lines = [f"\n{event.reason}: {event.step} steps, {event.tokens_seen:,} tokens in {format_seconds(event.elapsed)} "
+             f"({event.tokens_per_s:,.0f} tokens/s)"]
+    lines += ["  ".join(f"{cell:>10}" for cell in row) for row in rows]
+    lines.append(f"run folder: {event.run_dir}")
+    return "\n".join(lines)
+

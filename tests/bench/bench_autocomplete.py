@@ -1,0 +1,151 @@
+"""Per-keystroke autocomplete latency and generation speed (issue 5).
+
+    python -m tests.bench.bench_autocomplete [--model english-lstm] [--threads N]
+
+Types a 300-character paragraph one character at a time and times what the Playground
+does per keystroke: update the prompt state, find the 5 most probable next words and a
+3-word ghost phrase. The incremental path reuses the cached states of the unchanged
+prefix; the baseline re-runs the whole prompt at every keystroke. Target: p95 < 15 ms.
+
+Uses the bundled `english-lstm` model; until it exists, a randomly initialised model of
+the same size (1-layer LSTM, embedding 400, hidden 1024, 8000 pieces) with a tokenizer
+trained on War and Peace, and says so. A random model's flat distributions make the
+word search do more work than a trained one's, so its latencies are pessimistic.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, Callable
+
+import torch
+
+from rnnlm_studio.core import generate as gen
+from rnnlm_studio.core.config import ModelConfig
+from rnnlm_studio.core.corpus import Corpus
+from rnnlm_studio.core.model import RNNLM
+from rnnlm_studio.core.tokenizer import Tokenizer
+
+from .common import WAR_AND_PEACE, print_table, read_text, write_results
+
+TARGET_P95_MS = 15.0
+PARAGRAPH_CHARS = 300
+GENERATE_TOKENS = 300
+
+
+def load(name: str) -> tuple[Any, str]:
+    """The bundled model, or a random stand-in of the same size (and which one it is)."""
+    from rnnlm_studio.core.checkpoint import load_model
+    from rnnlm_studio.core.errors import ModelFileError
+    from rnnlm_studio.core.paths import bundled_models_dir
+
+    if (bundled_models_dir() / name).is_dir():
+        try:
+            return load_model(name), f"bundled model {name}"
+        except ModelFileError as exc:
+            print(f"cannot load {name} ({exc}); using a random stand-in")
+    text = read_text(WAR_AND_PEACE)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "train.txt"
+        path.write_text(text, encoding="utf-8")
+        tokenizer, _ = Tokenizer.train(Corpus.open([path]), "unigram", 8000)
+    torch.manual_seed(0)
+    model = RNNLM(ModelConfig(vocab_size=tokenizer.vocab_size, emb_size=400, hidden_size=1024, layers=1)).eval()
+    return SimpleNamespace(model=model, tokenizer=tokenizer), \
+        "random stand-in (1-layer LSTM 400/1024, 8000 pieces, tokenizer from War and Peace)"
+
+
+def paragraph() -> str:
+    """300 characters of running prose, as one line (a user typing into the box)."""
+    text = " ".join(read_text(WAR_AND_PEACE)[200_000:203_000].split())
+    start = text.index(". ") + 2
+    return text[start:start + PARAGRAPH_CHARS]
+
+
+def keystroke_times(text: str, step: Callable[[str], object]) -> list[float]:
+    times = []
+    for end in range(1, len(text) + 1):
+        t0 = time.perf_counter()
+        step(text[:end])
+        times.append((time.perf_counter() - t0) * 1000)
+    return times
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def measure_typing(loaded: Any, text: str) -> dict[str, dict[str, float]]:
+    ac = gen.Autocompleter(loaded.model, loaded.tokenizer)
+
+    def incremental(prompt: str) -> None:
+        ac.suggest(prompt, k=5, phrase_words=3)
+
+    def from_scratch(prompt: str) -> None:
+        ac.encoder = gen.IncrementalEncoder(loaded.model, loaded.tokenizer, ac.table)
+        ac.suggest(prompt, k=5, phrase_words=3)
+
+    def encode_only(prompt: str) -> None:
+        ac.encoder.update(gen.split_partial(prompt)[0].rstrip(" \t"))
+
+    keystroke_times(text[:40], incremental)  # warm-up: allocator, thread pool
+    results = {}
+    for name, step in (("incremental", incremental), ("whole prompt", from_scratch)):
+        ac.encoder = gen.IncrementalEncoder(loaded.model, loaded.tokenizer, ac.table)
+        times = keystroke_times(text, step)
+        results[name] = {"p50_ms": statistics.median(times), "p95_ms": percentile(times, 95),
+                         "max_ms": max(times), "mean_ms": statistics.fmean(times)}
+    ac.encoder = gen.IncrementalEncoder(loaded.model, loaded.tokenizer, ac.table)
+    times = keystroke_times(text, encode_only)
+    results["prompt update only"] = {"p50_ms": statistics.median(times), "p95_ms": percentile(times, 95),
+                                     "max_ms": max(times), "mean_ms": statistics.fmean(times)}
+    return results
+
+
+def measure_generation(loaded: Any, prompt: str) -> float:
+    options = gen.SamplingOptions(max_tokens=GENERATE_TOKENS, temperature=0.8, top_p=0.95, seed=0)
+    t0 = time.perf_counter()
+    pieces = 0
+    for _ in gen.generate(loaded, prompt, options):
+        pieces += 1
+    elapsed = time.perf_counter() - t0
+    return GENERATE_TOKENS / elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model", default="english-lstm")
+    parser.add_argument("--threads", type=int, default=0, help="torch threads (0: leave torch's default)")
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    loaded, which = load(args.model)
+    text = paragraph()
+    print(f"model: {which}\nparagraph: {len(text)} characters, torch threads: {torch.get_num_threads()}")
+    typing = measure_typing(loaded, text)
+    tokens_per_s = measure_generation(loaded, text[:100])
+    ratio = {q: typing["whole prompt"][q] / typing["incremental"][q] for q in ("p50_ms", "p95_ms")}
+    passed = typing["incremental"]["p95_ms"] < TARGET_P95_MS
+    rows = [[name, r["p50_ms"], r["p95_ms"], r["max_ms"]] for name, r in typing.items()]
+    print_table("Per-keystroke autocomplete (update + 5 words + 3-word phrase), ms",
+                ["path", "p50", "p95", "max"], rows)
+    print_table("Summary", ["measure", "value"], [
+        ["whole prompt / incremental, p50", ratio["p50_ms"]],
+        ["whole prompt / incremental, p95", ratio["p95_ms"]],
+        ["generation, tokens/s", tokens_per_s],
+        [f"incremental p95 < {TARGET_P95_MS:g} ms", passed],
+    ])
+    write_results("autocomplete", {
+        "model": which, "paragraph_chars": len(text), "threads": torch.get_num_threads(),
+        "typing": typing, "ratio_whole_over_incremental": ratio,
+        "generation_tokens_per_s": tokens_per_s, "target_p95_ms": TARGET_P95_MS, "passed": passed,
+    })
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,51 @@
+"""The classic baseline must learn something and convert its loss to word perplexity honestly;
+a baseline that is broken or flattered would make every benchmark ratio meaningless."""
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from tests.bench import classic_recipe
+from tests.conftest import SHAKESPEARE
+
+
+def test_word_perplexity_divides_total_nll_by_whitespace_words() -> None:
+    text = "to be or\nnot to be\n"  # 6 words + 2 <eos> = 8 tokens
+    tokens = classic_recipe.tokenize(text)
+    assert tokens == ["to", "be", "or", "<eos>", "not", "to", "be", "<eos>"]
+    nll_per_token = [0.5, 1.0, 2.0, 0.1, 3.0, 0.25, 0.75, 0.4]
+    total = sum(nll_per_token)
+    words = len(text.split())
+    assert words == 6
+    assert classic_recipe.word_perplexity(total, words) == pytest.approx(math.exp(total / 6))
+    assert classic_recipe.word_perplexity(total, words) > math.exp(total / len(tokens))
+
+
+def test_eval_words_missing_from_train_map_to_unk() -> None:
+    dictionary = classic_recipe.build_dictionary("a b\nb c\n")
+    ids = classic_recipe.encode("a zebra\n", dictionary).tolist()
+    assert ids == [dictionary.word2idx["a"], dictionary.word2idx["<unk>"], dictionary.word2idx["<eos>"]]
+
+
+@pytest.fixture
+def one_thread():
+    """Other work shares the cores; restore the thread count so later tests are unaffected."""
+    before = torch.get_num_threads()
+    yield 1
+    torch.set_num_threads(before)
+
+
+def test_short_training_beats_a_uniform_vocabulary(one_thread: int) -> None:
+    text = SHAKESPEARE.read_text(encoding="utf-8")
+    train_text, eval_text = text[:40_000], text[40_000:48_000]
+    result = classic_recipe.train_classic(train_text, eval_text, time_budget_s=3.0, threads=one_thread)
+    vocab = result["vocab_size"]
+    uniform_word_ppl = vocab ** (result["eval_tokens"] / result["eval_words"])
+    assert result["train_tokens"] > 0 and 0 < result["train_seconds"] < 4.0
+    assert math.isfinite(result["word_ppl"])
+    assert result["ppl"] < vocab
+    assert result["word_ppl"] < uniform_word_ppl
+    assert result["word_ppl"] == pytest.approx(
+        math.exp(result["loss"] * result["eval_tokens"] / result["eval_words"]))

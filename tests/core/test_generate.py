@@ -1,0 +1,290 @@
+"""The generation engine: sampling filters, seeded generation, beam search, whole-word
+autocomplete, the incremental prompt encoder and surprisal."""
+from __future__ import annotations
+
+import math
+import threading
+from types import SimpleNamespace
+
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from torch.nn import functional as F
+
+from rnnlm_studio.core import generate as gen
+from rnnlm_studio.core.config import ModelConfig
+from rnnlm_studio.core.corpus import Corpus
+from rnnlm_studio.core.errors import ConfigError
+from rnnlm_studio.core.model import RNNLM
+from rnnlm_studio.core.tokenizer import Tokenizer
+
+from ..conftest import SHAKESPEARE
+
+torch.set_num_threads(1)
+
+logit_lists = st.lists(st.floats(-20, 20, allow_nan=False, width=32), min_size=2, max_size=40)
+
+
+# --------------------------------------------------------------------------- sampling filters
+
+
+@given(logit_lists, st.integers(1, 50))
+def test_top_k_keeps_exactly_the_k_best(values: list[float], k: int) -> None:
+    logits = torch.tensor(values)
+    kept = torch.isfinite(gen.filter_top_k(logits, k))
+    assert int(kept.sum()) == min(k, len(values))
+    if kept.all():
+        return
+    assert logits[kept].min() >= logits[~kept].max()
+
+
+@given(logit_lists, st.integers(1, 5), st.integers(0, 2**31 - 1))
+@settings(max_examples=50)
+def test_sampling_with_top_k_never_leaves_the_k_best(values: list[float], k: int, seed: int) -> None:
+    logits = torch.tensor(values)
+    best = set(logits.topk(min(k, len(values))).indices.tolist())
+    options = gen.SamplingOptions(temperature=3.0, top_k=k)
+    generator = torch.Generator().manual_seed(seed)
+    for _ in range(20):
+        assert gen.next_token(logits, options, generator) in best
+
+
+@given(logit_lists, st.floats(0.01, 0.99))
+def test_top_p_keeps_the_smallest_set_reaching_p(values: list[float], p: float) -> None:
+    logits = torch.tensor(values)
+    probs = F.softmax(logits, dim=-1)
+    kept = torch.isfinite(gen.filter_top_p(logits, p))
+    mass = float(probs[kept].sum())
+    assert mass >= p - 1e-5
+    assert mass - float(probs[kept].min()) < p + 1e-5, "dropping the least probable kept token must fall below p"
+    if not kept.all():
+        assert probs[kept].min() >= probs[~kept].max()
+
+
+def test_top_p_one_and_top_k_zero_keep_everything() -> None:
+    logits = torch.randn(10)
+    assert torch.equal(gen.filter_top_p(logits, 1.0), logits)
+    assert torch.equal(gen.filter_top_k(logits, 0), logits)
+
+
+def test_temperature_zero_is_greedy() -> None:
+    logits = torch.tensor([0.1, 2.0, 1.9, -1.0])
+    assert gen.next_token(logits, gen.SamplingOptions(temperature=0)) == 1
+
+
+def test_repetition_penalty_makes_seen_tokens_less_likely() -> None:
+    logits = torch.tensor([2.0, -1.0, 0.5])
+    out = gen.penalize_repetition(logits, [0, 1], 2.0)
+    assert out.tolist() == [1.0, -2.0, 0.5]
+
+
+@pytest.mark.parametrize("options", [
+    gen.SamplingOptions(temperature=-1), gen.SamplingOptions(top_p=0), gen.SamplingOptions(top_k=-2),
+    gen.SamplingOptions(max_tokens=0), gen.SamplingOptions(stop_at="page"),
+    gen.SamplingOptions(repetition_penalty=0.5)])
+def test_bad_options_are_refused_with_the_fix(options: gen.SamplingOptions) -> None:
+    with pytest.raises(ConfigError, match="--"):
+        options.validate()
+
+
+# --------------------------------------------------------------------------- a small model
+
+
+@pytest.fixture(scope="module")
+def tokenizer(tmp_path_factory: pytest.TempPathFactory) -> Tokenizer:
+    path = tmp_path_factory.mktemp("tok") / "train.txt"
+    path.write_text(SHAKESPEARE.read_text(encoding="utf-8")[:60_000], encoding="utf-8")
+    tok, _ = Tokenizer.train(Corpus.open([path]), "unigram", 600)
+    return tok
+
+
+@pytest.fixture(scope="module")
+def loaded(tokenizer: Tokenizer) -> SimpleNamespace:
+    """A random LSTM with a sharpened output layer, so distributions are far from uniform."""
+    torch.manual_seed(0)
+    model = RNNLM(ModelConfig(vocab_size=tokenizer.vocab_size, emb_size=24, hidden_size=48, tie_weights=False))
+    with torch.no_grad():
+        model.decoder.weight.mul_(40)
+    return SimpleNamespace(model=model.eval(), tokenizer=tokenizer)
+
+
+def _scratch_log_probs(loaded: SimpleNamespace, text: str) -> torch.Tensor:
+    ids = gen.context_ids(loaded.tokenizer, text)
+    with torch.inference_mode():
+        logits, _ = loaded.model(torch.tensor([ids]))
+    return F.log_softmax(logits[0, -1], dim=-1)
+
+
+# --------------------------------------------------------------------------- generation
+
+
+def _sample(loaded: SimpleNamespace, prompt: str, **options: object) -> str:
+    return "".join(gen.generate(loaded, prompt, gen.SamplingOptions(**options)))
+
+
+def test_same_seed_gives_the_same_text(loaded: SimpleNamespace) -> None:
+    first = _sample(loaded, "The king", max_tokens=40, seed=7, top_p=0.9)
+    assert first == _sample(loaded, "The king", max_tokens=40, seed=7, top_p=0.9)
+    assert first != _sample(loaded, "The king", max_tokens=40, seed=8, top_p=0.9)
+
+
+def test_generation_streams_pieces_that_decode_to_the_sampled_ids(loaded: SimpleNamespace) -> None:
+    pieces = list(gen.generate(loaded, "", gen.SamplingOptions(max_tokens=30, seed=1)))
+    assert len(pieces) > 5
+    assert all(pieces)
+
+
+def test_stop_event_ends_generation_before_the_next_token(loaded: SimpleNamespace) -> None:
+    stop = threading.Event()
+    stream = gen.generate(loaded, "The", gen.SamplingOptions(max_tokens=1000, seed=0), stop)
+    next(stream)
+    stop.set()
+    assert list(stream) == []
+
+
+def test_stop_at_line_never_emits_a_newline(loaded: SimpleNamespace) -> None:
+    for seed in range(5):
+        assert "\n" not in _sample(loaded, "First Citizen:", max_tokens=60, seed=seed, stop_at="line")
+
+
+def test_a_trailing_space_is_not_doubled(loaded: SimpleNamespace) -> None:
+    plain = _sample(loaded, "The king", max_tokens=10, temperature=0)
+    spaced = _sample(loaded, "The king ", max_tokens=10, temperature=0)
+    assert spaced == (plain[1:] if plain.startswith(" ") else plain)
+
+
+def test_beam_of_one_is_greedy(loaded: SimpleNamespace) -> None:
+    greedy = _sample(loaded, "The king", max_tokens=12, temperature=0)
+    assert gen.beam_search(loaded, "The king", beam_width=1, max_tokens=12) == greedy
+
+
+def test_beam_search_stops_at_the_line_end(loaded: SimpleNamespace) -> None:
+    text = gen.beam_search(loaded, "First Citizen:", beam_width=4, max_tokens=30, stop_at="line")
+    assert text and "\n" not in text
+
+
+# --------------------------------------------------------------------------- autocomplete
+
+
+def _single_piece_word_probs(loaded: SimpleNamespace, prompt: str, top: int) -> dict[str, float]:
+    """Exact P(next word = w) for the one-piece words among the `top` likeliest first pieces."""
+    table = gen.PieceTable(loaded.tokenizer)
+    ids = gen.context_ids(loaded.tokenizer, prompt)
+    with torch.inference_mode():
+        first = F.softmax(loaded.model(torch.tensor([ids]))[0][0, -1], dim=-1).masked_fill(~table.word_first, 0)
+        out: dict[str, float] = {}
+        for piece in first.topk(top).indices.tolist():
+            after = F.softmax(loaded.model(torch.tensor([ids + [piece]]))[0][0, -1], dim=-1)
+            word = table.surface[piece].decode()
+            if word and word.isprintable():
+                out[word] = float(first[piece] * after[table.boundary].sum())
+    return out
+
+
+@pytest.mark.parametrize("prompt", ["", "The king", "First Citizen:\nWe are"])
+def test_suggestions_are_sorted_probabilities_of_whole_words(loaded: SimpleNamespace, prompt: str) -> None:
+    words = gen.complete(loaded, prompt + " " if prompt else prompt, k=5)
+    assert len(words) == 5
+    probs = [w.probability for w in words]
+    assert probs == sorted(probs, reverse=True)
+    assert 0 < sum(probs) <= 1
+    assert all(w.text == w.word and w.word.strip() == w.word and w.word for w in words)
+    exact = _single_piece_word_probs(loaded, prompt, top=gen.Autocompleter.BEAM_WIDTH)
+    assert probs[0] >= max(exact.values()) * (1 - 1e-4), "a more probable one-piece word in the beam was missed"
+    for w in words:  # a word's probability sums every spelling, so it is at least its one-piece spelling
+        assert w.probability >= exact.get(w.word, 0) * (1 - 1e-4)
+
+
+def test_a_half_typed_word_is_completed(loaded: SimpleNamespace) -> None:
+    words = gen.complete(loaded, "First Citizen:\nWe ar", k=5)
+    assert words
+    for w in words:
+        assert w.word.startswith("ar") and w.text == w.word[2:]
+    assert sum(w.probability for w in words) <= 1
+
+
+def test_the_phrase_starts_with_the_best_word(loaded: SimpleNamespace) -> None:
+    ac = gen.Autocompleter(loaded.model, loaded.tokenizer)
+    result = ac.suggest("The ki", k=3, phrase_words=3)
+    assert result.phrase.startswith(result.words[0].text)
+    rest = result.phrase[len(result.words[0].text):]
+    assert len(rest.split()) <= 2 and (not rest or rest.startswith((" ", "\n")) is False or rest[0] == " ")
+
+
+def test_bad_k_is_refused(loaded: SimpleNamespace) -> None:
+    with pytest.raises(ConfigError, match="-k"):
+        gen.complete(loaded, "The", k=0)
+
+
+@pytest.mark.parametrize("prompt, expected", [
+    ("", ("", "")), ("the ki", ("the ", "ki")), ("the ", ("the ", "")), ("a\nb", ("a\n", "b")), ("word", ("", "word"))])
+def test_split_partial(prompt: str, expected: tuple[str, str]) -> None:
+    assert gen.split_partial(prompt) == expected
+
+
+# --------------------------------------------------------------------------- incremental encoding
+
+edits = st.lists(st.one_of(
+    st.tuples(st.just("type"), st.text(alphabet="abcdeThk ,.\né'", min_size=1, max_size=6)),
+    st.tuples(st.just("delete"), st.integers(1, 8)),
+    st.tuples(st.just("insert"), st.text(alphabet="xyz ", min_size=1, max_size=3), st.floats(0, 1)),
+), min_size=1, max_size=12)
+
+
+def _apply(text: str, edit: tuple) -> str:
+    if edit[0] == "type":
+        return text + edit[1]
+    if edit[0] == "delete":
+        return text[:-edit[1]]
+    at = int(edit[2] * len(text))
+    return text[:at] + edit[1] + text[at:]
+
+
+@given(edits)
+@settings(max_examples=40, deadline=None)
+def test_incremental_encoding_matches_encoding_from_scratch(loaded: SimpleNamespace, sequence: list) -> None:
+    encoder = gen.IncrementalEncoder(loaded.model, loaded.tokenizer)
+    text = "First Citizen:\nBefore we proceed"
+    for edit in [("type", "")] + sequence:
+        text = _apply(text, edit)
+        incremental = encoder.update(text)
+        torch.testing.assert_close(incremental, _scratch_log_probs(loaded, text), atol=1e-5, rtol=1e-4)
+
+
+def test_typing_runs_only_the_last_word(loaded: SimpleNamespace) -> None:
+    encoder = gen.IncrementalEncoder(loaded.model, loaded.tokenizer)
+    text = "First Citizen:\nBefore we proceed any further, hear me speak"
+    encoder.update(text)
+    assert encoder.tokens_run == len(encoder.ids)
+    encoder.update(text + "s")
+    last_word = len(loaded.tokenizer.encode("speaks"))
+    assert encoder.tokens_run <= last_word + 1
+
+
+# --------------------------------------------------------------------------- surprisal
+
+
+def test_surprisal_covers_the_text_and_sums_to_the_model_loss(loaded: SimpleNamespace) -> None:
+    text = "First Citizen:\nBefore  we proceed, café!\n\nAll: Speak."
+    tokens = gen.surprisal(loaded, text, alternatives=3)
+    ids = gen.context_ids(loaded.tokenizer, text)
+    assert len(tokens) == len(ids) - 1
+    with torch.inference_mode():
+        logits, _ = loaded.model(torch.tensor([ids[:-1]]))
+    total = F.cross_entropy(logits[0], torch.tensor(ids[1:]), reduction="sum")
+    assert sum(t.nll for t in tokens) == pytest.approx(float(total), rel=1e-4)
+    spans = sorted({(t.start_char, t.end_char) for t in tokens})
+    assert "".join(text[s:e] for s, e in spans) == text, "every character belongs to exactly one token span"
+    for t in tokens:
+        assert t.probability == pytest.approx(math.exp(-t.nll))
+        assert len(t.top_alternatives) == 3
+        assert [p for _, p in t.top_alternatives] == sorted((p for _, p in t.top_alternatives), reverse=True)
+        assert t.top_alternatives[0][1] >= t.probability - 1e-6
+
+
+def test_surprisal_in_chunks_equals_one_pass(loaded: SimpleNamespace) -> None:
+    text = SHAKESPEARE.read_text(encoding="utf-8")[:600]
+    whole = gen.surprisal(loaded, text, chunk=10_000)
+    chunked = gen.surprisal(loaded, text, chunk=7)
+    assert [t.nll for t in chunked] == pytest.approx([t.nll for t in whole], abs=1e-4)
