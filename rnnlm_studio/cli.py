@@ -208,17 +208,44 @@ def cmd_compare(args: argparse.Namespace) -> int:
         for note in notes:
             print(f"note: {note}")
     if args.plot:
-        from .core.plot_png import plot_curves
+        from .gui.export import plot_series
 
-        plot_curves(curves, args.plot, metric="word_ppl")
+        plot_series([(c.name, c.tokens, c.word_ppl) for c in curves], args.plot,
+                    title="Validation word perplexity", x_label="tokens seen", y_label="word perplexity")
         print(f"plot written to {args.plot}", file=sys.stderr)
     return 0
+
+
+def cmd_transfer_curve(args: argparse.Namespace) -> int:
+    from .core.transfer_curve import format_curve, parse_fractions, transfer_curve
+    from .progress import ConsoleReporter, JsonReporter
+
+    config = config_from_args(args)
+    if args.transfer == "scratch":
+        config.transfer = "parameter"
+    points: list = []
+    reporter = JsonReporter() if args.json else ConsoleReporter()
+    code = reporter.run(transfer_curve(config, parse_fractions(args.fractions), points=points))
+    if args.json:
+        print(json.dumps({"event": "curve", "transfer": config.transfer,
+                          "points": [dict(dataclasses.asdict(p), gain=p.gain) for p in points]}))
+    else:
+        print(format_curve(points, config.transfer))
+    if args.plot and points:
+        from .gui.export import plot_series
+
+        xs = [p.train_bytes for p in points]
+        plot_series([("scratch", xs, [p.scratch_word_ppl for p in points]),
+                     (config.transfer, xs, [p.transfer_word_ppl for p in points])], args.plot,
+                    title="Data efficiency", x_label="target training bytes", y_label="validation word perplexity",
+                    log_x=True)
+    return code
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
     from .gui.app import run_gui
 
-    return run_gui(self_test=getattr(args, "self_test", False))
+    return run_gui([sys.argv[0]])
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -226,8 +253,6 @@ def build_parser() -> argparse.ArgumentParser:
                                      description="Train recurrent language models and transfer between them. "
                                                  "With no command, opens the desktop app.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("--self-test", action="store_true",
-                        help="open the window offscreen, train 20 steps, generate 10 tokens, exit 0 if all worked")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("gui", help="open the desktop app", formatter_class=Formatter)
@@ -239,6 +264,18 @@ def build_parser() -> argparse.ArgumentParser:
                 _add_budget_options, _add_run_options):
         add(p)
     p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("transfer-curve", help="scratch vs transfer at several fractions of the target data",
+                       formatter_class=Formatter,
+                       description="Trains a scratch and a transfer run at each fraction of the training text "
+                                   "(same validation text, same budget) and reports word perplexity against "
+                                   "target-data size. --transfer defaults to parameter.")
+    for add in (_add_data_options, _add_model_options, _add_transfer_options, _add_optim_options,
+                _add_budget_options, _add_run_options):
+        add(p)
+    p.add_argument("--fractions", default="0.01,0.1,1.0", help="fractions of the training text")
+    p.add_argument("--plot", metavar="FILE.png", help="draw word perplexity against target-data size")
+    p.set_defaults(func=cmd_transfer_curve)
 
     p = sub.add_parser("eval", help="evaluate a model on a text", formatter_class=Formatter)
     p.add_argument("model", help="model folder, run folder or bundled model name")

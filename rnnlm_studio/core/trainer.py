@@ -12,8 +12,9 @@ import math
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch.nn import functional as F
@@ -404,17 +405,13 @@ def _truncate_metrics(run_dir: Path, step: int) -> None:
     atomic_write_text(run_dir / "metrics.jsonl", "".join(json.dumps(e) + "\n" for e in kept))
 
 
-def train(config: TrainConfig, control: TrainControl | None = None, *, resume: str | None = None,
-          overrides: dict | None = None) -> Iterator[Event]:
-    """Run (or resume) one training run, yielding events; never raises for bad input."""
-    control = control or TrainControl()
-    store = RunStore()
-    if config.threads:
-        torch.set_num_threads(config.threads)
-    else:
-        torch.set_num_threads(os.cpu_count() or 1)
+def drive(open_run: Callable[[], Any], store: RunStore, control: TrainControl) -> Iterator[Event]:
+    """Open a run and iterate it, turning failures into one ErrorEvent; shared by every kind of run.
+
+    `open_run` returns an object with `run_id`, `run_dir`, `step` and `events(control)`.
+    """
     try:
-        run = _open_resume(resume, store, overrides) if resume else _open_new(config, store)
+        run = open_run()
     except StudioError as exc:
         yield ErrorEvent(message=str(exc))
         return
@@ -423,14 +420,32 @@ def train(config: TrainConfig, control: TrainControl | None = None, *, resume: s
         for event in run.events(control):
             append_event(run.run_dir, event.to_dict())
             yield event
-    except StudioError as exc:
+    except (StudioError, OSError) as exc:
         store.update(run.run_id, status="failed")
-        event = ErrorEvent(message=str(exc), step=run.step, run_dir=str(run.run_dir))
-        append_event(run.run_dir, event.to_dict())
+        message = str(exc) if isinstance(exc, StudioError) else (
+            f"could not write to {run.run_dir}: {exc.strerror or exc}. Free disk space or check permissions, "
+            "then resume the run; the previous checkpoint is intact")
+        event = ErrorEvent(message=message, step=run.step, run_dir=str(run.run_dir))
+        try:
+            append_event(run.run_dir, event.to_dict())
+        except OSError:
+            pass
         yield event
-    except OSError as exc:
-        store.update(run.run_id, status="failed")
-        event = ErrorEvent(message=f"could not write to {run.run_dir}: {exc.strerror or exc}. Free disk space or "
-                                   "check permissions, then resume the run; the previous checkpoint is intact",
-                           step=run.step, run_dir=str(run.run_dir))
-        yield event
+
+
+def set_threads(config: TrainConfig) -> None:
+    torch.set_num_threads(config.threads or os.cpu_count() or 1)
+
+
+def train(config: TrainConfig, control: TrainControl | None = None, *, resume: str | None = None,
+          overrides: dict | None = None) -> Iterator[Event]:
+    """Run (or resume) one training run, yielding events; never raises for bad input."""
+    set_threads(config)
+    store = RunStore()
+    if config.transfer == "task" and not resume:
+        from .classify import train_task
+
+        yield from train_task(config, control)
+        return
+    yield from drive(lambda: _open_resume(resume, store, overrides) if resume else _open_new(config, store),
+                     store, control or TrainControl())

@@ -12,7 +12,8 @@ import sys
 
 from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMessageBox, QStyle
+from PySide6.QtWidgets import (QApplication, QDockWidget, QLabel, QMainWindow, QMessageBox, QScrollArea, QStyle,
+                               QWidget)
 
 from ..core.config import TrainConfig
 from ..core.errors import StudioError
@@ -98,19 +99,18 @@ class MainWindow(QMainWindow):
                                          ("model", "Model && Transfer", self.model_panel, left),
                                          ("training", "Training", self.training_panel, right),
                                          ("runs", "Runs", self.runs_panel, bottom),
-                                         ("playground", "Playground", self.playground, bottom)):
+                                         ("playground", "Playground", self.playground, left)):
             dock = QDockWidget(title, self)
             dock.setObjectName(f"dock-{key}")
-            dock.setWidget(widget)
+            dock.setWidget(_scrolling(widget) if key == "playground" else widget)
             self.addDockWidget(area, dock)
             self.docks[key] = dock
         # One tab group only: Qt 6 leaves a stray tab bar painted when a window has two.
         self.tabifyDockWidget(self.docks["corpus"], self.docks["model"])
-        self.splitDockWidget(self.docks["runs"], self.docks["playground"], Qt.Orientation.Horizontal)
+        self.tabifyDockWidget(self.docks["model"], self.docks["playground"])
         self.docks["corpus"].raise_()
         self.resizeDocks([self.docks["corpus"], self.docks["training"]], [430, 900], Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["training"], self.docks["runs"]], [620, 220], Qt.Orientation.Vertical)
-        self.resizeDocks([self.docks["runs"], self.docks["playground"]], [850, 550], Qt.Orientation.Horizontal)
         self._default_layout = self.saveState(SETTINGS_VERSION)
 
     def _make_menus(self) -> None:
@@ -311,6 +311,16 @@ class MainWindow(QMainWindow):
         QMessageBox.about(self, "About RNNLM Studio",
                           "RNNLM Studio — train recurrent language models, transfer what they learned, "
                           "and compare runs side by side.")
+
+
+def _scrolling(widget: QWidget) -> QScrollArea:
+    """A panel whose content may ask for more width than the window has (a long path) scrolls instead of
+    widening the whole window."""
+    area = QScrollArea()
+    area.setWidget(widget)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    return area
 
 
 def run_gui(argv: list[str] | None = None) -> int:

@@ -124,6 +124,30 @@ class _Ema:
         return self.last / self.norm
 
 
+class _LogAxis(pg.AxisItem):
+    """Log-scale labels a reader can take in: plain numbers, and over wide ranges only 1×, 2×, 5× (or 1×)
+    each decade, since pyqtgraph's default labels every minor tick and they overlap."""
+
+    def __init__(self, orientation: str) -> None:
+        super().__init__(orientation)
+        self.enableAutoSIPrefix(False)
+
+    def logTickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        low, high = self.range
+        decades = high - low
+        keep = None if decades < 1 else ({1, 2, 5} if decades < 2.5 else {1})
+        strings = []
+        for value in values:
+            mantissa = round(10 ** (value % 1))
+            mantissa = 1 if mantissa == 10 else mantissa
+            strings.append("" if keep is not None and mantissa not in keep else _tick(10 ** value * scale))
+        return strings
+
+
+def _tick(value: float) -> str:
+    return f"{value:g}" if 1e-3 <= value < 1e6 else f"{value:.0e}"
+
+
 @dataclass
 class _Items:
     """The plot items drawing one run."""
@@ -166,6 +190,7 @@ class TrainingPlots(QWidget):
         self.smoothing_slider = QSlider(Qt.Orientation.Horizontal)
         self.smoothing_slider.setRange(0, 99)
         self.smoothing_slider.setValue(60)
+        self.smoothing_slider.setMinimumWidth(80)
         self.smoothing_slider.setMaximumWidth(140)
         self.smoothing_slider.setToolTip("Exponential moving average of the training loss (0 = raw), as in TensorBoard")
         self.smoothing_label = QLabel("0.60")
@@ -190,13 +215,12 @@ class TrainingPlots(QWidget):
             controls.addWidget(widget)
 
         self.loss_plot = pg.PlotWidget()
-        self.ppl_plot = pg.PlotWidget()
-        self.loss_plot.setTitle("Loss — faint: raw train, solid: smoothed train, dots: validation", size="9pt")
+        self.ppl_plot = pg.PlotWidget(axisItems={"left": _LogAxis("left")})
+        self.loss_plot.setTitle("Loss — raw (faint), smoothed, validation (dots)", size="9pt")
         self.loss_plot.setLabel("left", "loss (nats/token)")
-        self.ppl_plot.getAxis("left").enableAutoSIPrefix(False)  # "x1e+12" beside log ticks only confuses
         for plot in (self.loss_plot, self.ppl_plot):
             plot.showGrid(x=True, y=True, alpha=0.25)
-            plot.addLegend(offset=(-10, 10), labelTextSize="8pt")
+            plot.addLegend(offset=(-10, 10), labelTextSize="8pt", brush=(255, 255, 255, 190))
             plot.setMinimumSize(220, 180)
         self._crosshairs = []
         for plot in (self.loss_plot, self.ppl_plot):

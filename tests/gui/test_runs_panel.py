@@ -1,0 +1,104 @@
+"""The Runs table on finished runs: comparison overlays, gain column, rename, delete, filter."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+
+from rnnlm_studio.core.compare import curve_from_events
+from rnnlm_studio.core.runs import RunStore, read_events
+from rnnlm_studio.gui.runs_panel import GAIN, NAME, NEGATIVE, RunsPanel
+
+
+@pytest.fixture
+def panel(qtbot, runs_home: Path) -> RunsPanel:
+    widget = RunsPanel()
+    qtbot.addWidget(widget)
+    widget.resize(1000, 300)
+    widget.show()
+    qtbot.waitUntil(lambda: len(widget.records) == 3, timeout=10_000)
+    return widget
+
+
+def row_of(panel: RunsPanel, run_id: str) -> int:
+    return next(row for row in range(panel.model.rowCount())
+                if panel.model.item(row, NAME).data(Qt.ItemDataRole.UserRole) == run_id)
+
+
+def test_two_selected_runs_show_two_curves_in_the_training_plots(make_window, qtbot, runs_home: Path,
+                                                                 artifacts: Path) -> None:
+    window = make_window()
+    qtbot.waitUntil(lambda: len(window.runs_panel.records) == 3, timeout=10_000)
+    transfer = next(r for r in RunStore().list() if r.transfer == "parameter")
+    baseline = RunStore().get(transfer.baseline_id)
+    window.runs_panel.select_runs([transfer.id, baseline.id])
+    plots = window.training_panel.plots
+    qtbot.waitUntil(lambda: len(plots.overlays) == 2, timeout=10_000)
+    qtbot.wait(150)
+    curves = [item for item in plots.ppl_plot.listDataItems() if item.xData is not None and len(item.xData)]
+    assert len(curves) == 2
+    assert plots.x_axis_box.currentData() == "tokens"
+    for record in (transfer, baseline):
+        expected = curve_from_events(record.id, record.name, read_events(record.run_dir))
+        drawn = plots._items[record.id].metric
+        assert list(drawn.xData) == expected.tokens
+        assert list(drawn.yData) == pytest.approx(expected.word_ppl)
+    legend = [label.text for _sample, label in plots.ppl_plot.getPlotItem().legend.items]
+    assert sorted(legend) == sorted([transfer.name, baseline.name])
+    window.grab().save(str(artifacts / "window-comparison.png"))
+
+    window.runs_panel.select_runs([])
+    qtbot.waitUntil(lambda: not plots.overlays, timeout=10_000)
+
+
+def test_gain_column_shows_the_compare_result(panel: RunsPanel) -> None:
+    transfer = next(r for r in panel.records.values() if r.transfer == "parameter")
+    item = panel.model.item(row_of(panel, transfer.id), GAIN)
+    assert item.text().endswith("%") and item.text()[0] in "+-"
+    assert "Transfer gain = 1 −" in item.toolTip()
+    negative = item.text().startswith("-")
+    assert (item.foreground().color() == NEGATIVE) == negative
+    scratch = next(r for r in panel.records.values() if r.name == "source-scratch")
+    assert panel.model.item(row_of(panel, scratch.id), GAIN).text() == "–"
+
+
+def test_rename_filter_and_sort(panel: RunsPanel, qtbot) -> None:
+    scratch = next(r for r in panel.records.values() if r.name == "source-scratch")
+    panel.select_runs([scratch.id])
+    panel.rename(scratch.id, "my baseline")
+    qtbot.waitUntil(lambda: panel.records[scratch.id].name == "my baseline", timeout=10_000)
+    assert RunStore().get(scratch.id).name == "my baseline"
+    panel.filter_edit.setText("MY BASE")
+    assert panel.proxy.rowCount() == 1
+    panel.filter_edit.clear()
+    panel.table.sortByColumn(NAME, Qt.SortOrder.AscendingOrder)
+    names = [panel.proxy.index(row, NAME).data() for row in range(panel.proxy.rowCount())]
+    assert names == sorted(names, key=str.lower)
+
+
+def test_delete_asks_first(panel: RunsPanel, qtbot, monkeypatch: pytest.MonkeyPatch) -> None:
+    scratch = next(r for r in panel.records.values() if r.name == "source-scratch")
+    answers = [QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes]
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *_args: answers.pop(0)))
+    panel.select_runs([scratch.id])
+    qtbot.mouseClick(panel.delete_button, Qt.MouseButton.LeftButton)
+    assert scratch.run_dir.is_dir() and RunStore().get(scratch.id)
+    qtbot.mouseClick(panel.delete_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: scratch.id not in panel.records, timeout=10_000)
+    assert not scratch.run_dir.exists()
+    assert not answers
+
+
+def test_resume_is_offered_only_for_stopped_runs(panel: RunsPanel, qtbot) -> None:
+    done = next(iter(panel.records.values()))
+    panel.select_runs([done.id])
+    assert not panel.resume_button.isEnabled()
+    RunStore().update(done.id, status="stopped")
+    panel.refresh()
+    qtbot.waitUntil(lambda: panel.records[done.id].status == "stopped", timeout=10_000)
+    assert panel.resume_button.isEnabled()
+    with qtbot.waitSignal(panel.resume_requested) as signal:
+        qtbot.mouseClick(panel.resume_button, Qt.MouseButton.LeftButton)
+    assert signal.args == [done.id]
