@@ -42,12 +42,18 @@ class ConsoleReporter:
 
     def __init__(self, out: TextIO | None = None) -> None:
         self.out = out or sys.stderr
+        self._bar_shown = False
 
     def run(self, events: Iterable[Event]) -> int:
         code = 1
         for event in events:
             code = self.show(event, code)
         return code
+
+    def _end_bar(self) -> str:
+        """A newline that ends the progress bar's line, if one is open (no blank line otherwise)."""
+        shown, self._bar_shown = self._bar_shown, False
+        return "\n" if shown else ""
 
     def show(self, event: Event, code: int) -> int:
         if isinstance(event, StartEvent):
@@ -62,14 +68,17 @@ class ConsoleReporter:
                            f"lr {event.lr:.2e} {event.tokens_per_s:,.0f} tok/s "
                            f"elapsed {format_seconds(event.elapsed)} eta {format_seconds(event.eta)} ")
             self.out.flush()
+            self._bar_shown = True
         elif isinstance(event, EvalEvent):
             mark = " *best*" if event.is_best else ""
-            print(f"\n{event.split} @ step {event.step}: loss {event.loss:.4f} ppl {event.ppl:.2f} "
+            print(f"{self._end_bar()}{event.split} @ step {event.step}: loss {event.loss:.4f} ppl {event.ppl:.2f} "
                   f"word ppl {event.word_ppl:.2f} bpb {event.bpb:.4f}{mark}", file=self.out)
         elif isinstance(event, ErrorEvent):
-            print(f"\nerror: {event.message}", file=sys.stderr)
+            self.out.write(self._end_bar())
+            print(f"error: {event.message}", file=sys.stderr)
             return 1
         elif isinstance(event, DoneEvent):
+            self.out.write(self._end_bar())
             print(done_table(event))
             return 0
         return code

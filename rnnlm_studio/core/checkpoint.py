@@ -339,7 +339,9 @@ def load_training_state(folder: Path, optimizer: torch.optim.Optimizer) -> tuple
     for key, value in meta.pop("optimizer_scalars").items():
         idx, name = key.split(".", 1)
         state.setdefault(int(idx), {})[name] = value
-    optimizer.load_state_dict({"state": state, "param_groups": meta.pop("optimizer_groups")})
+    groups = [{k: tuple(v) if isinstance(v, list) and k != "params" else v for k, v in group.items()}
+              for group in meta.pop("optimizer_groups")]  # JSON turned tuples such as Adam's betas into lists
+    optimizer.load_state_dict({"state": state, "param_groups": groups})
     return meta, {k: v for k, v in flat.items() if not k.startswith("opt.")}
 
 

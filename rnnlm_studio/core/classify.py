@@ -87,7 +87,7 @@ def load_labelled(path: str | Path, *, min_classes: int = 2) -> LabelledData:
     if not path.exists():
         raise CorpusError(f"{path}: no such file or folder; check the path of the labelled corpus")
     if path.is_dir():
-        pairs, warnings = _folder_pairs(path)
+        pairs, warnings = _folder_pairs(path, min_classes)
     elif path.suffix.lower() in TABLE_DELIMITERS:
         pairs, warnings = _table_pairs(path), []
     else:
@@ -104,13 +104,14 @@ def load_labelled(path: str | Path, *, min_classes: int = 2) -> LabelledData:
                         warnings)
 
 
-def _folder_pairs(root: Path) -> tuple[list[tuple[str, str]], list[str]]:
+def _folder_pairs(root: Path, min_classes: int) -> tuple[list[tuple[str, str]], list[str]]:
     classes = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
     warnings = [f"{p}: files directly in the labelled folder belong to no class; ignored"
                 for p in sorted(root.iterdir()) if p.is_file() and not p.name.startswith(".")]
-    if len(classes) < 2:
-        raise CorpusError(f"{root}: a classifier needs at least 2 classes but the folder has {len(classes)} "
-                          "subfolders; make one subfolder per class, each holding that class's text files")
+    if len(classes) < min_classes:
+        raise CorpusError(f"{root}: a classifier needs at least {min_classes} classes but the folder has "
+                          f"{len(classes)} subfolders; make one subfolder per class, each holding that class's "
+                          "text files")
     pairs: list[tuple[str, str]] = []
     for folder in classes:
         if not any(p.is_file() for p in folder.rglob("[!.]*")):
@@ -123,11 +124,14 @@ def _folder_pairs(root: Path) -> tuple[list[tuple[str, str]], list[str]]:
 
 
 def _table_pairs(path: Path) -> list[tuple[str, str]]:
+    """TSV is one row per line with no quoting (texts hold no tabs or newlines), so a text that
+    starts with a quotation mark stays one row; CSV follows the usual quoting rules."""
     delimiter = TABLE_DELIMITERS[path.suffix.lower()]
+    quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
     csv.field_size_limit(1 << 24)
     try:
         with open(path, encoding="utf-8-sig", newline="") as handle:
-            reader = csv.reader(handle, delimiter=delimiter)
+            reader = csv.reader(handle, delimiter=delimiter, quoting=quoting)
             header = [name.strip().lower() for name in next(reader, [])]
             if "label" not in header or "text" not in header:
                 found = ", ".join(repr(h) for h in header) or "nothing"

@@ -30,8 +30,8 @@ class ModelConfig:
 
     cell: str = "lstm"
     vocab_size: int = 4000
-    emb_size: int = 400
-    hidden_size: int = 1024
+    emb_size: int = 256
+    hidden_size: int = 512
     layers: int = 1
     tie_weights: bool = True
     dropout_emb: float = 0.0
@@ -73,7 +73,7 @@ class TrainConfig:
     baseline: bool = False
 
     optimizer: str = "adamw"
-    lr: float = 5e-3
+    lr: float = 8e-3
     weight_decay: float = 0.01
     clip: float = 0.5
     schedule: str = "cosine"
@@ -85,8 +85,8 @@ class TrainConfig:
     epochs: float | None = None
     max_steps: int | None = None
     time_budget: float | None = None
-    eval_every: int = 200
-    eval_tokens: int = 200_000
+    eval_every: int = 500
+    eval_tokens: int = 50_000
     patience: int = 0
 
     seed: int = 0

@@ -13,9 +13,12 @@ Words are whitespace words: SentencePiece marks a piece that starts one with "�
 from __future__ import annotations
 
 import bisect
+import heapq
 import math
 import re
 import threading
+from collections import OrderedDict
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
@@ -64,15 +67,22 @@ class PieceTable:
             starts[i] = i != self.eos_id and bool(tokenizer.is_word_start(i))
             text = piece.replace("▁", " ")
             self.surface.append((text[1:] if starts[i] and text.startswith(" ") else text).encode("utf-8"))
-        banned[self.eos_id] = False
         self.word_start = starts
         self.boundary = starts.clone()
         self.boundary[self.eos_id] = True
         self.banned = banned
         empty = torch.tensor([not s for s in self.surface], dtype=torch.bool)
         spaced = torch.tensor([b" " in s for s in self.surface], dtype=torch.bool)
+        wordy = torch.tensor([_starts_wordy(s) for s in self.surface], dtype=torch.bool)
         self.continuation = ~self.boundary & ~banned & ~empty & ~spaced
         self.word_first = starts & ~spaced  # may begin a word: a space-only piece never does
+        inner = self.continuation & wordy  # continues a suggested word: punctuation ends one
+        # Additive masks (0 or -inf) for log-probs: what may begin a word, continue one, end one,
+        # and what writes visible text (no line end, no control, no run of spaces).
+        self.word_first_penalty, self.inner_penalty, self.end_penalty, self.visible_penalty = (
+            torch.zeros(size).masked_fill(~mask, _NEG_INF)
+            for mask in (self.word_first, inner, self.boundary | (self.continuation & ~wordy),
+                         self.word_first | self.continuation))
         self._index = {"start": self._sorted(self.word_first), "cont": self._sorted(self.continuation)}
 
     def _sorted(self, mask: torch.Tensor) -> tuple[list[bytes], list[int]]:
@@ -114,6 +124,15 @@ class PieceTable:
         return out.decode("utf-8", "ignore")
 
 
+def _starts_wordy(surface: bytes) -> bool:
+    """Whether a piece's text begins with a letter, digit, apostrophe or hyphen (or is a raw
+    byte of a non-ASCII character): such a piece continues a word, anything else ends it."""
+    if not surface or surface[0] >= 0x80:
+        return bool(surface)
+    first = chr(surface[0])
+    return first.isalnum() or first in "'-"
+
+
 # --------------------------------------------------------------------------- model plumbing
 
 
@@ -143,6 +162,68 @@ def _forward(model: RNNLM, ids: torch.Tensor, hidden: Hidden | None) -> tuple[to
     output layer runs only on the last position, which is most of the cost with a big vocabulary."""
     last, hidden = _encode_last(model, ids, hidden)
     return model.project(last).float(), hidden
+
+
+STEPWISE_MAX = 4  # a run of at most this many tokens is stepped through by hand (see `_advance`)
+
+
+def _stepwise(model: RNNLM) -> bool:
+    return not model.training and all(isinstance(layer, torch.nn.LSTM) for layer in model.rnn)
+
+
+def _advance(model: RNNLM, tokens: Sequence[int], hidden: Hidden | None) -> tuple[torch.Tensor, Hidden]:
+    """Run one short sequence of tokens (a single row) -> (top-layer output after it [1, H], hidden).
+
+    Decoding and typing run the model a token or two at a time, where `nn.LSTM`'s per-call
+    set-up costs about twice the arithmetic; an LSTM layer is therefore stepped here with
+    two matrix-vector products on its own weights (same gates, same order: i, f, g, o).
+    Longer runs, other cells and a model in training mode take the module's own path.
+    """
+    if len(tokens) > STEPWISE_MAX or not _stepwise(model):
+        return _encode_last(model, _tensor(model, [list(tokens)]), hidden)
+    if hidden is None:
+        zeros = torch.zeros(1, 1, model.config.hidden_size, device=_device(model))
+        hidden = [(zeros, zeros) for _ in model.rnn]
+    for token in tokens:
+        top, hidden = _lstm_step(model, [token], hidden)
+    return top, hidden
+
+
+def _step(model: RNNLM, tokens: Sequence[int], hidden: Hidden) -> tuple[torch.Tensor, Hidden]:
+    """One token for each row of a batch of states -> (next-token logits [B, V], hidden)."""
+    if not _stepwise(model):
+        return _forward(model, _tensor(model, [[t] for t in tokens]), hidden)
+    top, hidden = _lstm_step(model, tokens, hidden)
+    return model.project(top).float(), hidden
+
+
+def _lstm_step(model: RNNLM, tokens: Sequence[int], hidden: Hidden) -> tuple[torch.Tensor, Hidden]:
+    x = model.embedding(torch.tensor(tokens, dtype=torch.long, device=_device(model)))
+    new_hidden: Hidden = []
+    for layer, (h, c) in zip(model.rnn, hidden):
+        gates = torch.addmm(layer.bias_ih_l0, x, layer.weight_ih_l0.t())
+        gates.addmm_(h[0], layer.weight_hh_l0.t()).add_(layer.bias_hh_l0)
+        i, f, g, o = gates.chunk(4, dim=1)
+        c_next = torch.sigmoid(f) * c[0] + torch.sigmoid(i) * torch.tanh(g)
+        x = torch.sigmoid(o) * torch.tanh(c_next)
+        new_hidden.append((x[None], c_next[None]))
+    return x, new_hidden
+
+
+@contextmanager
+def one_thread() -> Iterator[None]:
+    """Decode with one intra-op thread in the calling thread, restoring the setting after.
+
+    Decoding multiplies one to eight vectors by each weight matrix: a second thread costs
+    more in hand-offs than it saves, and on a busy CPU far more (typing a paragraph with
+    the bundled model on 2 busy cores: p50 111 ms per keystroke with 2 threads, 9 ms with 1).
+    """
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
 
 
 def _map_hidden(hidden: Hidden, fn: Any) -> Hidden:
@@ -247,10 +328,12 @@ class _Detokenizer:
 
     Decoding piece by piece would lose the spaces SentencePiece strips at the start of a
     decode and break multi-byte characters split into byte pieces, so each delta is the
-    difference between decoding (a bit of context + all new ids) and the context alone.
+    difference between decoding (a bit of context + the new ids) and the context alone.
+    Every `REBASE` ids the new ids become context, so long generations stay linear.
     """
 
     CONTEXT = 8
+    REBASE = 64
 
     def __init__(self, tokenizer: "Tokenizer", context: Sequence[int], drop_space: bool = False) -> None:
         self.tokenizer, self.drop_space = tokenizer, drop_space
@@ -267,17 +350,26 @@ class _Detokenizer:
         if text.endswith("\ufffd"):
             return ""  # an incomplete UTF-8 character: wait for its next byte
         delta, self.text = text[len(self.text):], text
+        if len(self.ids) >= self.REBASE:
+            self.context = (self.context + self.ids)[-self.CONTEXT:]
+            self.base = self.tokenizer.decode(self.context)
+            self.ids, self.text, self.drop_space = [], "", False
         return delta
 
 
 def generate(loaded: Any, prompt: str, options: SamplingOptions = SamplingOptions(),
              stop: threading.Event | None = None) -> Iterator[str]:
-    """Yield the continuation of `prompt` piece by piece as it is sampled.
+    """The continuation of `prompt`, yielded piece by piece as it is sampled.
 
+    Options are checked here, before anything streams, so a bad flag fails at once.
     The same seed gives the same text (a private torch.Generator, never the global one).
     `stop` is checked before every token so the GUI's Stop button ends it at once.
     """
     options.validate()
+    return _sample(loaded, prompt, options, stop)
+
+
+def _sample(loaded: Any, prompt: str, options: SamplingOptions, stop: threading.Event | None) -> Iterator[str]:
     model, tokenizer = loaded.model, loaded.tokenizer
     model.eval()
     table = PieceTable(tokenizer)
@@ -285,11 +377,11 @@ def generate(loaded: Any, prompt: str, options: SamplingOptions = SamplingOption
     history, spaced = prompt_ids(tokenizer, prompt)
     detok = _Detokenizer(tokenizer, history, drop_space=spaced)
     with torch.inference_mode():
-        logits, hidden = _forward(model, _tensor(model, [history]), None)
+        logits, hidden = _forward(model, _tensor(model, [history]), None)  # the prompt: all threads help
     for _ in range(options.max_tokens):
         if stop is not None and stop.is_set():
             return
-        token = next_token(logits[0].masked_fill(table.banned, _NEG_INF), options, generator, history)
+        token = next_token(logits[0].cpu().masked_fill(table.banned, _NEG_INF), options, generator, history)
         if token == table.eos_id and options.stop_at is not None:
             return
         history.append(token)
@@ -298,8 +390,8 @@ def generate(loaded: Any, prompt: str, options: SamplingOptions = SamplingOption
             yield delta
         if options.stop_at == "sentence" and table.ends_sentence(token):
             return
-        with torch.inference_mode():
-            logits, hidden = _forward(model, _tensor(model, [[token]]), hidden)
+        with torch.inference_mode(), one_thread():
+            logits, hidden = _step(model, [token], hidden)
 
 
 def beam_search(loaded: Any, prompt: str, *, beam_width: int = 4, max_tokens: int = 40,
@@ -316,12 +408,12 @@ def beam_search(loaded: Any, prompt: str, *, beam_width: int = 4, max_tokens: in
     model.eval()
     table = PieceTable(tokenizer)
     context, spaced = prompt_ids(tokenizer, prompt)
-    with torch.inference_mode():
+    with torch.inference_mode(), one_thread():
         logits, hidden = _forward(model, _tensor(model, [context]), None)
         beams, scores = [[]], torch.zeros(1)
         finished: list[tuple[float, list[int]]] = []
         for _ in range(max_tokens):
-            log_probs = F.log_softmax(logits, dim=-1).masked_fill(table.banned, _NEG_INF).cpu()
+            log_probs = F.log_softmax(logits, dim=-1).cpu().masked_fill(table.banned, _NEG_INF)
             flat = (scores[:, None] + log_probs).flatten()
             top = flat.topk(min(2 * beam_width, flat.numel()))
             kept: list[tuple[float, int, int]] = []
@@ -339,8 +431,7 @@ def beam_search(loaded: Any, prompt: str, *, beam_width: int = 4, max_tokens: in
             parents = torch.tensor([p for _, p, _ in kept])
             beams = [beams[p] + [t] for _, p, t in kept]
             scores = torch.tensor([s for s, _, _ in kept])
-            logits, hidden = _forward(model, _tensor(model, [[t] for _, _, t in kept]),
-                                         _select(hidden, parents.to(_device(model))))
+            logits, hidden = _step(model, [t for _, _, t in kept], _select(hidden, parents.to(_device(model))))
         finished += [(s / len(b) ** length_penalty, b) for s, b in zip(scores.tolist(), beams) if b]
     best = max(finished, key=lambda item: item[0])[1] if finished else []
     if best and stop_at is not None and best[-1] == table.eos_id:
@@ -351,49 +442,102 @@ def beam_search(loaded: Any, prompt: str, *, beam_width: int = 4, max_tokens: in
 
 # --------------------------------------------------------------------------- incremental prompt state
 
+@dataclass
+class State:
+    """The hidden state after some ids, the next token's log-probs [V], and what the word
+    search derives from them (computed once per state, since typing revisits states)."""
+
+    hidden: Hidden
+    log_probs: torch.Tensor
+    end: float | None = None  # log P(the next piece ends the word: a word start, <eos>, punctuation)
+    starts: list[tuple[int, float]] | None = None  # most probable pieces that begin a word
+    continuations: list[tuple[int, float]] | None = None  # most probable pieces that continue one
+
+
+class StateMemo:
+    """States after id sequences, least recently used dropped first.
+
+    Typing revisits the same few sequences over and over: the word being typed is the
+    word the previous keystroke's suggestions spelled out, and the next word's first
+    pieces are the ghost phrase's. Keys are whole id tuples, so an entry is valid for
+    as long as the model is the same, whatever the prompt does.
+    """
+
+    def __init__(self, size: int = 1024) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple[int, ...], State] = OrderedDict()
+
+    def get(self, key: tuple[int, ...]) -> State | None:
+        item = self._items.get(key)
+        if item is not None:
+            self._items.move_to_end(key)
+        return item
+
+    def put(self, key: tuple[int, ...], state: State) -> None:
+        self._items[key] = state
+        self._items.move_to_end(key)
+        while len(self._items) > self.size:
+            self._items.popitem(last=False)
+
+    def __contains__(self, key: tuple[int, ...]) -> bool:
+        return key in self._items
+
 
 class IncrementalEncoder:
     """The next-token distribution of a prompt that changes a little at a time (typing).
 
-    The hidden state is cached at every word start of the prompt's ids. When the prompt
+    The hidden state is cached at word starts of the prompt's ids. When the prompt
     changes, its ids are compared with the cached ones and only the tail from the last
     cached state inside the unchanged prefix is run. SentencePiece may re-split the word
     being typed, so the last word is always re-run; everything before it is exactly what
-    encoding the whole prompt from scratch computes.
+    encoding the whole prompt from scratch computes. A `memo` shared with the word search
+    can hand over the state of a prompt whose last word the search has already run.
     """
 
-    def __init__(self, model: RNNLM, tokenizer: "Tokenizer", table: PieceTable | None = None) -> None:
+    def __init__(self, model: RNNLM, tokenizer: "Tokenizer", table: PieceTable | None = None,
+                 memo: StateMemo | None = None) -> None:
         self.model, self.tokenizer = model, tokenizer
         self.table = table or PieceTable(tokenizer)
+        self.memo = memo
         self.ids: list[int] = []
         self.tokens_run = 0  # tokens the last update ran through the model (tests, benchmarks)
         self._text: str | None = None
         self._cache: dict[int, Hidden] = {}
-        self._hidden: Hidden = []
-        self._log_probs = torch.empty(0)
+        self._state = State([], torch.empty(0))
 
     def update(self, text: str) -> torch.Tensor:
         """Make `text` the prompt; returns the next token's log-probabilities [V]."""
-        if text == self._text:
-            return self._log_probs
-        ids = context_ids(self.tokenizer, text)
+        if text != self._text:
+            ids = context_ids(self.tokenizer, text)
+            known = self.memo.get(tuple(ids)) if self.memo is not None else None
+            if known is not None:
+                self._cache = {p: h for p, h in self._cache.items() if p <= _common_prefix(self.ids, ids)}
+                self._cache[len(ids)] = known.hidden
+                self.tokens_run, self._state = 0, known
+            else:
+                self._state = self._run(ids)
+                if self.memo is not None:
+                    self.memo.put(tuple(ids), self._state)
+            self.ids, self._text = ids, text
+        return self._state.log_probs
+
+    @property
+    def state(self) -> State:
+        """(hidden, next-token log-probs) after the whole prompt, as of the last `update`."""
+        return self._state
+
+    def _run(self, ids: list[int]) -> State:
         keep = min(_common_prefix(self.ids, ids), self._last_word_start(ids))
         start = max((p for p in self._cache if p <= keep), default=0)
         self._cache = {p: h for p, h in self._cache.items() if p <= start}
         hidden = self._cache.get(start)
         with torch.inference_mode():
             for lo, hi in self._segments(ids, start):
-                last, hidden = _encode_last(self.model, _tensor(self.model, [ids[lo:hi]]), hidden)
+                last, hidden = _advance(self.model, ids[lo:hi], hidden)
                 self._cache[hi] = hidden
-            self._log_probs = F.log_softmax(self.model.project(last).float(), dim=-1)[0]
+            log_probs = F.log_softmax(self.model.project(last).float(), dim=-1)[0].cpu()
         self.tokens_run = len(ids) - start
-        self.ids, self._text, self._hidden = ids, text, hidden
-        return self._log_probs
-
-    @property
-    def hidden(self) -> Hidden:
-        """The state after the whole prompt (valid after `update`)."""
-        return self._hidden
+        return State(hidden, log_probs)
 
     def _last_word_start(self, ids: Sequence[int]) -> int:
         for pos in range(len(ids) - 1, 0, -1):
@@ -402,9 +546,14 @@ class IncrementalEncoder:
         return 0
 
     def _segments(self, ids: Sequence[int], start: int) -> list[tuple[int, int]]:
-        """Split ids[start:] before each word start, so a state is cached at every word.
-        `start` is always before the last word, so at least one segment runs."""
-        cuts = [p for p in range(start + 1, len(ids)) if self.table.boundary[ids[p]]]
+        """Split ids[start:] before each of its last two word starts, caching states there.
+
+        The next keystroke resumes from one of those (usually the last); earlier text runs
+        as one sequence, which is far cheaper than a call per word. Typing forward, every
+        word start is one of the last two once, so all of them get cached on the way.
+        `start` is always before the last word, so at least one segment runs.
+        """
+        cuts = [p for p in range(start + 1, len(ids)) if self.table.boundary[ids[p]]][-2:]
         edges = [start, *cuts, len(ids)]
         return list(zip(edges, edges[1:]))
 
@@ -438,12 +587,25 @@ class Suggestions:
 
 @dataclass
 class _Path:
-    """A word being spelled out: its bytes so far, log-probability, and where its state lives."""
+    """A word being spelled out: all ids so far (prompt included), its bytes, its log-probability."""
 
+    key: tuple[int, ...]
     surface: bytes
     logp: float
-    parent: int
-    token: int
+
+
+@dataclass
+class _Word:
+    """A finished word: its probability summed over the piece paths that spell it, and
+    its most probable path, where a ghost phrase continues from."""
+
+    surface: bytes
+    probability: float = 0.0
+    best: tuple[float, tuple[int, ...]] = (_NEG_INF, ())
+
+    def add(self, logp: float, key: tuple[int, ...]) -> None:
+        self.probability += math.exp(logp)
+        self.best = max(self.best, (logp, key))
 
 
 def split_partial(prompt: str) -> tuple[str, str]:
@@ -457,24 +619,32 @@ def split_partial(prompt: str) -> tuple[str, str]:
 
 
 class Autocompleter:
-    """Per-keystroke suggestions for one model; keeps the prompt's hidden states between calls.
+    """Per-keystroke suggestions for one model; keeps states between calls.
 
-    A word's probability is the product of its pieces' probabilities times the probability
-    that a word boundary follows, i.e. the probability that the next word is exactly it;
-    suggestions are therefore disjoint events and sum to at most 1. A beam of
-    `beam_width` partial words is expanded piece by piece, and a partial word already less
-    probable than the k-th best finished one is dropped (its probability can only shrink).
+    A word ends where the next piece starts a new word ("▁"), ends the line, or starts
+    with punctuation, so "said" is suggested once rather than as "said", "said," and
+    "said." (punctuation the user has typed is matched like letters). A word's
+    probability is the product of its pieces' probabilities times the probability that
+    the word ends there, i.e. the probability that the next word is exactly it; suggestions
+    are therefore disjoint events and sum to at most 1. A beam of `beam_width` partial
+    words is expanded piece by piece, and a partial word already less probable than the
+    k-th best finished one (or than MIN_SHARE of the best) is dropped: its probability can
+    only shrink.
+    Every state computed goes into a `StateMemo`, so the next keystroke runs only what is new.
+    Thread-safe: one suggestion is computed at a time.
     """
 
     BEAM_WIDTH = 8
 
     def __init__(self, model: RNNLM, tokenizer: "Tokenizer", *, beam_width: int = BEAM_WIDTH,
-                 max_pieces: int = 8) -> None:
+                 max_pieces: int = 8, memo_size: int = 1024, table: PieceTable | None = None) -> None:
         model.eval()
         self.model, self.tokenizer = model, tokenizer
-        self.table = PieceTable(tokenizer)
-        self.encoder = IncrementalEncoder(model, tokenizer, self.table)
+        self.table = table or PieceTable(tokenizer)
+        self.memo = StateMemo(memo_size)
+        self.encoder = IncrementalEncoder(model, tokenizer, self.table, self.memo)
         self.beam_width, self.max_pieces = beam_width, max_pieces
+        self.model_calls = 0  # batches the last `suggest` ran through the model (tests, benchmarks)
         self._lock = threading.Lock()
 
     def suggest(self, prompt: str, k: int = 5, phrase_words: int = 3) -> Suggestions:
@@ -482,111 +652,131 @@ class Autocompleter:
         if k <= 0:
             raise ConfigError(f"-k must be a positive integer, got {k}")
         context, partial = split_partial(prompt)
-        with self._lock, torch.inference_mode():
-            log_probs = self.encoder.update(context.rstrip(" \t"))
-            words = self._words(log_probs, self.encoder.hidden, partial.encode("utf-8"), k)
+        with self._lock, torch.inference_mode(), one_thread():
+            self.model_calls = 0
+            self.encoder.update(context.rstrip(" \t"))
+            root = tuple(self.encoder.ids)
+            self.memo.put(root, self.encoder.state)
+            words = self._words(root, partial.encode("utf-8"), k)
             ranked = sorted(words.values(), key=lambda w: -w.probability)[:k]
             suggestions = [WordSuggestion(w.surface.decode()[len(partial):], w.surface.decode(), w.probability)
                            for w in ranked]
-            phrase = self._phrase(ranked[0], phrase_words) if ranked and phrase_words > 0 else ""
-        return Suggestions(suggestions, suggestions[0].text + phrase if suggestions else "")
+            more = self._phrase(ranked[0].best[1], phrase_words) if ranked and phrase_words > 1 else ""
+        return Suggestions(suggestions, suggestions[0].text + more if suggestions else "")
 
-    def _words(self, log_probs: torch.Tensor, hidden: Hidden, typed: bytes, k: int) -> dict[bytes, "_Word"]:
-        table = self.table
-        first = table.consistent(typed, word_start=True) if typed else None
-        frontier = self._top(log_probs[None], [_Path(b"", 0.0, 0, -1)], typed, first_ids=first, start=True)
+    def _words(self, root: tuple[int, ...], typed: bytes, k: int) -> dict[bytes, _Word]:
+        frontier = self._extend([_Path(root, b"", 0.0)], typed, start=True)
         words: dict[bytes, _Word] = {}
         for _ in range(self.max_pieces):
-            bound = _kth_best(words, k)
+            bound = _bound(words, k)
             frontier = [p for p in frontier if p.logp > bound]
             if not frontier:
                 break
-            rows = torch.tensor([p.parent for p in frontier], device=_device(self.model))
-            logits, hidden = _forward(self.model, _tensor(self.model, [[p.token] for p in frontier]),
-                                         _select(hidden, rows))
-            lp = F.log_softmax(logits, dim=-1)
-            ends = lp.masked_fill(~table.boundary, _NEG_INF).logsumexp(dim=-1).tolist()
-            for row, (path, end) in enumerate(zip(frontier, ends)):
+            for path, state in zip(frontier, self._states([p.key for p in frontier])):
                 if len(path.surface) >= len(typed) and _is_word(path.surface):
-                    word = words.setdefault(path.surface, _Word(path.surface))
-                    word.add(path.logp + end, hidden, row, lp[row])
-            frontier = self._top(lp, frontier, typed)
+                    words.setdefault(path.surface, _Word(path.surface)).add(path.logp + state.end, path.key)
+            frontier = self._extend(frontier, typed, start=False)
         return words
 
-    def _top(self, lp: torch.Tensor, paths: list[_Path], typed: bytes, *, first_ids: list[int] | None = None,
-             start: bool = False) -> list[_Path]:
+    def _extend(self, paths: list[_Path], typed: bytes, start: bool) -> list[_Path]:
         """The beam's next partial words: each path extended by the pieces that agree with `typed`."""
-        mask = self.table.word_first if start else self.table.continuation
-        candidates: list[_Path] = []
-        for row, path in enumerate(paths):
+        candidates: list[tuple[float, int, int]] = []
+        for index, (path, state) in enumerate(zip(paths, self._states([p.key for p in paths]))):
             rest = typed[len(path.surface):]
             if rest:
-                ids = first_ids if first_ids is not None else self.table.consistent(rest, word_start=start)
-                if not ids:
-                    continue
-                scores = lp[row, ids]
-                top = scores.topk(min(self.beam_width, len(ids)))
-                chosen = [(ids[i], v) for i, v in zip(top.indices.tolist(), top.values.tolist())]
+                ids = self.table.consistent(rest, word_start=start)
+                top = state.log_probs[ids].topk(min(self.beam_width, len(ids))) if ids else None
+                chosen = zip((ids[i] for i in top.indices.tolist()), top.values.tolist()) if top else ()
             else:
-                top = lp[row].masked_fill(~mask, _NEG_INF).topk(self.beam_width)
-                chosen = list(zip(top.indices.tolist(), top.values.tolist()))
-            candidates += [_Path(path.surface + self.table.surface[t], path.logp + v, row, t)
-                           for t, v in chosen if v > _NEG_INF]
-        candidates.sort(key=lambda p: -p.logp)
-        return candidates[:self.beam_width]
+                chosen = self._starts(state) if start else state.continuations
+            candidates += [(path.logp + v, index, t) for t, v in chosen if v > _NEG_INF]
+        best = heapq.nlargest(self.beam_width, candidates)
+        return [_Path(paths[i].key + (t,), paths[i].surface + self.table.surface[t], logp) for logp, i, t in best]
 
-    def _phrase(self, word: "_Word", n_words: int) -> str:
-        """Greedy words after `word` (which is complete, so the next piece must start a word)."""
+    def _starts(self, state: State) -> list[tuple[int, float]]:
+        if state.starts is None:
+            top = (state.log_probs + self.table.word_first_penalty).topk(self.beam_width)
+            state.starts = list(zip(top.indices.tolist(), top.values.tolist()))
+        return state.starts
+
+    def _states(self, keys: list[tuple[int, ...]]) -> list[State]:
+        """States after each key, running all the missing ones in one batch (parents first),
+        with the facts the word search needs computed for the whole batch at once."""
+        missing = list(dict.fromkeys(key for key in keys if key not in self.memo))
+        if missing:
+            parents = [key[:-1] for key in missing]
+            self._states([p for p in parents if p not in self.memo])
+            hidden = _cat_hidden([self.memo.get(p).hidden for p in parents])
+            logits, hidden = _step(self.model, [key[-1] for key in missing], hidden)
+            log_probs = F.log_softmax(logits, dim=-1).cpu()
+            ends = (log_probs + self.table.end_penalty).logsumexp(dim=-1).tolist()
+            top = (log_probs + self.table.inner_penalty).topk(self.beam_width, dim=-1)
+            for row, key in enumerate(missing):
+                rows = torch.tensor([row], device=_device(self.model))
+                self.memo.put(key, State(_select(hidden, rows), log_probs[row], ends[row],
+                                         continuations=list(zip(top.indices[row].tolist(),
+                                                                top.values[row].tolist()))))
+            self.model_calls += 1
+        states = [self.memo.get(key) for key in keys]
+        for state in states:
+            if state.end is None:
+                state.end = float((state.log_probs + self.table.end_penalty).logsumexp(dim=-1))
+                top = (state.log_probs + self.table.inner_penalty).topk(self.beam_width)
+                state.continuations = list(zip(top.indices.tolist(), top.values.tolist()))
+        return states
+
+    def _phrase(self, key: tuple[int, ...], n_words: int) -> str:
+        """Greedy words after a finished word, until `n_words` words or a sentence end.
+
+        Line ends are left out: in hard-wrapped training text (most books) a line may end
+        after almost any word, and a ghost that stopped there would show nothing.
+        """
         table, out = self.table, []
-        lp, hidden = word.log_probs, word.hidden
-        allowed = table.boundary
-        started = 1
+        allowed, started = table.word_first_penalty, 1
         for _ in range(4 * n_words):
-            token = int(lp.masked_fill(~allowed, _NEG_INF).argmax())
-            if token == table.eos_id or (table.word_start[token] and started == n_words):
+            token = int((self._states([key])[0].log_probs + allowed).argmax())
+            if table.word_start[token] and started == n_words:
                 break
             started += int(bool(table.word_start[token]))
             out.append(token)
+            key, allowed = key + (token,), table.visible_penalty
             if table.ends_sentence(token):
                 break
-            logits, hidden = _forward(self.model, _tensor(self.model, [[token]]), hidden)
-            lp = F.log_softmax(logits, dim=-1)[0]
-            allowed = ~table.banned
         return table.text(out)
 
 
-class _Word:
-    """A finished word: its total probability over the piece paths that spell it, and the
-    state after its most probable path (where a ghost phrase continues from)."""
-
-    def __init__(self, surface: bytes) -> None:
-        self.surface = surface
-        self.probability = 0.0
-        self.best_logp = _NEG_INF
-        self.hidden: Hidden = []
-        self.log_probs = torch.empty(0)
-
-    def add(self, logp: float, hidden: Hidden, row: int, log_probs: torch.Tensor) -> None:
-        self.probability += math.exp(logp)
-        if logp > self.best_logp:
-            self.best_logp = logp
-            self.hidden = _select(hidden, torch.tensor([row], device=log_probs.device))
-            self.log_probs = log_probs
+def _cat_hidden(states: list[Hidden]) -> Hidden:
+    """Stack single-row hidden states into one batch (dim 1 of every layer's tensors)."""
+    layers = []
+    for parts in zip(*states):
+        if isinstance(parts[0], tuple):
+            layers.append(tuple(torch.cat(ts, dim=1) for ts in zip(*parts)))
+        else:
+            layers.append(torch.cat(parts, dim=1))
+    return layers
 
 
-def _kth_best(words: dict[bytes, _Word], k: int) -> float:
-    if len(words) < k:
+MIN_SHARE = 1e-3  # a word under this share of the best one's probability is not worth searching for
+
+
+def _bound(words: dict[bytes, _Word], k: int) -> float:
+    """Log-probability a partial word must beat to be worth spelling out: the k-th best
+    finished word's, and at least MIN_SHARE of the best one's (lists show shares)."""
+    if not words:
         return _NEG_INF
-    return math.log(sorted((w.probability for w in words.values()), reverse=True)[k - 1])
+    ranked = sorted((w.probability for w in words.values()), reverse=True)
+    floor = math.log(ranked[0] * MIN_SHARE)
+    return max(floor, math.log(ranked[k - 1])) if len(ranked) >= k else floor
 
 
 def _is_word(data: bytes) -> bool:
-    """Whole characters, printable, no whitespace: what a user would accept as a word."""
+    """Whole characters, printable, no whitespace, a letter or digit: what a user would
+    accept as a word."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return False
-    return bool(text) and text.isprintable() and not any(c.isspace() for c in text)
+    return text.isprintable() and not any(c.isspace() for c in text) and any(c.isalnum() for c in text)
 
 
 def complete(loaded: Any, prompt: str, k: int = 5) -> list[WordSuggestion]:

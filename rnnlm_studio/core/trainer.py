@@ -83,8 +83,14 @@ def resolve_device(config: TrainConfig) -> tuple[torch.device, str]:
 @torch.inference_mode()
 def evaluate(model: torch.nn.Module, array: TokenArray, device: torch.device, precision: str,
              max_tokens: int | None = None) -> dict[str, float]:
-    """Total-NLL metrics of a text; a partial pass scales words and bytes by the share evaluated."""
+    """Total-NLL metrics of a text; a partial pass scales words and bytes by the share evaluated.
+
+    A cap the text fits under is dropped, so that a periodic evaluation of the whole text lays it out
+    exactly as the final one does: an undertrained LSTM's loss can swing by nats with the row layout.
+    """
     model.eval()
+    if max_tokens is not None and max_tokens >= len(array):
+        max_tokens = None
     total, count, hidden = 0.0, 0, None
     for x, y in eval_batches(array.ids, EVAL_BATCH, EVAL_BPTT, max_tokens):
         x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
@@ -243,7 +249,8 @@ class TrainingRun:
                     window_loss.zero_(), window_norm.zero_()
                     window_steps, window_tokens, window_time = 0, 0, 0.0
                 if self.step % self.config.eval_every == 0 or self.finished():
-                    yield from self._periodic_eval()
+                    if not (yield from self._periodic_eval()):
+                        return
                     if self._early_stop():
                         reason = "early-stopped"
                         break
@@ -285,8 +292,8 @@ class TrainingRun:
                          tokens_per_s=tokens_per_s, elapsed=self.elapsed, progress=progress, eta=eta)
 
     def _pause(self, control: TrainControl) -> Iterator[Event]:
+        self.store.update(self.run_id, status="paused")  # before the event: whoever receives it may read the store
         yield PauseEvent(step=self.step, paused=True)
-        self.store.update(self.run_id, status="paused")
         control.wait_while_paused()
         self.store.update(self.run_id, status="running")
         yield PauseEvent(step=self.step, paused=False)
@@ -297,9 +304,14 @@ class TrainingRun:
         self.elapsed += time.perf_counter() - started
         return result
 
-    def _periodic_eval(self) -> Iterator[Event]:
+    def _periodic_eval(self) -> Generator[Event, None, bool]:
+        """Evaluate and checkpoint; False (after an error event) when the weights diverged, so that a
+        broken model never overwrites the last good checkpoint."""
         metrics = self._timed(lambda: evaluate(self.model, self.data.valid, self.device, self.precision,
                                                self.config.eval_tokens))
+        if not math.isfinite(metrics["loss"]):
+            yield self._diverged(metrics["loss"])
+            return False
         improved = metrics["loss"] < self.best_loss
         self.schedule.on_eval(improved)
         yield EvalEvent(step=self.step, tokens_seen=self.tokens_seen, elapsed=self.elapsed, split="valid",
@@ -314,6 +326,7 @@ class TrainingRun:
         yield self._timed(lambda: self.save("last", metrics))
         self.store.update(self.run_id, status="running", best=self.best_valid, step=self.step,
                           tokens_seen=self.tokens_seen, elapsed=self.elapsed)
+        return True
 
     def _early_stop(self) -> bool:
         return self.config.patience > 0 and self.evals_since_best >= self.config.patience

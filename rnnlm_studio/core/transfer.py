@@ -62,7 +62,7 @@ def copy_tensors(source: RNNLM, target: RNNLM, groups: list[str]) -> list[str]:
     """Copy the named groups' tensors exactly; refuse with the tensor's name when shapes differ."""
     src_state = weights_state(source)
     if not target.config.tie_weights and source.config.tie_weights:
-        src_state["decoder.weight"] = source.embedding.weight.detach()
+        src_state.update(_untied_output(source))
     copied = []
     with torch.no_grad():
         for name, param in target.named_parameters():
@@ -78,6 +78,18 @@ def copy_tensors(source: RNNLM, target: RNNLM, groups: list[str]) -> list[str]:
             param.copy_(src_state[name])
             copied.append(name)
     return copied
+
+
+def _untied_output(source: RNNLM) -> dict[str, torch.Tensor]:
+    """A tied output layer as one untied decoder computing the same logits (feature transfer trains it).
+
+    With a projection P the untied target has none, so it is folded in: E(Ph + p) + b = (EP)h + (Ep + b).
+    """
+    embedding, bias = source.embedding.weight.detach(), source.decoder.bias.detach()
+    if source.proj is None:
+        return {"decoder.weight": embedding}
+    return {"decoder.weight": embedding @ source.proj.weight.detach(),
+            "decoder.bias": embedding @ source.proj.bias.detach() + bias}
 
 
 def _group_of(name: str) -> str:

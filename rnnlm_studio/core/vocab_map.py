@@ -41,14 +41,19 @@ def plan_rows(source: Tokenizer, target: Tokenizer) -> RowPlan:
             plan.sources.append([src_index[piece]])
             plan.copied += 1
         else:
-            ids = [i for i in source.encode(piece.replace("\u2581", " ")) if i != source.unk_id]
-            text_ids = [i for i in ids if source.id_to_piece(i) != "\u2581"] or ids
-            plan.sources.append(text_ids)
-            if text_ids:
+            ids = [i for i in _split(source, piece) if i != source.unk_id]
+            plan.sources.append(ids)
+            if ids:
                 plan.composed += 1
             else:
                 plan.new += 1
     return plan
+
+
+def _split(source: Tokenizer, piece: str) -> list[int]:
+    """The source pieces of a piece's text, encoded as a fragment: no dummy word-start prefix, so "he"
+    (inside a word) splits into inner pieces rather than becoming "\u2581he" (a word start)."""
+    return source._continuation_sp().encode(piece.replace("\u2581", " "))
 
 
 def map_rows(matrix: torch.Tensor, plan: RowPlan) -> torch.Tensor:

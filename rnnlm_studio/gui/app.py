@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QApplication, QDockWidget, QLabel, QMainWindow, Q
 
 from ..core.config import TrainConfig
 from ..core.errors import StudioError
-from ..core.events import DoneEvent, ErrorEvent, Event, StartEvent
+from ..core.events import DoneEvent, ErrorEvent, EvalEvent, Event, StartEvent
 from ..core.paths import sample_corpus
 from ..core.runs import RunRecord, RunStore
 from .corpus_panel import CorpusPanel
@@ -26,7 +26,7 @@ from .playground import PlaygroundPanel
 from .runs_panel import RunsPanel
 from .training_panel import TrainingPanel
 from .widgets import APPLICATION, ORGANIZATION, open_settings
-from .workers import TrainingJob
+from .workers import TrainingJob, run_task, wait_for_tasks, warm_up
 
 TITLE = "RNNLM Studio"
 SETTINGS_VERSION = 1
@@ -50,7 +50,6 @@ class MainWindow(QMainWindow):
         self.setObjectName("main-window")
         self.setDockNestingEnabled(True)
         self.job: TrainingJob | None = None
-        self.current_run: str | None = None
         self._run_parameters = 0
         self._close_after_stop = False
         self.corpus_panel = CorpusPanel()
@@ -68,6 +67,7 @@ class MainWindow(QMainWindow):
                                                    f"{os.cpu_count() or 1}"))
         self._restore()
         self._update_actions()
+        run_task(warm_up, on_failed=self.training_panel.message.show_message)
 
     # --- construction ----------------------------------------------------------------------
     def _make_actions(self) -> None:
@@ -210,11 +210,12 @@ class MainWindow(QMainWindow):
     def _on_event(self, event: Event) -> None:
         self.training_panel.on_event(event)
         if isinstance(event, StartEvent):
-            self.current_run = event.run_id
             self._run_parameters = event.parameters
             self.runs_panel.set_busy_run(event.run_id)
             self.runs_panel.refresh()
             self.status_label.setText(f"Training {event.run_id} on {event.device}")
+        elif isinstance(event, EvalEvent):
+            self.runs_panel.refresh()  # best perplexity and duration so far
         elif isinstance(event, DoneEvent):
             self.status_label.setText(f"Run {event.run_id} {'stopped' if event.reason == 'stopped' else 'finished'}"
                                       f" — {event.run_dir}")
@@ -228,7 +229,6 @@ class MainWindow(QMainWindow):
     def _on_job_finished(self) -> None:
         self.job.deleteLater()
         self.job = None
-        self.current_run = None
         self.runs_panel.set_busy_run(None)
         self.runs_panel.refresh()
         self.model_panel.refresh_sources()
@@ -292,6 +292,7 @@ class MainWindow(QMainWindow):
         saved = {key: settings.value(f"panels/{key}") for key in PANEL_KEYS}
         if not any(saved.values()):
             self.model_panel.select_default()
+            self.corpus_panel.reuse_radio.setChecked(self.model_panel.source_ref() is not None)
             self.corpus_panel.add_paths([sample_corpus()])
             self.status_label.setText("Ready: press Start (F5) to train on the sample corpus, or add your own text.")
             return
@@ -331,4 +332,6 @@ def run_gui(argv: list[str] | None = None) -> int:
     app.setApplicationDisplayName(TITLE)
     window = MainWindow()
     window.show()
-    return app.exec()
+    code = app.exec()
+    wait_for_tasks()  # a preview still running must not report to a window Python is tearing down
+    return code

@@ -24,7 +24,7 @@ from ..core.corpus import Corpus, CorpusStats
 from ..core.dataset import cached_tokenizer, open_sources
 from ..core.errors import StudioError
 from ..core.tokenizer import WORD_START, Tokenizer
-from .widgets import MessageBar, last_folder, remember_folder
+from .widgets import MessageBar, format_bytes, last_folder, remember_folder
 from .workers import LatestOnly, run_task
 
 ROLES = ("train", "valid", "test")
@@ -96,12 +96,6 @@ def preview_html(lines: list[list[str]]) -> str:
         out.append("".join(spans))
     return "<div style='white-space:pre-wrap; font-family:monospace'>" + "<br>".join(out) + "</div>"
 
-
-def _size(n: int) -> str:
-    for scale, unit in ((1 << 30, "GB"), (1 << 20, "MB"), (1 << 10, "KB")):
-        if n >= scale:
-            return f"{n / scale:.1f} {unit}"
-    return f"{n} B"
 
 
 class _NumberItem(QTableWidgetItem):
@@ -313,7 +307,7 @@ class CorpusPanel(QWidget):
             self._drop_unusable(row, result.error)
             return
         stats = result.stats
-        cells = ((_size(stats.bytes), stats.bytes), (f"{stats.lines:,}", stats.lines),
+        cells = ((format_bytes(stats.bytes), stats.bytes), (f"{stats.lines:,}", stats.lines),
                  (f"{stats.words:,}", stats.words))
         for column, (text, value) in enumerate(cells, start=2):
             self.table.setItem(row, column, _NumberItem(text, value))

@@ -205,12 +205,13 @@ class ModelPanel(QWidget):
         task_layout = QVBoxLayout(self.task_box)
         task_layout.setContentsMargins(0, 0, 0, 0)
         task_note = QLabel("Labelled data: a folder with one subfolder per class, or a TSV/CSV file with "
-                           "<i>label</i> and <i>text</i> columns. It becomes the training text.")
+                           "<i>label</i> and <i>text</i> columns. It becomes the training text: choose a file "
+                           "here, or add a folder in the Corpus panel.")
         task_note.setWordWrap(True)
-        labelled = QPushButton("Choose labelled data…")
-        labelled.clicked.connect(self._ask_labelled)
+        self.labelled_button = QPushButton("Choose labelled data…")
+        self.labelled_button.clicked.connect(self._ask_labelled)
         task_layout.addWidget(task_note)
-        task_layout.addWidget(labelled, 0, Qt.AlignmentFlag.AlignLeft)
+        task_layout.addWidget(self.labelled_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout = QVBoxLayout(box)
         layout.addWidget(self.transfer_box)
         layout.addWidget(self.transfer_help)
@@ -473,7 +474,7 @@ class ModelPanel(QWidget):
         text = f"<b>{self._parameters:,}</b> parameters"
         if self._train_tokens and self._flops:
             seconds = self._train_tokens * self._parameters * FLOPS_PER_PARAM_TOKEN / (self._flops * RNN_EFFICIENCY)
-            text += f" · about <b>{_duration(seconds)}</b> per epoch on this machine (rough estimate)"
+            text += f" · about <b>{_rough_duration(seconds)}</b> per epoch on this machine (rough estimate)"
         self.estimate_label.setText(text)
 
     def _show_error(self, message: str) -> None:
@@ -521,7 +522,8 @@ def _count_and_measure(model: ModelConfig, flops: float) -> tuple[int, float]:
     return count_parameters(model), flops or measure_flops()
 
 
-def _duration(seconds: float) -> str:
+def _rough_duration(seconds: float) -> str:
+    """An estimate shown as one rounded figure: more digits would promise a precision it lacks."""
     if seconds < 90:
         return f"{max(1, round(seconds))} s"
     if seconds < 5400:

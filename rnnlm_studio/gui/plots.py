@@ -1,9 +1,10 @@
 """Live training curves and run overlays.
 
 Signals only append to column buffers; a single-shot `QTimer` redraws at most every
-50 ms, so a fast trainer never makes the interface redraw per step. A finished run
-read back from its `metrics.jsonl` goes through the same buffers as a live one, so the
-comparison view shows exactly what the live view showed.
+50 ms, so a fast trainer never makes the interface redraw per step, and view ranges
+move in steps rather than with every point, so the axes are rarely redrawn (see
+`_StickyRange`). A finished run read back from its `metrics.jsonl` goes through the
+same buffers as a live one, so the comparison view shows exactly what the live view showed.
 """
 from __future__ import annotations
 
@@ -18,16 +19,18 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor, QStandardItemModel
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider,
-                               QSplitter, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QMenu, QPushButton, QSizePolicy,
+                               QSlider, QSplitter, QToolButton, QVBoxLayout, QWidget)
 
 from ..core.compare import TOKENIZER_NOTE
 from ..core.events import Event, EvalEvent, StepEvent, event_from_dict
 from .widgets import last_folder, remember_folder
 
 REDRAW_MS = 50  # at most 20 redraws a second
-X_AXES = {"steps": ("step", "step"), "tokens": ("tokens", "tokens seen"), "time": ("elapsed", "wall time (s)")}
-METRICS = {"ppl": "token perplexity", "word_ppl": "word perplexity", "bpb": "bits per byte"}
+X_AXES = {"steps": ("step", "steps", "step"), "tokens": ("tokens", "tokens", "tokens seen"),
+          "time": ("elapsed", "time", "wall time (s)")}  # buffer column, selector text, axis label
+METRICS = {"ppl": ("token ppl", "token perplexity"), "word_ppl": ("word ppl", "word perplexity"),
+           "bpb": ("bits/byte", "bits per byte")}  # selector text, axis label
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf",
            "#bcbd22", "#7f7f7f")
 TRAIN_COLUMNS = ("step", "tokens", "elapsed", "loss", "smooth")
@@ -124,6 +127,65 @@ class _Ema:
         return self.last / self.norm
 
 
+class _StickyRange:
+    """Follows the data like pyqtgraph's auto-range, but keeps the view until the data leaves it or fills
+    too little of it. A range that moves every frame makes pyqtgraph rebuild and repaint both axes every
+    frame, which was most of the interface thread's time during training; this way the axes change a
+    few dozen times per run. Zooming or panning by hand stops the following until "Fit"."""
+
+    GROW = 0.25  # headroom on the right, so a growing x axis changes rarely
+    PAD = 0.2  # margin above and below the data: a falling loss stays in view for a while
+    MIN_FILL = 0.4  # refit when the data spans less than this share of the view
+
+    def __init__(self, plot: pg.PlotWidget) -> None:
+        self.plot = plot
+        self.following = True
+        plot.disableAutoRange()
+        plot.getViewBox().sigRangeChangedManually.connect(self._manual)
+
+    def _manual(self, *_args: Any) -> None:
+        self.following = False
+
+    def follow(self) -> None:
+        self.following = True
+        self.fit(force=True)
+
+    def fit(self, force: bool = False) -> None:
+        if not self.following:
+            return
+        bounds = self._data_bounds()
+        if bounds is None:
+            return
+        (x0, x1), (y0, y1) = bounds
+        (vx0, vx1), (vy0, vy1) = self.plot.getViewBox().viewRange()
+        if force or _outgrown(x0, x1, vx0, vx1, self.MIN_FILL):
+            span = max(x1 - x0, abs(x1) * 1e-3, 1e-9)
+            self.plot.setXRange(x0 - span * self.PAD / 4, x0 + span * (1 + self.GROW), padding=0)
+        if force or _outgrown(y0, y1, vy0, vy1, self.MIN_FILL):
+            pad = max(y1 - y0, abs(y1) * 0.05, 1e-6) * self.PAD
+            self.plot.setYRange(y0 - pad, y1 + pad, padding=0)
+
+    def _data_bounds(self) -> tuple[tuple[float, float], tuple[float, float]] | None:
+        """Bounds of every drawn curve in view coordinates (log10 of y on a log axis)."""
+        log_y = self.plot.getPlotItem().ctrl.logYCheck.isChecked()
+        xs, ys = [], []
+        for item in self.plot.listDataItems():
+            if item.xData is None or not len(item.xData):
+                continue
+            x, y = np.asarray(item.xData, float), np.asarray(item.yData, float)
+            keep = np.isfinite(x) & np.isfinite(y) & ((y > 0) if log_y else True)
+            xs.append(x[keep])
+            ys.append(np.log10(y[keep]) if log_y else y[keep])
+        if not xs or not sum(len(x) for x in xs):
+            return None
+        x, y = np.concatenate(xs), np.concatenate(ys)
+        return (float(x.min()), float(x.max())), (float(y.min()), float(y.max()))
+
+
+def _outgrown(low: float, high: float, view_low: float, view_high: float, min_fill: float) -> bool:
+    return low < view_low or high > view_high or (high - low) < min_fill * (view_high - view_low)
+
+
 class _LogAxis(pg.AxisItem):
     """Log-scale labels a reader can take in: plain numbers, and over wide ranges only 1×, 2×, 5× (or 1×)
     each decade, since pyqtgraph's default labels every minor tick and they overlap."""
@@ -177,12 +239,12 @@ class TrainingPlots(QWidget):
     # --- layout ----------------------------------------------------------------------------
     def _build(self) -> None:
         self.x_axis_box = QComboBox()
-        for key, (_column, label) in X_AXES.items():
+        for key, (_column, label, _axis) in X_AXES.items():
             self.x_axis_box.addItem(label, key)
         self.x_axis_box.setToolTip("What the horizontal axis counts. Compare runs on tokens seen: "
                                "steps differ when batch sizes differ.")
         self.metric_box = QComboBox()
-        for key, label in METRICS.items():
+        for key, (label, _axis) in METRICS.items():
             self.metric_box.addItem(label, key)
         self.metric_box.setCurrentIndex(1)
         self.metric_box.setToolTip("Token perplexity depends on the vocabulary; word perplexity and bits per byte "
@@ -195,31 +257,35 @@ class TrainingPlots(QWidget):
         self.smoothing_slider.setToolTip("Exponential moving average of the training loss (0 = raw), as in TensorBoard")
         self.smoothing_label = QLabel("0.60")
         self.smoothing_label.setMinimumWidth(32)
-        autoscale = QPushButton("Autoscale")
-        autoscale.setToolTip("Fit both plots to all their data again")
-        self.export_png_button = QPushButton("Export PNG…")
-        self.export_csv_button = QPushButton("Export CSV…")
+        autoscale = QPushButton("Fit")
+        autoscale.setToolTip("Autoscale: fit both plots to all their data again")
         autoscale.clicked.connect(self.autoscale)
-        self.export_png_button.clicked.connect(self.ask_png)
-        self.export_csv_button.clicked.connect(self.ask_csv)
+        export = QToolButton()
+        export.setText("Export")
+        export.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        export_menu = QMenu(export)
+        export_menu.addAction("Plots as PNG image…", self.ask_png)
+        export_menu.addAction("Curves as CSV table…", self.ask_csv)
+        export.setMenu(export_menu)
         self.x_axis_box.currentIndexChanged.connect(self._schedule_full)
         self.metric_box.currentIndexChanged.connect(self._schedule_full)
         self.smoothing_slider.valueChanged.connect(self._on_smoothing)
 
         controls = QHBoxLayout()
-        for widget in (QLabel("X axis"), self.x_axis_box, QLabel("Perplexity"), self.metric_box, QLabel("Smoothing"),
+        for widget in (QLabel("X axis"), self.x_axis_box, QLabel("Metric"), self.metric_box, QLabel("Smoothing"),
                        self.smoothing_slider, self.smoothing_label):
             controls.addWidget(widget)
         controls.addStretch(1)
-        for widget in (autoscale, self.export_png_button, self.export_csv_button):
-            controls.addWidget(widget)
+        controls.addWidget(autoscale)
+        controls.addWidget(export)
 
         self.loss_plot = pg.PlotWidget()
         self.ppl_plot = pg.PlotWidget(axisItems={"left": _LogAxis("left")})
         self.loss_plot.setTitle("Loss — raw (faint), smoothed, validation (dots)", size="9pt")
         self.loss_plot.setLabel("left", "loss (nats/token)")
+        # No grid: with one, the axes repaint with every new point, most of the drawing cost while a
+        # run trains; the crosshair readout gives exact values instead.
         for plot in (self.loss_plot, self.ppl_plot):
-            plot.showGrid(x=True, y=True, alpha=0.25)
             plot.addLegend(offset=(-10, 10), labelTextSize="8pt", brush=(255, 255, 255, 190))
             plot.setMinimumSize(220, 180)
         self._crosshairs = []
@@ -229,6 +295,12 @@ class TrainingPlots(QWidget):
             plot.addItem(line, ignoreBounds=True)
             self._crosshairs.append(line)
             plot.scene().sigMouseMoved.connect(lambda pos, p=plot: self._on_mouse(p, pos))
+        self._ranges = (_StickyRange(self.loss_plot), _StickyRange(self.ppl_plot))
+        self.empty_hint = pg.TextItem(html="<div style='text-align:center; color:#777'>No curves yet: press "
+                                           "<b>Start</b>,<br>or select runs in the Runs panel<br>to compare "
+                                           "them here.</div>", anchor=(0.5, 0.5))
+        self.loss_plot.addItem(self.empty_hint, ignoreBounds=True)
+        self.empty_hint.setPos(0.5, 0.5)
         self.plots_box = QSplitter(Qt.Orientation.Horizontal)
         self.plots_box.addWidget(self.loss_plot)
         self.plots_box.addWidget(self.ppl_plot)
@@ -322,13 +394,14 @@ class TrainingPlots(QWidget):
         self._schedule()
 
     def _apply_axes(self) -> None:
-        x_label = X_AXES[self.x_axis_box.currentData()][1]
+        x_label = X_AXES[self.x_axis_box.currentData()][2]
         metric = self.metric_box.currentData()
         for plot in (self.loss_plot, self.ppl_plot):
             plot.setLabel("bottom", x_label)
         self.ppl_plot.setLogMode(x=False, y=metric != "bpb")
-        self.ppl_plot.setLabel("left", METRICS[metric] + (" (log scale)" if metric != "bpb" else ""))
-        self.ppl_plot.setTitle(f"Validation {METRICS[metric]} — lower is better", size="9pt")
+        name = METRICS[metric][1]
+        self.ppl_plot.setLabel("left", name + (" (log scale)" if metric != "bpb" else ""))
+        self.ppl_plot.setTitle(f"Validation {name} — lower is better", size="9pt")
 
     def redraw(self) -> None:
         """Push every buffer into its plot items; called by the timer, never per event."""
@@ -340,6 +413,9 @@ class TrainingPlots(QWidget):
             self._draw(series, x_column, metric, raw=True, token_curves=True)
         for series in self.overlays:
             self._draw(series, x_column, metric, raw=False, token_curves=token_comparable)
+        for ranges in self._ranges:
+            ranges.fit()
+        self.empty_hint.setVisible(not any(len(s.train) or len(s.valid) for s in self.live + self.overlays))
 
     def _draw(self, series: RunSeries, x_column: str, metric: str, *, raw: bool, token_curves: bool) -> None:
         """Compared runs get no raw loss (too busy), and no token loss when tokenizers differ."""
@@ -381,8 +457,9 @@ class TrainingPlots(QWidget):
         return self._colours[key]
 
     def autoscale(self) -> None:
-        for plot in (self.loss_plot, self.ppl_plot):
-            plot.enableAutoRange()
+        """Fit both plots to their data again, and keep following it (after the user zoomed or panned)."""
+        for ranges in self._ranges:
+            ranges.follow()
 
     # --- comparability ---------------------------------------------------------------------
     def token_metrics_comparable(self) -> bool:
@@ -413,7 +490,7 @@ class TrainingPlots(QWidget):
 
     def readout_at(self, x: float) -> str:
         """Every visible curve's value at the last point at or before `x` on the current axis."""
-        x_column, x_label = X_AXES[self.x_axis_box.currentData()]
+        x_column, _text, x_label = X_AXES[self.x_axis_box.currentData()]
         metric = self.metric_box.currentData()
         parts = [f"<b>{x_label} {_fmt(x)}</b>"]
         token_comparable = self.token_metrics_comparable()
@@ -425,7 +502,7 @@ class TrainingPlots(QWidget):
                     values.append(f"train loss {loss:.3f}")
             value = _value_at(series.valid, x_column, metric, x)
             if value is not None:
-                values.append(f"{METRICS[metric]} {_fmt(value)}")
+                values.append(f"{METRICS[metric][0]} {_fmt(value)}")
             if values:
                 parts.append(f"<span style='color:{series.colour}'>■</span> {series.name}: {', '.join(values)}")
         return " &nbsp;·&nbsp; ".join(parts)

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
 from ..core.compare import CompareRow, compare_runs
 from ..core.errors import StudioError
 from ..core.runs import RunRecord, RunStore
-from .widgets import MessageBar
+from .widgets import MessageBar, format_bytes, format_duration
 from .workers import LatestOnly
 
 COLUMNS = ("Name", "Source", "Transfer", "Data", "Best valid word ppl", "Transfer gain", "Duration", "Status",
@@ -45,20 +45,6 @@ def read_runs() -> RunsSnapshot:
     return RunsSnapshot(records, {row.run_id: row for row in rows})
 
 
-def _size(n: int) -> str:
-    for scale, unit in ((1 << 30, "GB"), (1 << 20, "MB"), (1 << 10, "KB")):
-        if n >= scale:
-            return f"{n / scale:.1f} {unit}"
-    return f"{n} B"
-
-
-def _duration(seconds: float) -> str:
-    seconds = int(round(seconds))
-    if seconds < 60:
-        return f"{seconds} s"
-    if seconds < 3600:
-        return f"{seconds // 60} min {seconds % 60:02d} s"
-    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
 
 
 def _number(value: float | None) -> str:
@@ -98,10 +84,10 @@ def _row_items(record: RunRecord, row: CompareRow | None) -> list[QStandardItem]
         name,
         _cell(source.rstrip("/").rsplit("/", 1)[-1], source, source),
         _cell(record.transfer),
-        _cell(_size(record.data_bytes), record.data_bytes),
+        _cell(format_bytes(record.data_bytes), record.data_bytes),
         _cell(_number(best), best if best is not None else math.inf),
         gain_item,
-        _cell(_duration(record.elapsed), record.elapsed),
+        _cell(format_duration(record.elapsed), record.elapsed),
         _cell(record.status),
         _cell(time.strftime("%Y-%m-%d %H:%M", time.localtime(record.created)), record.created),
     ]

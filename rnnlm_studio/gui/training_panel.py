@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (QDoubleSpinBox, QGridLayout, QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar,
                                QSpinBox, QSplitter, QToolButton, QVBoxLayout, QWidget)
-from PySide6.QtCore import Qt
 
 from ..core.config import TrainConfig
 from ..core.errors import ConfigError
@@ -20,7 +19,7 @@ from ..core.events import (CheckpointEvent, DoneEvent, ErrorEvent, EvalEvent, Ev
                            StartEvent, StepEvent)
 from ..core.runs import RunRecord, RunStore, read_events
 from .plots import RunSeries, TrainingPlots
-from .widgets import MessageBar
+from .widgets import MessageBar, format_duration
 from .workers import LatestOnly
 
 LABEL_REFRESH_MS = 100
@@ -34,16 +33,6 @@ def load_series(records: list[RunRecord], smoothing: float) -> list[RunSeries]:
                                   record.tokenizer, smoothing)
             for record in records]
 
-
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "–"
-    seconds = int(round(seconds))
-    if seconds < 60:
-        return f"{seconds} s"
-    if seconds < 3600:
-        return f"{seconds // 60} min {seconds % 60:02d} s"
-    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
 
 
 class TrainingPanel(QWidget):
@@ -67,29 +56,29 @@ class TrainingPanel(QWidget):
     def _build(self) -> None:
         self.buttons = QHBoxLayout()
         self.buttons.setSpacing(4)
+        budget = QHBoxLayout()
         self.epochs_spin = QDoubleSpinBox()
-        self.epochs_spin.setRange(0.0, 1000.0)
+        self.epochs_spin.setRange(0.0, 999.0)
         self.epochs_spin.setDecimals(2)
         self.epochs_spin.setValue(1.0)
         self.epochs_spin.setSpecialValueText("off")
         self.epochs_spin.setToolTip("Stop after this many passes over the training text (off = no limit)")
         self.steps_spin = QSpinBox()
-        self.steps_spin.setRange(0, 100_000_000)
+        self.steps_spin.setRange(0, 9_999_999)
         self.steps_spin.setSingleStep(100)
         self.steps_spin.setSpecialValueText("off")
         self.steps_spin.setToolTip("Stop after this many optimiser steps (off = no limit)")
         self.minutes_spin = QDoubleSpinBox()
-        self.minutes_spin.setRange(0.0, 100_000.0)
+        self.minutes_spin.setRange(0.0, 9999.0)
         self.minutes_spin.setDecimals(1)
         self.minutes_spin.setSpecialValueText("off")
         self.minutes_spin.setSuffix(" min")
         self.minutes_spin.setToolTip("Stop after this much training time (off = no limit)")
-        self.buttons.addSpacing(12)
         for label, widget in (("Stop after: epochs", self.epochs_spin), ("steps", self.steps_spin),
                               ("time", self.minutes_spin)):
-            self.buttons.addWidget(QLabel(label))
-            self.buttons.addWidget(widget)
-        self.buttons.addStretch(1)
+            budget.addWidget(QLabel(label))
+            budget.addWidget(widget)
+        budget.addStretch(1)
 
         self.state_label = QLabel("Ready")
         self.state_label.setStyleSheet("font-weight:bold;")
@@ -98,6 +87,8 @@ class TrainingPanel(QWidget):
         self.progress.setValue(0)
         self.progress.setFormat("Press Start to train")
         self.numbers = {key: QLabel("–") for key in ("step", "tokens", "speed", "lr", "grad", "elapsed")}
+        for label in self.numbers.values():
+            label.setMinimumWidth(150)  # growing numbers must not re-lay out (and repaint) the plots below
         grid = QGridLayout()
         captions = {"step": "Step", "tokens": "Tokens seen", "speed": "Tokens/s", "lr": "Learning rate",
                     "grad": "Gradient norm", "elapsed": "Elapsed"}
@@ -120,13 +111,13 @@ class TrainingPanel(QWidget):
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([500, 80])
 
-        top = QHBoxLayout()
-        top.addWidget(self.state_label)
-        top.addWidget(self.progress, 1)
+        self.buttons.addSpacing(8)
+        self.buttons.addWidget(self.state_label)
+        self.buttons.addWidget(self.progress, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(self.buttons)
+        layout.addLayout(budget)
         layout.addWidget(self.message)
-        layout.addLayout(top)
         layout.addLayout(grid)
         layout.addWidget(splitter, 1)
 
@@ -151,7 +142,7 @@ class TrainingPanel(QWidget):
         self.message.clear()
         self.plots.clear_live()
         self.last_step = None
-        self._set_status("starting", "Preparing data and tokenizer…")
+        self._set_status("starting", "Preparing…")
         self.progress.setValue(0)
         self.progress.setFormat("Preparing…")
 
@@ -211,7 +202,7 @@ class TrainingPanel(QWidget):
         self.state_label.setText(text)
 
     def mark_stopping(self) -> None:
-        self._set_status("stopping", "Stopping — saving a resumable checkpoint…")
+        self._set_status("stopping", "Stopping…")
 
     def _refresh_numbers(self) -> None:
         event = self.last_step
@@ -223,10 +214,10 @@ class TrainingPanel(QWidget):
         self.numbers["speed"].setText(f"{event.tokens_per_s:,.0f}")
         self.numbers["lr"].setText(f"{event.lr:.3g}")
         self.numbers["grad"].setText(f"{event.grad_norm:.3g}")
-        self.numbers["elapsed"].setText(_duration(event.elapsed))
+        self.numbers["elapsed"].setText(format_duration(event.elapsed))
         if self.status in ("training", "paused", "stopping"):
             self.progress.setValue(round(event.progress * 1000))
-            self.progress.setFormat(f"{event.progress:.0%} · ETA {_duration(event.eta)}")
+            self.progress.setFormat(f"{event.progress:.0%} · ETA {format_duration(event.eta)}")
 
     def _log(self, text: str) -> None:
         self.log.appendPlainText(text)

@@ -9,7 +9,7 @@ example is the first `--words` words of a paragraph. The transfer run (`--transf
 from the source) and the scratch run (the same classifier, same tokenizer, random
 encoder) get the same data and the same time budget.
 
-    python -m tests.bench.bench_task [--budget 60] [--source english-lstm] [--words 30] [--seeds 1]
+    python -m tests.bench.bench_task [--budget 60 | --steps N] [--source english-lstm] [--words 30] [--seeds 1]
 """
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from . import common
 
 PER_CLASS = {"train": 300, "valid": 100, "test": 300}
 FALLBACK_SOURCE_BUDGET = 60.0
+FALLBACK_SOURCE_ARCH = ("--emb-size", "192", "--hidden-size", "384")  # small enough to learn something in 60 s
 _WIKI_FIXES = ((" @-@ ", "-"), (" @,@ ", ","), (" @.@ ", "."), (" n't", "n't"), (" 's", "'s"), (" ' ", "' "),
                ('" "', ""), ("( ", "("), (" )", ")"))
 _DASHES = re.compile(r"\s*(?:--|–|—)\s*")
@@ -86,24 +87,27 @@ def resolve_source(name: str, home: Path) -> tuple[str, str]:
     from rnnlm_studio.core.errors import ModelFileError
 
     try:
-        return str(resolve_model(name)), f"bundled {name}"
+        path = resolve_model(name)
+        return str(path), name if str(path) == name else f"{name} ({path})"
     except ModelFileError:
         pass
     print(f"source {name!r} not found: training a stand-in on War and Peace for {FALLBACK_SOURCE_BUDGET:g} s",
           flush=True)
-    args = ["train", "--train", str(common.WAR_AND_PEACE), "--time-budget", str(FALLBACK_SOURCE_BUDGET),
-            "--name", "bench-task-source"]
+    args = ["train", "--train", str(common.WAR_AND_PEACE), *FALLBACK_SOURCE_ARCH,
+            "--time-budget", str(FALLBACK_SOURCE_BUDGET), "--name", "bench-task-source"]
     done = common.done_event(common.run_cli(args, timeout=FALLBACK_SOURCE_BUDGET + 900, home=home))
-    return done["best_checkpoint"], (f"stand-in: `rnnlm-studio train --train war-and-peace --time-budget "
-                                     f"{FALLBACK_SOURCE_BUDGET:g}` (valid word ppl {done['valid']['word_ppl']:.1f})")
+    command = " ".join(["rnnlm-studio train --train war-and-peace", *FALLBACK_SOURCE_ARCH,
+                        f"--time-budget {FALLBACK_SOURCE_BUDGET:g}"])
+    return done["best_checkpoint"], f"stand-in: `{command}` (valid word ppl {done['valid']['word_ppl']:.1f})"
 
 
-def run_classifier(paths: dict[str, Path], source: str, budget: float, seed: int, pretrained: bool) -> dict[str, Any]:
+def run_classifier(paths: dict[str, Path], source: str, budget: dict[str, float], seed: int,
+                   pretrained: bool) -> dict[str, Any]:
     from rnnlm_studio.core.classify import train_task
     from rnnlm_studio.core.config import TrainConfig
 
     config = TrainConfig(train=[str(paths["train"])], valid=str(paths["valid"]), test=str(paths["test"]),
-                         source=source, transfer="task", time_budget=budget, seed=seed)
+                         source=source, transfer="task", seed=seed, **budget)
     events = [event.to_dict() for event in train_task(config, pretrained=pretrained)]
     done = common.done_event(events)
     return {"test": done["test"], "valid": done["valid"], "steps": done["step"], "seconds": done["elapsed"]}
@@ -112,16 +116,19 @@ def run_classifier(paths: dict[str, Path], source: str, budget: float, seed: int
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--budget", type=float, default=60.0, help="training seconds per run (default 60)")
+    parser.add_argument("--steps", type=int, help="equal optimiser steps per run instead of equal seconds")
     parser.add_argument("--source", default="english-lstm", help="source model (default: bundled english-lstm)")
     parser.add_argument("--words", type=int, default=30, help="words per example (default 30)")
     parser.add_argument("--seeds", type=int, default=1, help="repeat both runs with this many seeds (default 1)")
     args = parser.parse_args(argv)
+    budget = {"max_steps": args.steps} if args.steps else {"time_budget": args.budget}
+    budget_text = f"{args.steps} steps" if args.steps else f"{args.budget:g} s"
     with tempfile.TemporaryDirectory(prefix="rnnlm-bench-task-") as tmp:
         home = Path(tmp) / "home"
         os.environ["RNNLM_STUDIO_HOME"] = str(home)
         paths = build_dataset(Path(tmp), args.words, seed=0)
         source, origin = resolve_source(args.source, home)
-        runs = {kind: [run_classifier(paths, source, args.budget, seed, kind == "transfer")
+        runs = {kind: [run_classifier(paths, source, budget, seed, kind == "transfer")
                        for seed in range(args.seeds)] for kind in ("transfer", "scratch")}
     summary = {kind: {metric: statistics.mean(r["test"][metric] for r in results)
                       for metric in ("accuracy", "macro_f1")} for kind, results in runs.items()}
@@ -134,11 +141,11 @@ def main(argv: list[str] | None = None) -> None:
     rows.append(["transfer - scratch", gain, summary["transfer"]["macro_f1"] - summary["scratch"]["macro_f1"],
                  "", "", ""])
     title = (f"task transfer vs scratch: novel vs wikipedia, {args.words} words an example, "
-             f"{PER_CLASS['train']}/{PER_CLASS['valid']}/{PER_CLASS['test']} per class, {args.budget:g} s each, "
+             f"{PER_CLASS['train']}/{PER_CLASS['valid']}/{PER_CLASS['test']} per class, {budget_text} each, "
              f"{args.seeds} seed(s); source: {origin}")
     common.print_table(title, headers, rows)
     print(f"target: transfer beats scratch in test accuracy -> {'PASS' if gain > 0 else 'FAIL'}")
-    common.write_results("task", {"budget_s": args.budget, "words": args.words, "per_class": PER_CLASS,
+    common.write_results("task", {"budget": budget, "words": args.words, "per_class": PER_CLASS,
                                   "source": origin, "runs": runs, "summary": summary, "accuracy_gain": gain,
                                   "passed": gain > 0})
 

@@ -6,7 +6,6 @@ import math
 import random
 from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
 
@@ -83,12 +82,12 @@ def test_folder_examples_are_paragraphs_or_whole_files(tmp_path: Path) -> None:
 
 def test_tsv_and_csv_read_columns_by_header_name(tmp_path: Path) -> None:
     tsv = tmp_path / "data.tsv"
-    tsv.write_text("text\tlabel\nsome words\tpos\nother words\tneg\nmore words\tpos\n")
+    tsv.write_text('text\tlabel\nsome words\tpos\n"other" words\tneg\nmore "words\tpos\n')
     csv_file = tmp_path / "data.csv"
     csv_file.write_text('id,label,text\n1,pos,"a text, with a comma"\n2,neg,"two\nlines"\n')
     data = load_labelled(tsv)
     assert data.labels == ["neg", "pos"]
-    assert list(zip(data.texts, data.targets)) == [("some words", 1), ("other words", 0), ("more words", 1)]
+    assert list(zip(data.texts, data.targets)) == [("some words", 1), ('"other" words', 0), ('more "words', 1)]
     data = load_labelled(csv_file)
     assert list(zip(data.texts, data.targets)) == [("a text, with a comma", 1), ("two\nlines", 0)]
 

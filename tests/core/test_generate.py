@@ -79,6 +79,11 @@ def test_repetition_penalty_makes_seen_tokens_less_likely() -> None:
     assert out.tolist() == [1.0, -2.0, 0.5]
 
 
+def test_bad_options_fail_before_anything_streams(loaded: SimpleNamespace) -> None:
+    with pytest.raises(ConfigError, match="--top-p"):
+        gen.generate(loaded, "The", gen.SamplingOptions(top_p=2.0))
+
+
 @pytest.mark.parametrize("options", [
     gen.SamplingOptions(temperature=-1), gen.SamplingOptions(top_p=0), gen.SamplingOptions(top_k=-2),
     gen.SamplingOptions(max_tokens=0), gen.SamplingOptions(stop_at="page"),
@@ -97,6 +102,11 @@ def tokenizer(tmp_path_factory: pytest.TempPathFactory) -> Tokenizer:
     path.write_text(SHAKESPEARE.read_text(encoding="utf-8")[:60_000], encoding="utf-8")
     tok, _ = Tokenizer.train(Corpus.open([path]), "unigram", 600)
     return tok
+
+
+@pytest.fixture(scope="module")
+def table(tokenizer: Tokenizer) -> gen.PieceTable:
+    return gen.PieceTable(tokenizer)
 
 
 @pytest.fixture(scope="module")
@@ -129,10 +139,17 @@ def test_same_seed_gives_the_same_text(loaded: SimpleNamespace) -> None:
     assert first != _sample(loaded, "The king", max_tokens=40, seed=8, top_p=0.9)
 
 
-def test_generation_streams_pieces_that_decode_to_the_sampled_ids(loaded: SimpleNamespace) -> None:
+def test_generation_streams_non_empty_pieces_up_to_max_tokens(loaded: SimpleNamespace) -> None:
     pieces = list(gen.generate(loaded, "", gen.SamplingOptions(max_tokens=30, seed=1)))
-    assert len(pieces) > 5
+    assert 5 < len(pieces) <= 30
     assert all(pieces)
+
+
+def test_long_streams_decode_the_same_in_windows(loaded: SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The detokenizer restarts its window every REBASE ids; the text must not notice."""
+    whole = _sample(loaded, "The king ", max_tokens=150, seed=4)
+    monkeypatch.setattr(gen._Detokenizer, "REBASE", 3)
+    assert _sample(loaded, "The king ", max_tokens=150, seed=4) == whole
 
 
 def test_stop_event_ends_generation_before_the_next_token(loaded: SimpleNamespace) -> None:
@@ -177,8 +194,8 @@ def _single_piece_word_probs(loaded: SimpleNamespace, prompt: str, top: int) -> 
         for piece in first.topk(top).indices.tolist():
             after = F.softmax(loaded.model(torch.tensor([ids + [piece]]))[0][0, -1], dim=-1)
             word = table.surface[piece].decode()
-            if word and word.isprintable():
-                out[word] = float(first[piece] * after[table.boundary].sum())
+            if word and word.isprintable() and any(c.isalnum() for c in word):
+                out[word] = float(first[piece] * after[table.end_penalty == 0].sum())
     return out
 
 
@@ -196,6 +213,13 @@ def test_suggestions_are_sorted_probabilities_of_whole_words(loaded: SimpleNames
         assert w.probability >= exact.get(w.word, 0) * (1 - 1e-4)
 
 
+def test_punctuation_ends_a_word_unless_it_was_typed(loaded: SimpleNamespace) -> None:
+    for prompt in ("", "First Citizen:\nWe are all ", "The kin"):
+        assert all(w.word[-1].isalnum() or w.word[-1] in "'-" for w in gen.complete(loaded, prompt, k=8))
+    typed = gen.complete(loaded, "You are all resolved,", k=5)
+    assert typed and all(w.word.startswith("resolved,") for w in typed)
+
+
 def test_a_half_typed_word_is_completed(loaded: SimpleNamespace) -> None:
     words = gen.complete(loaded, "First Citizen:\nWe ar", k=5)
     assert words
@@ -204,17 +228,44 @@ def test_a_half_typed_word_is_completed(loaded: SimpleNamespace) -> None:
     assert sum(w.probability for w in words) <= 1
 
 
-def test_the_phrase_starts_with_the_best_word(loaded: SimpleNamespace) -> None:
+def test_the_phrase_continues_the_best_word_with_whole_words(loaded: SimpleNamespace) -> None:
     ac = gen.Autocompleter(loaded.model, loaded.tokenizer)
     result = ac.suggest("The ki", k=3, phrase_words=3)
     assert result.phrase.startswith(result.words[0].text)
     rest = result.phrase[len(result.words[0].text):]
-    assert len(rest.split()) <= 2 and (not rest or rest.startswith((" ", "\n")) is False or rest[0] == " ")
+    assert rest == "" or rest.startswith(" "), "the best word is complete, so the phrase goes on with a new word"
+    assert len(rest.split()) <= 2
+    assert ac.suggest("The ki", k=3, phrase_words=1).phrase == result.words[0].text
+
+
+def test_keystrokes_reuse_the_states_of_earlier_ones(loaded: SimpleNamespace) -> None:
+    ac = gen.Autocompleter(loaded.model, loaded.tokenizer)
+    prompt = "First Citizen:\nBefore we proceed any further, hear me "
+    first = ac.suggest(prompt, k=5)
+    assert ac.model_calls > 0
+    ac.suggest(prompt, k=5)
+    assert ac.model_calls == 0, "the same prompt again needs no model work"
+    best = first.words[0].word
+    ac.suggest(prompt + best + " ", k=5)
+    assert ac.encoder.tokens_run == 0, "the word just suggested was already run by the word search"
+    torch.testing.assert_close(ac.encoder.state.log_probs, _scratch_log_probs(loaded, prompt + best),
+                               atol=1e-5, rtol=1e-4)
 
 
 def test_bad_k_is_refused(loaded: SimpleNamespace) -> None:
     with pytest.raises(ConfigError, match="-k"):
         gen.complete(loaded, "The", k=0)
+
+
+@given(st.text(alphabet="thequiTkn'.,é", min_size=1, max_size=6), st.booleans())
+@settings(max_examples=60, deadline=None)
+def test_consistent_pieces_are_exactly_those_agreeing_with_the_typed_text(table: gen.PieceTable, typed: str,
+                                                                          start: bool) -> None:
+    data = typed.encode()
+    mask = table.word_first if start else table.continuation
+    expected = {i for i in mask.nonzero().flatten().tolist()
+                if data.startswith(table.surface[i]) or table.surface[i].startswith(data)}
+    assert sorted(table.consistent(data, word_start=start)) == sorted(expected)
 
 
 @pytest.mark.parametrize("prompt, expected", [
@@ -250,6 +301,21 @@ def test_incremental_encoding_matches_encoding_from_scratch(loaded: SimpleNamesp
         text = _apply(text, edit)
         incremental = encoder.update(text)
         torch.testing.assert_close(incremental, _scratch_log_probs(loaded, text), atol=1e-5, rtol=1e-4)
+
+
+@given(edits)
+@settings(max_examples=15, deadline=None)
+def test_suggestions_see_the_same_prompt_state_as_encoding_from_scratch(loaded: SimpleNamespace,
+                                                                       sequence: list) -> None:
+    """The word search hands states to the encoder through the memo; they must be exact too."""
+    ac = gen.Autocompleter(loaded.model, loaded.tokenizer)
+    text = "First Citizen:\nBefore we proceed"
+    for edit in [("type", "")] + sequence:
+        text = _apply(text, edit)
+        ac.suggest(text, k=3, phrase_words=2)
+        context = gen.split_partial(text)[0].rstrip(" \t")
+        torch.testing.assert_close(ac.encoder.state.log_probs, _scratch_log_probs(loaded, context),
+                                   atol=1e-5, rtol=1e-4)
 
 
 def test_typing_runs_only_the_last_word(loaded: SimpleNamespace) -> None:
@@ -288,3 +354,32 @@ def test_surprisal_in_chunks_equals_one_pass(loaded: SimpleNamespace) -> None:
     whole = gen.surprisal(loaded, text, chunk=10_000)
     chunked = gen.surprisal(loaded, text, chunk=7)
     assert [t.nll for t in chunked] == pytest.approx([t.nll for t in whole], abs=1e-4)
+
+
+# --------------------------------------------------------------------------- other cells
+
+
+@pytest.mark.parametrize("cell", ["gru", "rnn_tanh"])
+def test_other_cells_take_the_module_path_with_the_same_results(tokenizer: Tokenizer, cell: str) -> None:
+    torch.manual_seed(0)
+    model = RNNLM(ModelConfig(cell=cell, vocab_size=tokenizer.vocab_size, emb_size=16, hidden_size=24, layers=2))
+    other = SimpleNamespace(model=model.eval(), tokenizer=tokenizer)
+    assert len(_sample(other, "The king", max_tokens=20, seed=0)) > 0
+    ac = gen.Autocompleter(model, tokenizer)
+    for text in ("The king", "The king is", "The kin"):
+        ac.suggest(text, k=3)
+        context = gen.split_partial(text)[0].rstrip(" \t")
+        torch.testing.assert_close(ac.encoder.state.log_probs, _scratch_log_probs(other, context),
+                                   atol=1e-5, rtol=1e-4)
+
+
+def test_the_hand_stepped_lstm_matches_the_module(loaded: SimpleNamespace) -> None:
+    model = loaded.model
+    ids = gen.context_ids(loaded.tokenizer, "First Citizen:\nBefore we")
+    with torch.inference_mode():
+        _, hidden = model(torch.tensor([ids[:-1]]))
+        batch = gen._cat_hidden([hidden, hidden])
+        logits, after = gen._step(model, [ids[-1], 5], batch)
+        expected, expected_after = model(torch.tensor([[ids[-1]], [5]]), batch)
+    torch.testing.assert_close(logits, expected[:, -1], atol=1e-5, rtol=1e-4)
+    torch.testing.assert_close(after[0][1], expected_after[0][1], atol=1e-5, rtol=1e-4)

@@ -5,8 +5,10 @@ tiny-shakespeare so the whole GUI suite stays well inside its time budget on 2 c
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -22,6 +24,20 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 TINY = {"emb_size": 32, "hidden_size": 64, "vocab_size": 300}
 
 
+def _desktop_sized_screen() -> None:
+    """Qt's offscreen screen is 800x800 and clamps restored geometry to it; give it a desktop's size
+    (before pytest-qt creates the application)."""
+    if os.environ.get("QT_QPA_PLATFORM") != "offscreen":
+        return
+    config = Path(tempfile.mkdtemp(prefix="qt-screen-")) / "screen.json"
+    config.write_text(json.dumps({"screens": [{"name": "virtual", "x": 0, "y": 0, "width": 1920, "height": 1080,
+                                               "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}))
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={config}"
+
+
+_desktop_sized_screen()
+
+
 @pytest.fixture(autouse=True)
 def isolated_settings(tmp_path: Path) -> Iterator[Path]:
     """Every test reads and writes its own settings file, never the user's."""
@@ -29,6 +45,23 @@ def isolated_settings(tmp_path: Path) -> Iterator[Path]:
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
     yield folder
     assert QThreadPool.globalInstance().waitForDone(60_000), "a background task was still running after the test"
+
+
+@pytest.fixture(scope="session")
+def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("shared-cache")
+
+
+def _link_cache(home: Path, cache: Path) -> None:
+    if not (home / "cache").exists():
+        (home / "cache").symlink_to(cache, target_is_directory=True)
+
+
+@pytest.fixture(autouse=True)
+def share_tokenizer_cache(studio_home: Path, shared_cache: Path) -> None:
+    """Tokenizers are cached by content hash, so tests may share them: every window trains the sample
+    corpus's tokenizer for its preview, and once is enough."""
+    _link_cache(studio_home, shared_cache)
 
 
 @pytest.fixture
@@ -71,10 +104,11 @@ def runs_template(tmp_path_factory: pytest.TempPathFactory, shakespeare_small: d
 
 
 @pytest.fixture
-def runs_home(runs_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def runs_home(runs_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared_cache: Path) -> Path:
     """A private copy of the finished runs (run folders are stored relative to the data folder)."""
     home = tmp_path / "home"
-    shutil.copytree(runs_template, home)
+    shutil.copytree(runs_template, home, ignore=shutil.ignore_patterns("cache"))
+    _link_cache(home, shared_cache)
     monkeypatch.setenv("RNNLM_STUDIO_HOME", str(home))
     return home
 

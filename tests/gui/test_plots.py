@@ -47,8 +47,10 @@ def test_events_fill_buffers_and_redraw_is_throttled(plots: TrainingPlots, qtbot
         if i % 100 == 0:
             plots.add_event(valid(i, 4.0))
     assert plots.redraw_count == 0, "a redraw happened per event instead of on the timer"
+    assert plots.empty_hint.isVisible()
     qtbot.wait(REDRAW_MS * 3)
     assert plots.redraw_count == 1
+    assert not plots.empty_hint.isVisible()
     series = plots.live[0]
     assert len(series.train) == 500 and len(series.valid) == 5
     items = plots._items["run-a"]

@@ -74,11 +74,11 @@ def test_pause_freezes_the_step_counter_and_resume_continues(make_window, qtbot,
     qtbot.wait(600)
     assert len([e for e in events if isinstance(e, StepEvent)]) == steps_when_paused
     assert window.training_panel.last_step.step <= paused_at
-    window.grab().save(str(artifacts / "window-training.png"))
 
     window.pause_action.trigger()
-    qtbot.waitUntil(lambda: window.training_panel.last_step.step > paused_at, timeout=20_000)
+    qtbot.waitUntil(lambda: window.training_panel.last_step.step > paused_at + 150, timeout=30_000)
     assert window.training_panel.status == "training" and window.pause_action.text() == "Pause"
+    window.grab().save(str(artifacts / "window-training.png"))
     with qtbot.waitSignal(window.training_finished, timeout=60_000):
         window.stop_action.trigger()
     assert isinstance(events[-1], DoneEvent) and events[-1].reason == "stopped"

@@ -1,0 +1,108 @@
+"""The main window: first start, docks and actions, settings across a restart, errors in place."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QKeySequence
+
+from rnnlm_studio.core.checkpoint import list_models
+from rnnlm_studio.core.paths import sample_corpus
+from rnnlm_studio.gui.app import MainWindow, run_gui, training_threads
+from rnnlm_studio.gui.model_panel import DEFAULT_SOURCE
+
+
+def test_first_start_preselects_sample_corpus_and_default_source(make_window, qtbot, artifacts: Path) -> None:
+    window = make_window()
+    assert window.windowTitle() == "RNNLM Studio"
+    assert {d.windowTitle().replace("&&", "&") for d in window.docks.values()} == {"Corpus", "Model & Transfer", "Training", "Runs",
+                                                                "Playground"}
+    assert window.corpus_panel.entries() == [(str(sample_corpus().resolve()), "train")]
+    default = next((str(m.path) for m in list_models() if m.name == DEFAULT_SOURCE), None)
+    assert window.model_panel.source_ref() == default
+    assert window.model_panel.transfer_box.currentText() == ("parameter" if default else "scratch")
+    assert window.start_action.isEnabled() and not window.pause_action.isEnabled()
+    assert window.runs_panel.empty_label.isVisible()
+    config = window.build_config()
+    assert config.train == [str(sample_corpus().resolve())] and config.threads == training_threads()
+    qtbot.waitUntil(lambda: window.corpus_panel.preview is not None, timeout=60_000)
+    window.grab().save(str(artifacts / "window-empty.png"))
+
+
+def test_actions_have_shortcuts_and_live_in_toolbar_and_menu(make_window) -> None:
+    window = make_window()
+    assert window.start_action.shortcut() == QKeySequence("F5")
+    assert window.pause_action.shortcut() == QKeySequence("F6")
+    assert window.stop_action.shortcut() == QKeySequence("Shift+F5")
+    menus = {action.text(): action.menu() for action in window.menuBar().actions()}
+    assert window.start_action in menus["&Training"].actions()
+    assert window.toolbar.widgetForAction(window.stop_action) is not None
+
+
+def test_settings_survive_a_restart(make_window, qtbot, shakespeare_small: dict[str, Path],
+                                    isolated_settings: Path) -> None:
+    first = make_window()
+    first.corpus_panel.set_train_paths([shakespeare_small["train"]])
+    first.corpus_panel.add_paths([shakespeare_small["test"]], role="test")
+    first.corpus_panel.kind_box.setCurrentText("bpe")
+    first.corpus_panel.vocab_spin.setValue(700)
+    first.corpus_panel.valid_percent.setValue(8.0)
+    first.model_panel.hidden_spin.setValue(128)
+    first.model_panel.lr_spin.setValue(0.002)
+    first.model_panel.baseline_check.setChecked(True)
+    first.training_panel.steps_spin.setValue(250)
+    first.training_panel.plots.smoothing_slider.setValue(85)
+    first.training_panel.plots.x_axis_box.setCurrentIndex(2)
+    first.runs_panel.filter_edit.setText("shakes")
+    first.resize(1234, 812)
+    first.docks["runs"].hide()
+    size, expected = first.size(), first.build_config()
+    first.close()
+    assert list(isolated_settings.rglob("*.ini"))
+
+    second = make_window()
+    assert second.size() == size
+    assert not second.docks["runs"].isVisible() and second.docks["training"].isVisible()
+    assert second.build_config() == expected
+    assert second.corpus_panel.entries() == [(str(shakespeare_small["train"].resolve()), "train"),
+                                             (str(shakespeare_small["test"].resolve()), "test")]
+    assert second.training_panel.plots.smoothing_slider.value() == 85
+    assert second.training_panel.plots.x_axis_box.currentIndex() == 2
+    assert second.runs_panel.filter_edit.text() == "shakes"
+
+
+def test_bad_settings_fall_back_to_defaults(make_window) -> None:
+    settings = QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "RNNLM Studio", "rnnlm-studio")
+    settings.setValue("panels/model", "{not json")
+    settings.setValue("window/geometry", "garbage")
+    settings.sync()
+    window = make_window()
+    assert window.model_panel.transfer_box.currentText() in ("scratch", "parameter")
+    assert window.width() > 0
+
+
+def test_a_setting_error_shows_in_the_training_panel_without_a_dialog(make_window, qtbot) -> None:
+    window = make_window()
+    window.training_panel.epochs_spin.setValue(0)
+    qtbot.mouseClick(window.toolbar.widgetForAction(window.start_action), Qt.MouseButton.LeftButton)
+    assert window.job is None
+    assert "no budget" in window.training_panel.message.text()
+    assert window.training_panel.message.isVisible()
+
+
+def test_missing_corpus_file_is_reported_in_the_corpus_panel(make_window, qtbot, tmp_path: Path) -> None:
+    window = make_window()
+    gone = tmp_path / "gone.txt"
+    window.corpus_panel.add_paths([gone])
+    qtbot.waitUntil(lambda: "no such file" in window.corpus_panel.message.text(), timeout=10_000)
+    assert str(sample_corpus().resolve()) in [path for path, _role in window.corpus_panel.entries()]
+    assert str(gone) not in [path for path, _role in window.corpus_panel.entries()]
+
+
+def test_run_gui_returns_the_event_loop_exit_code(qtbot, monkeypatch) -> None:
+    shown: list[MainWindow] = []
+    monkeypatch.setattr(MainWindow, "show", lambda self: shown.append(self))
+    monkeypatch.setattr("PySide6.QtWidgets.QApplication.exec", staticmethod(lambda: 0))
+    assert run_gui([]) == 0
+    assert len(shown) == 1 and shown[0].windowTitle() == "RNNLM Studio"
+    shown[0].close()
