@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from . import __version__
-from .core.config import (CELLS, OPTIMIZERS, PRECISIONS, SCHEDULES, TOKENIZER_KINDS, TRANSFERS, ModelConfig,
-                          TrainConfig)
+from .core.config import (CELLS, FINE_TUNE_LR, OPTIMIZERS, PRECISIONS, SCHEDULES, SCRATCH_LR, TOKENIZER_KINDS,
+                          TRANSFERS, ModelConfig, TrainConfig)
 from .core.errors import StudioError
 
 TRAIN_DEFAULTS = TrainConfig()
@@ -69,7 +69,8 @@ def _add_transfer_options(p: argparse.ArgumentParser) -> None:
 def _add_optim_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("optimisation")
     g.add_argument("--optimizer", choices=OPTIMIZERS, default=TRAIN_DEFAULTS.optimizer, help="optimiser")
-    g.add_argument("--lr", type=float, default=TRAIN_DEFAULTS.lr, help="peak learning rate")
+    g.add_argument("--lr", type=float, help=f"peak learning rate (default: {SCRATCH_LR:g} from scratch, "
+                                            f"{FINE_TUNE_LR:g} when weights move from a source)")
     g.add_argument("--weight-decay", type=float, default=TRAIN_DEFAULTS.weight_decay, help="weight decay")
     g.add_argument("--clip", type=float, default=TRAIN_DEFAULTS.clip, help="gradient-norm clipping (0 = off)")
     g.add_argument("--schedule", choices=SCHEDULES, default=TRAIN_DEFAULTS.schedule, help="LR schedule")
@@ -178,6 +179,67 @@ def cmd_models(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_generate(args: argparse.Namespace) -> int:
+    from .core.checkpoint import load_model
+    from .core.generate import SamplingOptions, beam_search, generate
+
+    options = SamplingOptions(max_tokens=args.max_tokens, temperature=args.temperature, top_k=args.top_k,
+                              top_p=args.top_p, repetition_penalty=args.repetition_penalty, stop_at=args.stop_at,
+                              seed=args.seed)
+    options.validate()
+    if args.beam < 0:
+        raise StudioError(f"--beam must be 0 (sample) or a positive width, got {args.beam}")
+    loaded = load_model(args.model)
+    sys.stdout.write(args.prompt)
+    if args.beam:
+        sys.stdout.write(beam_search(loaded, args.prompt, beam_width=args.beam, max_tokens=args.max_tokens,
+                                     stop_at=args.stop_at))
+    else:
+        for piece in generate(loaded, args.prompt, options):
+            sys.stdout.write(piece)
+            sys.stdout.flush()
+    sys.stdout.write("\n")
+    return 0
+
+
+def cmd_complete(args: argparse.Namespace) -> int:
+    from .core.checkpoint import load_model
+    from .core.generate import Autocompleter
+
+    loaded = load_model(args.model)
+    result = Autocompleter(loaded.model, loaded.tokenizer).suggest(args.prompt, args.k, phrase_words=args.phrase)
+    if args.json:
+        print(json.dumps({"suggestions": [{"text": w.text, "word": w.word, "probability": w.probability}
+                                          for w in result.words], "phrase": result.phrase}))
+        return 0
+    for w in result.words:
+        print(f"{w.probability:7.2%}  {w.word}")
+    if result.phrase:
+        print(f"ghost text: {args.prompt}{result.phrase}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .core.checkpoint import export_model
+
+    card = Path(args.card).read_text(encoding="utf-8") if args.card else None
+    target = export_model(args.model, Path(args.to), card=card, half=args.fp16)
+    print(f"exported {args.model} to {target}")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .core.checkpoint import import_state_dict
+
+    target = import_state_dict(Path(args.file), args.like, Path(args.to))
+    print(f"imported {args.file} into {target}")
+    return 0
+
+
 def cmd_runs(args: argparse.Namespace) -> int:
     from .core.runs import RunStore
 
@@ -283,6 +345,42 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="device")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("generate", help="continue a prompt (streamed)", formatter_class=Formatter)
+    p.add_argument("model", help="model folder, run folder or bundled model name")
+    p.add_argument("--prompt", required=True, help="text to continue")
+    p.add_argument("--max-tokens", type=int, default=100, help="tokens to generate")
+    p.add_argument("--temperature", type=float, default=1.0, help="sampling temperature (0 = greedy)")
+    p.add_argument("--top-k", type=int, default=0, help="sample among the k most probable tokens (0 = off)")
+    p.add_argument("--top-p", type=float, default=1.0, help="nucleus: smallest set reaching this mass (1 = off)")
+    p.add_argument("--repetition-penalty", type=float, default=1.0, help="penalise tokens already in the text")
+    p.add_argument("--stop-at", choices=("line", "sentence"), help="stop at the end of a line or sentence")
+    p.add_argument("--beam", type=int, default=0, help="beam search of this width instead of sampling (0 = off)")
+    p.add_argument("--seed", type=int, help="random seed (same seed, same text)")
+    p.set_defaults(func=cmd_generate)
+
+    p = sub.add_parser("complete", help="the most probable next words", formatter_class=Formatter)
+    p.add_argument("model", help="model folder, run folder or bundled model name")
+    p.add_argument("--prompt", required=True, help="text typed so far (a half-typed word is completed)")
+    p.add_argument("-k", type=int, default=5, help="how many words to suggest")
+    p.add_argument("--phrase", type=int, default=3, help="words of ghost-text phrase completion (0 = none)")
+    p.add_argument("--json", action="store_true", help='print {"suggestions": [{"text", "probability"}, ...]}')
+    p.set_defaults(func=cmd_complete)
+
+    p = sub.add_parser("export", help="copy a model or run checkpoint to a standalone model folder",
+                       formatter_class=Formatter)
+    p.add_argument("model", help="model folder, run folder or bundled model name")
+    p.add_argument("--to", required=True, metavar="FOLDER", help="the model folder to write")
+    p.add_argument("--card", metavar="FILE.md", help="card.md to ship with it (default: generated)")
+    p.add_argument("--fp16", action="store_true", help="store weights as fp16 (half the size)")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("import", help="turn a PyTorch state-dict file into a model folder", formatter_class=Formatter,
+                       description="Reads FILE with torch.load(weights_only=True): tensors only, never code.")
+    p.add_argument("file", help="a .pt/.pth file holding a state dict")
+    p.add_argument("--like", required=True, metavar="MODEL", help="model whose architecture and tokenizer it has")
+    p.add_argument("--to", required=True, metavar="FOLDER", help="the model folder to write")
+    p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("models", help="list bundled and installed source models", formatter_class=Formatter)
     p.add_argument("--install", metavar="FOLDER", help="copy a model folder into the data folder")

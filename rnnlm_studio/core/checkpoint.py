@@ -13,6 +13,7 @@ import json
 import shutil
 import tempfile
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -185,20 +186,20 @@ def load_weights(folder: Path, config: dict[str, Any]) -> dict[str, torch.Tensor
                              "the file is truncated or corrupt") from exc
 
 
-def check_state(model: RNNLM, state: dict[str, torch.Tensor], where: Path) -> None:
-    """Explain the first mismatch between the weights file and the architecture in config.json."""
+def check_state(model: RNNLM, state: dict[str, torch.Tensor], weights: Path) -> None:
+    """Explain the first mismatch between a weights file and the architecture in config.json."""
     expected = weights_state(model)
     for key, tensor in expected.items():
         if key not in state:
-            raise ModelFileError(f"{where / WEIGHTS} has no tensor {key!r} that config.json's architecture "
+            raise ModelFileError(f"{weights} has no tensor {key!r} that config.json's architecture "
                                  "needs: the weights and the config come from different models")
         if tuple(state[key].shape) != tuple(tensor.shape):
-            raise ModelFileError(f"{where / WEIGHTS}: tensor {key!r} has shape {tuple(state[key].shape)} but "
+            raise ModelFileError(f"{weights}: tensor {key!r} has shape {tuple(state[key].shape)} but "
                                  f"config.json describes {tuple(tensor.shape)}: the weights and the config "
                                  "come from different models")
     extra = sorted(set(state) - set(expected))
     if extra:
-        raise ModelFileError(f"{where / WEIGHTS} has tensors the architecture lacks ({', '.join(extra[:3])}): "
+        raise ModelFileError(f"{weights} has tensors the architecture lacks ({', '.join(extra[:3])}): "
                              "the weights and the config come from different models")
 
 
@@ -208,7 +209,7 @@ def load_model_folder(folder: Path, device: str | torch.device = "cpu") -> Loade
     mc = model_config_from(config, folder)
     state = load_weights(folder, config)
     model = RNNLM(mc)
-    check_state(model, state, folder)
+    check_state(model, state, folder / WEIGHTS)
     model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state.items()}, strict=False)
     tokenizer = Tokenizer.load(folder / TOKENIZER)
     if tokenizer.vocab_size != mc.vocab_size:
@@ -241,7 +242,7 @@ def resolve_model(ref: str | Path) -> Path:
                              "point at a model folder or a run folder")
     if path.suffix in (".pt", ".pth", ".pkl", ".pickle", ".bin", ".ckpt"):
         raise ModelFileError(f"{ref} is a pickle-based file, which can run code when loaded; RNNLM Studio only "
-                             "opens model folders (safetensors + JSON): use `rnnlm-studio import` to convert it")
+                             "opens model folders (safetensors + JSON): convert a state dict with `rnnlm-studio import FILE --like MODEL --to FOLDER`")
     name = str(ref)
     for root in (paths.installed_models_dir(), paths.bundled_models_dir()):
         if (root / name / CONFIG).is_file():
@@ -352,3 +353,42 @@ def load_training_state_meta(folder: Path) -> dict[str, Any]:
     except (OSError, ValueError) as exc:
         raise ModelFileError(f"{folder} has no readable training state ({exc}); the run cannot be resumed "
                              "from it, start a new run instead") from exc
+
+
+def export_model(ref: str | Path, target: Path, *, card: str | None = None, half: bool = False) -> Path:
+    """Copy a model (a run's best checkpoint, say) into a standalone model folder.
+
+    This is how bundled models are made: optimiser state and RNG are left behind, and
+    `half` stores the weights as fp16 (they load back as fp32), halving the file.
+    """
+    loaded = load_model(ref)
+    return save_model_folder(Path(target), loaded.model, loaded.tokenizer,
+                             provenance=loaded.config.get("provenance"), metrics=loaded.config.get("metrics"),
+                             card=card, dtype=torch.float16 if half else None)
+
+
+def import_state_dict(file: Path, like: str | Path, target: Path) -> Path:
+    """Turn a PyTorch state-dict file into a model folder with `like`'s architecture and tokenizer.
+
+    The file is read with `torch.load(weights_only=True)`, which refuses anything but
+    tensors and plain containers, so a malicious pickle cannot run code here.
+    """
+    template = load_model(like)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            state = torch.load(Path(file), map_location="cpu", weights_only=True)
+    except Exception as exc:  # the unpickler's refusals come as several exception types
+        raise ModelFileError(f"{file} cannot be imported: it holds more than tensors (objects or code), and only "
+                             "tensors are ever read from such files; save a plain torch.save(model.state_dict())"
+                             ) from exc
+    if isinstance(state, dict) and isinstance(state.get("state_dict"), dict):
+        state = state["state_dict"]
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise ModelFileError(f"{file} holds no state dict of tensors; save one with torch.save(model.state_dict())")
+    state = {k: v for k, v in state.items() if not (template.model.config.tie_weights and k == "decoder.weight")}
+    check_state(template.model, state, Path(file))
+    template.model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state.items()},
+                                   strict=False)
+    return save_model_folder(Path(target), template.model, template.tokenizer,
+                             provenance={"imported_from": str(file), "architecture_of": str(like)})

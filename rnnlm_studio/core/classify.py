@@ -443,7 +443,7 @@ class TaskRun:
         self.setup = setup
         self.model = setup.model.to(self.device)
         self.messages = messages
-        self.optimizer = build_optimizer(setup.groups, config.optimizer, config.lr, config.weight_decay)
+        self.optimizer = build_optimizer(setup.groups, config.optimizer, config.peak_lr, config.weight_decay)
         self.schedule = LRSchedule("slanted")
         self.steps_per_epoch = math.ceil(len(data.train.ids) / config.batch_size)
         self.eval_every = min(config.eval_every, self.steps_per_epoch)  # at least once an epoch
@@ -598,7 +598,7 @@ class TaskRun:
     def _diverged(self, loss: float) -> ErrorEvent:
         self.store.update(self.run_id, status="failed")
         return ErrorEvent(message=f"training diverged at step {self.step}: the loss became {loss}. Lower the "
-                                  f"learning rate (--lr, now {self.config.lr:g}); the best checkpoint is kept",
+                                  f"learning rate (--lr, now {self.config.peak_lr:g}); the best checkpoint is kept",
                           step=self.step, run_dir=str(self.run_dir),
                           checkpoint=_path_or_none(ckpt.run_checkpoint(self.run_dir)))
 

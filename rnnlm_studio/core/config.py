@@ -22,6 +22,19 @@ SCHEDULES = ("constant", "cosine", "plateau", "slanted")
 TRANSFERS = ("scratch", "structure", "parameter", "feature", "partial", "ulmfit", "task")
 DEVICES = ("auto", "cpu", "cuda")
 PRECISIONS = ("auto", "fp32", "bf16")
+MOVES_WEIGHTS = ("parameter", "feature", "partial", "ulmfit", "task")
+SCRATCH_LR = 8e-3
+FINE_TUNE_LR = 2e-3
+
+
+def default_lr(transfer: str) -> float:
+    """The peak learning rate a run gets unless the user sets one.
+
+    A rate that suits random weights (AdamW 8e-3, best for short budgets from scratch)
+    knocks pretrained weights far from where they were in the first steps, so runs that
+    start from a source's weights fine-tune at a quarter of it.
+    """
+    return FINE_TUNE_LR if transfer in MOVES_WEIGHTS else SCRATCH_LR
 
 
 @dataclass
@@ -73,7 +86,7 @@ class TrainConfig:
     baseline: bool = False
 
     optimizer: str = "adamw"
-    lr: float = 8e-3
+    lr: float | None = None  # None: default_lr(transfer), so a matched scratch baseline gets its own rate
     weight_decay: float = 0.01
     clip: float = 0.5
     schedule: str = "cosine"
@@ -111,7 +124,7 @@ class TrainConfig:
                 raise ConfigError(f"--{flag} {value!r} is not one of: {', '.join(allowed)}")
         if not self.train:
             raise ConfigError("no training text: pass --train FILE_OR_FOLDER")
-        if not (self.lr > 0):
+        if self.lr is not None and not self.lr > 0:
             raise ConfigError(f"--lr must be positive, got {self.lr}")
         for flag, value in (("batch-size", self.batch_size), ("bptt", self.bptt), ("eval-every", self.eval_every)):
             if value <= 0:
@@ -126,6 +139,10 @@ class TrainConfig:
             raise ConfigError(f"--transfer {self.transfer} needs a source model: pass --source MODEL")
         if abs(sum(self.split) - 1.0) > 1e-6 or min(self.split) < 0:
             raise ConfigError(f"--split fractions must be non-negative and sum to 1, got {self.split}")
+
+    @property
+    def peak_lr(self) -> float:
+        return self.lr if self.lr is not None else default_lr(self.transfer)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -111,7 +111,7 @@ class TrainingRun:
         self.device, self.precision = resolve_device(config)
         self.setup = setup
         self.model = setup.model.to(self.device)
-        self.optimizer = build_optimizer(setup.groups, config.optimizer, config.lr, config.weight_decay)
+        self.optimizer = build_optimizer(setup.groups, config.optimizer, config.peak_lr, config.weight_decay)
         self.schedule = LRSchedule(config.schedule, warmup_steps=config.warmup_steps)
         self.batcher = BPTTBatcher(data.train.ids, config.batch_size, config.bptt, var_bptt=config.var_bptt,
                                    seed=config.seed)
@@ -333,7 +333,7 @@ class TrainingRun:
 
     def _diverged(self, loss: float) -> ErrorEvent:
         message = (f"training diverged at step {self.step}: the loss became {loss}. Lower the learning rate "
-                   f"(--lr, now {self.config.lr:g}) or clip gradients harder (--clip, now {self.config.clip:g}); "
+                   f"(--lr, now {self.config.peak_lr:g}) or clip gradients harder (--clip, now {self.config.clip:g}); "
                    "the last good checkpoint is kept")
         self.store.update(self.run_id, status="failed")
         return ErrorEvent(message=message, step=self.step, run_dir=str(self.run_dir),

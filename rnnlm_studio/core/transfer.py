@@ -19,14 +19,12 @@ from dataclasses import dataclass, field
 import torch
 
 from .checkpoint import LoadedModel, weights_state
-from .config import ModelConfig, TrainConfig
+from .config import MOVES_WEIGHTS, ModelConfig, TrainConfig
 from .errors import TransferError
 from .model import RNNLM
 from .schedule import discriminative_scales, unfrozen_count
 from .tokenizer import Tokenizer
 from .vocab_map import map_vocabulary
-
-WEIGHT_TYPES = ("parameter", "feature", "partial", "ulmfit", "task")
 
 
 @dataclass
@@ -121,7 +119,7 @@ def build_target(config: TrainConfig, tokenizer: Tokenizer, source: LoadedModel 
     if config.transfer not in ("scratch",) and source is not None:
         messages.append(f"{config.transfer} transfer from {source.name}: the target uses the source's architecture "
                         f"({arch.layers}x{arch.hidden_size} {arch.cell}, embedding {arch.emb_size})")
-    if config.transfer in WEIGHT_TYPES and source is not None:
+    if config.transfer in MOVES_WEIGHTS and source is not None:
         layers = config.transfer_layers if config.transfer == "partial" and config.transfer_layers else model.layer_names()
         _check_layers(layers, model, "--transfer-layers")
         source_model = source.model

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog
                                QTableWidgetItem, QTextBrowser, QVBoxLayout, QWidget)
 
 from ..core.checkpoint import CARD, list_models, read_config, resolve_model
-from ..core.config import CELLS, DEVICES, OPTIMIZERS, SCHEDULES, TRANSFERS, ModelConfig, TrainConfig
+from ..core.config import CELLS, DEVICES, OPTIMIZERS, SCHEDULES, TRANSFERS, ModelConfig, TrainConfig, default_lr
 from ..core.errors import StudioError
 from ..core.model import RNNLM
 from ..core.runs import RunStore
@@ -251,7 +251,9 @@ class ModelPanel(QWidget):
         box = QGroupBox("Optimiser")
         d = TrainConfig()
         self.optimizer_box = _combo(OPTIMIZERS, d.optimizer, "AdamW suits short budgets; SGD needs a higher rate")
-        self.lr_spin = _real(1e-6, 10.0, d.lr, "Peak learning rate", 5, 0.0005)
+        self.lr_spin = _real(1e-6, 10.0, d.peak_lr, "Peak learning rate (lower when fine-tuning a source's "
+                             "weights)", 5, 0.0005)
+        self._lr_default = d.peak_lr
         self.decay_spin = _real(0.0, 1.0, d.weight_decay, "Weight decay (L2 penalty)", 4, 0.005)
         self.clip_spin = _real(0.0, 100.0, d.clip, "Clip the gradient norm to this (0 = no clipping)", 2, 0.05)
         self.schedule_box = _combo(SCHEDULES, d.schedule, "How the learning rate changes over the run")
@@ -363,6 +365,9 @@ class ModelPanel(QWidget):
             self.transfer_box.setCurrentText("scratch")
             return
         transfer = self.transfer_box.currentText()
+        if self.lr_spin.value() == self._lr_default:  # follow the default unless the user chose a rate
+            self.lr_spin.setValue(default_lr(transfer))
+        self._lr_default = default_lr(transfer)
         self.transfer_help.setText(TRANSFER_HELP[transfer] + ("" if has_source else
                                                               " Choose a source model for the other types."))
         self.layer_table.setVisible(transfer == "partial")
@@ -428,7 +433,7 @@ class ModelPanel(QWidget):
         config.model = self.model_config()
         config.model.vocab_size = vocab
         config.optimizer = self.optimizer_box.currentText()
-        config.lr = self.lr_spin.value()
+        config.lr = None if self.lr_spin.value() == default_lr(config.transfer) else self.lr_spin.value()
         config.weight_decay = self.decay_spin.value()
         config.clip = self.clip_spin.value()
         config.schedule = self.schedule_box.currentText()
@@ -499,7 +504,7 @@ class ModelPanel(QWidget):
         for name, spin in self.dropout_spins.items():
             spin.setValue(getattr(m, name))
         self.optimizer_box.setCurrentText(config.optimizer)
-        self.lr_spin.setValue(config.lr)
+        self.lr_spin.setValue(config.peak_lr)
         self.decay_spin.setValue(config.weight_decay)
         self.clip_spin.setValue(config.clip)
         self.warmup_spin.setValue(config.warmup_steps)

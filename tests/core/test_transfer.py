@@ -226,3 +226,16 @@ def test_baseline_trains_both_runs_and_links_them(source_dir: Path, shakespeare_
     assert (transfer.transfer, scratch.transfer) == ("parameter", "scratch")
     assert transfer.tokenizer == scratch.tokenizer, "the baseline must use the same target tokenizer"
     assert starts[1].config["model"] == starts[0].config["model"], "the baseline must match the architecture"
+
+
+def test_fine_tuning_gets_a_lower_default_rate_and_its_scratch_baseline_its_own() -> None:
+    import dataclasses
+
+    from rnnlm_studio.core.baseline import baseline_config
+    from rnnlm_studio.core.config import FINE_TUNE_LR, SCRATCH_LR, TrainConfig
+
+    tuned = TrainConfig(train=["x"], source="m", transfer="parameter")
+    assert tuned.peak_lr == FINE_TUNE_LR < SCRATCH_LR
+    assert baseline_config(tuned).peak_lr == SCRATCH_LR
+    chosen = dataclasses.replace(tuned, lr=0.004)
+    assert chosen.peak_lr == 0.004 and baseline_config(chosen).peak_lr == 0.004  # a chosen rate is the user's
