@@ -8,13 +8,14 @@ import argparse
 import dataclasses
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from . import __version__
 from .core.config import (CELLS, FINE_TUNE_LR, OPTIMIZERS, PRECISIONS, SCHEDULES, SCRATCH_LR, TOKENIZER_KINDS,
                           TRANSFERS, ModelConfig, TrainConfig)
 from .core.errors import StudioError
+from .core.events import DoneEvent, Event
 
 TRAIN_DEFAULTS = TrainConfig()
 MODEL_DEFAULTS = ModelConfig()
@@ -107,6 +108,17 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--json", action="store_true", help="print one JSON event per line")
 
 
+def _add_distributed_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("scale out",
+                             "`rnnlm-studio train` also runs unchanged under torchrun (one or more machines). "
+                             "--batch-size is per process: N processes train on N x batch-size rows per step, "
+                             "the same global batch as one process with N x batch-size. Only rank 0 prints and "
+                             "writes the run.")
+    g.add_argument("--nproc", type=int, default=1, metavar="N",
+                   help="processes on this machine; N > 1 re-launches this command under torchrun "
+                        "(one per GPU with CUDA, else gloo on the CPU cores)")
+
+
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
     try:
         split = tuple(float(x) for x in args.split.split(","))
@@ -130,19 +142,57 @@ def _budget_overrides(args: argparse.Namespace) -> dict[str, Any]:
     return {k: getattr(args, k) for k in ("epochs", "max_steps", "time_budget") if getattr(args, k) is not None}
 
 
+def _check_scale_out(args: argparse.Namespace, config: TrainConfig, distributed: bool) -> None:
+    """Refuse what cannot run in several processes before torchrun starts any (one error line, not N)."""
+    if args.nproc < 1:
+        raise StudioError(f"--nproc must be at least 1, got {args.nproc}")
+    if distributed and args.baseline and not args.resume:
+        raise StudioError("--baseline trains its two runs in one process: drop --nproc (or torchrun)")
+    if args.nproc > 1 and not args.resume:
+        config.validate()
+
+
+def _worker_argv(argv: Sequence[str]) -> list[str]:
+    """The command torchrun's workers run: this one without --nproc, which torchrun's own parser would
+    take for an abbreviation of its --nproc-per-node (the workers need no launcher option anyway)."""
+    kept: list[str] = []
+    args = iter(argv)
+    for arg in args:
+        if arg == "--nproc":
+            next(args, None)  # its value
+        elif not arg.startswith("--nproc="):
+            kept.append(arg)
+    return kept
+
+
+def _exit_code(events: Iterable[Event]) -> int:
+    """A torchrun rank other than 0: rank 0 reports the same run, so only the exit status is kept."""
+    return 0 if [event for event in events if isinstance(event, DoneEvent)] else 1
+
+
 def cmd_train(args: argparse.Namespace) -> int:
+    from .core import distributed
     from .core.trainer import train
     from .progress import ConsoleReporter, JsonReporter
 
     config = config_from_args(args)
-    reporter = JsonReporter() if args.json else ConsoleReporter()
-    if args.baseline and not args.resume:
-        from .core.baseline import train_with_baseline
+    worker = distributed.under_torchrun()
+    _check_scale_out(args, config, worker or args.nproc > 1)
+    if args.nproc > 1 and not worker:
+        return distributed.launch_torchrun(args.nproc, _worker_argv(args.argv))
+    dist_ctx = distributed.init_from_env()
+    try:
+        if args.baseline and not args.resume:
+            from .core.baseline import train_with_baseline
 
-        events = train_with_baseline(config)
-    else:
-        events = train(config, resume=args.resume, overrides=_budget_overrides(args))
-    return reporter.run(events)
+            events = train_with_baseline(config)
+        else:
+            events = train(config, resume=args.resume, overrides=_budget_overrides(args), dist_ctx=dist_ctx)
+        if not dist_ctx.is_main:
+            return _exit_code(events)
+        return (JsonReporter() if args.json else ConsoleReporter()).run(events)
+    finally:
+        distributed.shutdown()
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -310,11 +360,20 @@ def cmd_gui(args: argparse.Namespace) -> int:
     return run_gui([sys.argv[0]])
 
 
+def cmd_self_test(args: argparse.Namespace) -> int:
+    from .selftest import run_self_test
+
+    return run_self_test()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rnnlm-studio", formatter_class=Formatter,
                                      description="Train recurrent language models and transfer between them. "
                                                  "With no command, opens the desktop app.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--self-test", action="store_true",
+                        help="open the app offscreen, train a tiny model for 20 steps on the sample corpus, "
+                             "generate from it and exit (0 = the installation works)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("gui", help="open the desktop app", formatter_class=Formatter)
@@ -323,7 +382,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("train", help="train one run", formatter_class=Formatter,
                        description="Train (or resume) one run. The last --json line is the done event.")
     for add in (_add_data_options, _add_model_options, _add_transfer_options, _add_optim_options,
-                _add_budget_options, _add_run_options):
+                _add_budget_options, _add_run_options, _add_distributed_options):
         add(p)
     p.set_defaults(func=cmd_train)
 
@@ -403,7 +462,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command is None:
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # `train --nproc` re-launches the same command
+    if args.self_test:
+        if args.command is not None:
+            parser.error("--self-test runs on its own, without a command")
+        args.func = cmd_self_test
+    elif args.command is None:
         args.func = cmd_gui
     try:
         return args.func(args)

@@ -36,6 +36,16 @@ def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
+def fsync_tree(folder: Path) -> None:
+    """Flush every file of a folder written in place, before the rename that publishes it:
+    without this a power cut after the rename may leave the new name pointing at empty files."""
+    for path in sorted(Path(folder).rglob("*")):
+        if path.is_file():
+            with open(path, "rb+") as handle:
+                os.fsync(handle.fileno())
+    fsync_dir(folder)
+
+
 def fsync_dir(path: Path) -> None:
     """Make a rename durable; some filesystems refuse to open a directory, which is fine."""
     try:

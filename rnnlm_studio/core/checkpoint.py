@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import logging
 import shutil
 import tempfile
 import time
@@ -23,7 +24,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from . import paths
-from .atomic import atomic_write_text, fsync_dir
+from .atomic import atomic_write_text, fsync_dir, fsync_tree
 from .config import ModelConfig
 from .errors import ModelFileError, StudioError
 from .model import RNNLM
@@ -35,6 +36,8 @@ WEIGHTS = "model.safetensors"
 CONFIG = "config.json"
 TOKENIZER = "tokenizer.model"
 CARD = "card.md"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -103,6 +106,8 @@ def save_model_folder(folder: Path, model: RNNLM, tokenizer: Tokenizer, *, prove
     try:
         save_file(weights_state(model, dtype), str(tmp / WEIGHTS))
         tokenizer.save(tmp / TOKENIZER)
+        for name, writer in (extra_files or {}).items():
+            writer(tmp / name)
         config = {
             "format": FORMAT,
             "version": FORMAT_VERSION,
@@ -110,14 +115,14 @@ def save_model_folder(folder: Path, model: RNNLM, tokenizer: Tokenizer, *, prove
             "tokenizer": {"kind": tokenizer.kind, "vocab_size": tokenizer.vocab_size,
                           "fingerprint": tokenizer.fingerprint()},
             "weights_sha256": sha256_file(tmp / WEIGHTS),
+            "files_sha256": {name: sha256_file(tmp / name) for name in extra_files or {}},
             "parameters": model.num_parameters(),
             "provenance": provenance or {},
             "metrics": metrics or {},
         }
         (tmp / CONFIG).write_text(json.dumps(config, indent=2), encoding="utf-8")
         (tmp / CARD).write_text(card or default_card(folder.name, config), encoding="utf-8")
-        for name, writer in (extra_files or {}).items():
-            writer(tmp / name)
+        fsync_tree(tmp)
         replace_dir(tmp, folder)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -171,7 +176,9 @@ def model_config_from(config: dict[str, Any], where: Path) -> ModelConfig:
     return mc
 
 
-def load_weights(folder: Path, config: dict[str, Any]) -> dict[str, torch.Tensor]:
+def verify_weights(folder: Path, config: dict[str, Any]) -> Path:
+    """The weights file, once it matches config.json's checksum: a torn or bit-rotted file is caught
+    before any byte of it is parsed."""
     path = Path(folder) / WEIGHTS
     if not path.is_file():
         raise ModelFileError(f"{path} is missing; the model folder is incomplete")
@@ -179,6 +186,11 @@ def load_weights(folder: Path, config: dict[str, Any]) -> dict[str, torch.Tensor
     if expected and sha256_file(path) != expected:
         raise ModelFileError(f"{path} fails its checksum (truncated or corrupt); "
                              "use an earlier checkpoint or re-download the model")
+    return path
+
+
+def load_weights(folder: Path, config: dict[str, Any]) -> dict[str, torch.Tensor]:
+    path = verify_weights(folder, config)
     try:
         return load_file(str(path))
     except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
@@ -219,14 +231,63 @@ def load_model_folder(folder: Path, device: str | torch.device = "cpu") -> Loade
     return LoadedModel(model=model, tokenizer=tokenizer, config=config, path=folder, name=folder.name)
 
 
-def run_checkpoint(run_dir: Path) -> Path | None:
-    """A run's best checkpoint, else its last one."""
-    for tag in ("best", "last"):
+def checkpoint_problem(folder: Path, *, resumable: bool = False) -> str | None:
+    """Why a checkpoint folder cannot be used (damaged config, weights failing their checksum,
+    unreadable training state), or None when it can."""
+    try:
+        config = read_config(folder)
+        verify_weights(folder, config)
+        if resumable:
+            verify_training_state(folder, config)
+    except ModelFileError as exc:
+        return str(exc)
+    return None
+
+
+def usable_checkpoint(run_dir: Path, tags: tuple[str, ...], *, resumable: bool = False) -> Path | None:
+    """The first of a run's checkpoints `tags` that passes its checks, with a warning for each damaged
+    one skipped, so one torn checkpoint costs the steps since the other one instead of the whole run.
+
+    None when the run has no checkpoint yet; ModelFileError when every checkpoint it has is damaged.
+    """
+    problems = []
+    for tag in tags:
         candidate = Path(run_dir) / "checkpoints" / tag
         recover_dir(candidate)
-        if (candidate / CONFIG).is_file():
+        if not candidate.exists():
+            continue
+        problem = checkpoint_problem(candidate, resumable=resumable)
+        if problem is None:
+            for skipped in problems:
+                log.warning("warning: %s; using %s instead", skipped.split("; ")[0], candidate)
             return candidate
+        problems.append(problem)
+    if problems:
+        raise ModelFileError(f"every checkpoint of {run_dir} is damaged ({'; '.join(problems)}): "
+                             "start a new run, or restore the run folder from a backup")
     return None
+
+
+def run_checkpoint(run_dir: Path) -> Path | None:
+    """A run's best checkpoint, else its last one."""
+    return usable_checkpoint(run_dir, ("best", "last"))
+
+
+def resume_checkpoint(run_dir: Path) -> Path:
+    """The checkpoint a resume starts from: the last one, else the best one (an earlier step).
+
+    Runs only while no process writes the run, so leftovers of writes a kill interrupted
+    (temp and old folders) are removed first.
+    """
+    folder = Path(run_dir) / "checkpoints"
+    for tag in ("last", "best"):
+        recover_dir(folder / tag)
+    for stale in (*folder.glob(".*.tmp-*"), *folder.glob(".*.old-*")):
+        shutil.rmtree(stale, ignore_errors=True)
+    found = usable_checkpoint(run_dir, ("last", "best"), resumable=True)
+    if found is None:
+        raise ModelFileError(f"{run_dir} has no checkpoint to resume from: start a new run instead")
+    return found
 
 
 def resolve_model(ref: str | Path) -> Path:
@@ -344,6 +405,17 @@ def load_training_state(folder: Path, optimizer: torch.optim.Optimizer) -> tuple
               for group in meta.pop("optimizer_groups")]  # JSON turned tuples such as Adam's betas into lists
     optimizer.load_state_dict({"state": state, "param_groups": groups})
     return meta, {k: v for k, v in flat.items() if not k.startswith("opt.")}
+
+
+def verify_training_state(folder: Path, config: dict[str, Any]) -> None:
+    """Both training-state files exist and match the checksums config.json recorded for them."""
+    sums = config.get("files_sha256") or {}
+    for name in (TRAIN_STATE, TRAIN_TENSORS):
+        path = Path(folder) / name
+        if not path.is_file():
+            raise ModelFileError(f"{path} is missing, so the run cannot be resumed from {folder}")
+        if name in sums and sha256_file(path) != sums[name]:
+            raise ModelFileError(f"{path} fails its checksum (truncated or corrupt)")
 
 
 def load_training_state_meta(folder: Path) -> dict[str, Any]:

@@ -147,6 +147,12 @@ class RNNLM(nn.Module):
         raise KeyError(group)
 
 
+def reset_rows(hidden: Hidden, keep: torch.Tensor) -> Hidden:
+    """Zero the state of the batch rows where `keep` [B] is 0 (states are [layers, B, H])."""
+    mask = keep.view(1, -1, 1).to(dtype=hidden[0][0].dtype if isinstance(hidden[0], tuple) else hidden[0].dtype)
+    return [tuple(t * mask for t in h) if isinstance(h, tuple) else h * mask for h in hidden]
+
+
 def detach_hidden(hidden: Hidden) -> Hidden:
     """Cut the graph between BPTT windows while keeping the state's values."""
     return [tuple(t.detach() for t in h) if isinstance(h, tuple) else h.detach() for h in hidden]

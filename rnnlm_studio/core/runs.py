@@ -8,7 +8,9 @@ lock up front means two writers queue on the busy timeout instead of deadlocking
 read-to-write upgrade. A kill -9 loses at most the transaction in flight.
 
 Each run folder's `metrics.jsonl` is append-only; a line torn by a killed process is
-skipped on read, never fatal.
+skipped on read, never fatal. Events logged after the checkpoint a killed run resumes from
+are produced again by the resumed run, so the resume first cuts the file back to that
+checkpoint's step (trainer `_truncate_metrics`): every step appears exactly once.
 """
 from __future__ import annotations
 

@@ -239,15 +239,19 @@ def eval_token_count(n_tokens: int, batch_size: int, bptt: int, max_tokens: int 
     return rows * (row_len - 1)
 
 
-def eval_batches(ids: np.ndarray, batch_size: int, bptt: int,
-                 max_tokens: int | None = None) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-    """Fixed windows over contiguous rows, like training but without variation or sharding.
+def eval_batches(ids: np.ndarray, batch_size: int, bptt: int, max_tokens: int | None = None, *,
+                 rank: int = 0, world_size: int = 1) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """Fixed windows over contiguous rows, like training but without variation.
 
+    With several processes each takes every `world_size`-th row of the same layout, so the
+    sums of all ranks are exactly one process's sums; a rank may get no rows of a short text.
     Checks happen here, not at the first batch, so bad settings fail before any work.
     """
     _check_positive(batch_size=batch_size, bptt=bptt)
     if len(ids) < 2:
         raise CorpusError(f"the evaluation text has {len(ids)} tokens but at least 2 are needed: add text")
     rows, row_len = _eval_layout(len(ids), batch_size, bptt, max_tokens)
-    grid = ids[:rows * row_len].reshape(rows, row_len)
+    grid = ids[:rows * row_len].reshape(rows, row_len)[rank::world_size]
+    if len(grid) == 0:
+        return iter(())
     return (_to_tensors(grid[:, pos:pos + min(bptt, row_len - 1 - pos) + 1]) for pos in range(0, row_len - 1, bptt))

@@ -24,7 +24,7 @@ from .errors import ConfigError, CorpusError, ModelFileError
 KINDS = ("unigram", "bpe", "char")
 WORD_START = "\u2581"  # SentencePiece's visible space: a piece starting with it begins a word
 BYTE_PIECES = 256
-MIN_CHAR_VOCAB = BYTE_PIECES + 2  # bytes + <unk> + <eos>
+MIN_VOCAB = BYTE_PIECES + 2  # bytes + <unk> + <eos>: byte fallback's floor for every kind
 TRAIN_CHUNK_CHARS = 1000  # 4 bytes a char at most stays under SentencePiece's 4192-byte sentence limit
 ENCODE_CHUNK_CHARS = 1 << 18  # longer lines are encoded in pieces to bound the lattice's memory
 MAX_RETRIES = 3
@@ -163,16 +163,21 @@ def _train_proto(source: TextSource, kind: str, vocab_size: int, max_sentences: 
     return model.getvalue()
 
 
-def _adjusted_vocab(message: str) -> tuple[int, str] | None:
-    """The vocabulary size SentencePiece asks for in `message`, with the warning to show."""
-    if match := _TOO_HIGH.search(message):
-        asked, allowed = int(match[1]), int(match[2])
-        return allowed, f"vocabulary lowered from {asked} to {allowed}: the corpus is too small for {asked} pieces"
-    if match := _TOO_LOW.search(message):
-        asked, needed = int(match[1]), int(match[2])
-        return needed, (f"vocabulary raised from {asked} to {needed}: byte fallback needs {BYTE_PIECES} byte "
-                        "pieces plus the special pieces and the corpus's characters")
+def _adjusted_vocab(message: str) -> int | None:
+    """The vocabulary size SentencePiece asks for in `message`."""
+    if match := _TOO_HIGH.search(message) or _TOO_LOW.search(message):
+        return int(match[2])
     return None
+
+
+def _vocab_warnings(asked: int, used: int) -> list[str]:
+    """One warning comparing what the user asked for with what was trained, however many retries it took."""
+    if used < asked:
+        return [f"vocabulary lowered from {asked} to {used}: the corpus is too small for {asked} pieces"]
+    if used > asked:
+        return [f"vocabulary raised from {asked} to {used}: byte fallback needs {BYTE_PIECES} byte pieces plus "
+                "<unk>, <eos> and the corpus's characters"]
+    return []
 
 
 # ---------------------------------------------------------------- the tokenizer
@@ -203,21 +208,18 @@ class Tokenizer:
             raise ConfigError(f"unknown tokenizer kind {kind!r}: use one of {', '.join(KINDS)}")
         if vocab_size <= 0:
             raise ConfigError(f"vocabulary size {vocab_size} must be positive: try 4000")
-        warnings: list[str] = []
-        if kind == "char" and vocab_size < MIN_CHAR_VOCAB:
-            warnings.append(f"vocabulary raised from {vocab_size} to {MIN_CHAR_VOCAB}: byte fallback needs "
-                            f"{BYTE_PIECES} byte pieces plus <unk> and <eos>")
-            vocab_size = MIN_CHAR_VOCAB
+        asked = vocab_size
+        # Below this floor SentencePiece fails for every kind (not only char) without saying why.
+        vocab_size = max(vocab_size, MIN_VOCAB)
         spm.set_random_generator_seed(seed)
         for _ in range(MAX_RETRIES):
             try:
-                return cls(_train_proto(source, kind, vocab_size, max_sentences)), warnings
+                return cls(_train_proto(source, kind, vocab_size, max_sentences)), _vocab_warnings(asked, vocab_size)
             except RuntimeError as err:
                 adjusted = _adjusted_vocab(str(err))
-                if adjusted is None or adjusted[0] == vocab_size:
+                if adjusted is None or adjusted == vocab_size:
                     raise
-                vocab_size, warning = adjusted
-                warnings.append(warning)
+                vocab_size = adjusted
         raise CorpusError(f"could not find a vocabulary size SentencePiece accepts for this text "
                           f"(last tried {vocab_size}): add text or pick another --vocab-size")
 
@@ -307,7 +309,16 @@ class Tokenizer:
                 lines.append([])
             else:
                 lines[-1].append(i)
-        return "\n".join(self._sp.decode(line) for line in lines)
+        return "\n".join(self._decode_line(line) for line in lines)
+
+    def _decode_line(self, ids: list[int]) -> str:
+        """SentencePiece turns a "▁" piece into a space, dropping the line's dummy prefix; a vocabulary
+        too small to hold that piece spells it in byte pieces, which decode to a literal "▁": treat those
+        the same way (input "▁" means a space to SentencePiece anyway)."""
+        text = self._sp.decode(ids)
+        if WORD_START not in text:
+            return text
+        return text[text.startswith(WORD_START):].replace(WORD_START, " ")
 
     def id_to_piece(self, i: int) -> str:
         return self._sp.id_to_piece(int(i))

@@ -23,17 +23,20 @@ from . import checkpoint as ckpt
 from .atomic import atomic_write_text
 from .config import TrainConfig
 from .dataset import Dataset, prepare_dataset
+from .distributed import DistContext, init_from_env
 from .errors import StudioError
 from .events import (CheckpointEvent, DoneEvent, ErrorEvent, EvalEvent, Event, LogEvent, PauseEvent,
                      StartEvent, StepEvent)
 from .metrics import summarize
-from .model import Hidden, detach_hidden
+from .model import Hidden, detach_hidden, reset_rows
 from .runs import RunStore, append_event, read_events
 from .schedule import LRSchedule, build_optimizer
 from .stream import BPTTBatcher, TokenArray, eval_batches
 from .transfer import TargetSetup, build_target
 
 LOG_EVERY = 10
+HIDDEN_ROWS = 1  # the batch dimension of an nn.LSTM/GRU/RNN state [layers, batch, hidden]
+STATE_RESET = 1 / 32  # chance per step that a row's carried state is zeroed (see `_carried_state`)
 EVAL_BATCH = 16
 EVAL_BPTT = 64
 
@@ -82,39 +85,54 @@ def resolve_device(config: TrainConfig) -> tuple[torch.device, str]:
 
 @torch.inference_mode()
 def evaluate(model: torch.nn.Module, array: TokenArray, device: torch.device, precision: str,
-             max_tokens: int | None = None) -> dict[str, float]:
+             max_tokens: int | None = None, *, dist_ctx: DistContext | None = None) -> dict[str, float]:
     """Total-NLL metrics of a text; a partial pass scales words and bytes by the share evaluated.
 
     A cap the text fits under is dropped, so that a periodic evaluation of the whole text lays it out
     exactly as the final one does: an undertrained LSTM's loss can swing by nats with the row layout.
+    Under torchrun each rank scores its share of the rows and the sums are added up, so every rank
+    gets the metrics one process would.
     """
+    dist_ctx = dist_ctx or DistContext()
     model.eval()
     if max_tokens is not None and max_tokens >= len(array):
         max_tokens = None
     total, count, hidden = 0.0, 0, None
-    for x, y in eval_batches(array.ids, EVAL_BATCH, EVAL_BPTT, max_tokens):
+    for x, y in eval_batches(array.ids, EVAL_BATCH, EVAL_BPTT, max_tokens, rank=dist_ctx.rank,
+                             world_size=dist_ctx.world_size):
         x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16"):
             logits, hidden = model(x, hidden)
         total += F.cross_entropy(logits.float().view(-1, logits.size(-1)), y.reshape(-1), reduction="sum").item()
         count += y.numel()
+    total, count = dist_ctx.all_reduce_sum([total, count], device)
+    count = int(count)
     share = count / max(len(array) - 1, 1)
     return summarize(total, count, round(array.n_words * share), round(array.n_bytes * share))
 
 
 class TrainingRun:
-    """One run's state; `events()` drives it to the end."""
+    """One run's state; `events()` drives it to the end.
+
+    Under torchrun every rank builds one, on its own rows of the stream, and they step in
+    lockstep: every decision that depends on a rank's clock or its rows (time budget, stop,
+    logged loss, evaluation) is agreed through `dist`, and only rank 0 writes.
+    """
 
     def __init__(self, config: TrainConfig, run_dir: Path, run_id: str, store: RunStore, data: Dataset,
-                 setup: TargetSetup, resume_from: Path | None) -> None:
+                 setup: TargetSetup, resume_from: Path | None, dist_ctx: DistContext | None = None) -> None:
         self.config, self.run_dir, self.run_id, self.store, self.data = config, run_dir, run_id, store, data
-        self.device, self.precision = resolve_device(config)
+        self.dist = dist_ctx or DistContext()
+        device, self.precision = resolve_device(config)
+        self.device = self.dist.device(device)
         self.setup = setup
         self.model = setup.model.to(self.device)
+        self._ddp: torch.nn.Module | None = None
+        self._ddp_trainable: tuple[bool, ...] = ()
         self.optimizer = build_optimizer(setup.groups, config.optimizer, config.peak_lr, config.weight_decay)
         self.schedule = LRSchedule(config.schedule, warmup_steps=config.warmup_steps)
         self.batcher = BPTTBatcher(data.train.ids, config.batch_size, config.bptt, var_bptt=config.var_bptt,
-                                   seed=config.seed)
+                                   seed=config.seed, rank=self.dist.rank, world_size=self.dist.world_size)
         self.total_steps = self._total_steps()
         self.step = self.epoch = self.batch_in_epoch = self.tokens_seen = 0
         self.elapsed = self.train_seconds = 0.0
@@ -125,6 +143,13 @@ class TrainingRun:
         self.resumed_from = 0
         if resume_from is not None:
             self._restore(resume_from)
+        self._seed_rank()
+
+    def _seed_rank(self) -> None:
+        """Ranks start from one seed (identical weights) but must not draw identical dropout masks
+        for their different rows."""
+        if self.dist.enabled:
+            torch.manual_seed(hash((self.config.seed, self.dist.rank, self.step)) & 0x7FFF_FFFF)
 
     def _total_steps(self) -> int | None:
         limits = []
@@ -154,23 +179,25 @@ class TrainingRun:
                 "plateau_scale": self.schedule.plateau_scale}
 
     def _tensors(self) -> dict[str, torch.Tensor]:
+        """RNG and hidden state; the hidden rows of all ranks, laid out as one process's global batch."""
         tensors = {"rng.cpu": torch.get_rng_state()}
         if self.device.type == "cuda":
             tensors["rng.cuda"] = torch.cuda.get_rng_state(self.device)
         for i, h in enumerate(self.hidden or []):
             for j, t in enumerate(h if isinstance(h, tuple) else (h,)):
-                tensors[f"hidden.{i}.{j}"] = t.float()
+                tensors[f"hidden.{i}.{j}"] = self.dist.gather_rows(t.float(), HIDDEN_ROWS)
         return tensors
 
     def save(self, tag: str, metrics: dict | None = None) -> CheckpointEvent:
         folder = self.run_dir / "checkpoints" / tag
-        provenance = {"run_id": self.run_id, "train": self.config.train, "step": self.step,
-                      "tokens_seen": self.tokens_seen, "source": self.config.source,
-                      "transfer": self.config.transfer}
-        ckpt.save_model_folder(folder, self.model, self.data.tokenizer, provenance=provenance,
-                               metrics={"valid": metrics or self.best_valid},
-                               extra_files=ckpt.training_state_writers(self._state(), self.optimizer,
-                                                                       self._tensors()))
+        tensors = self._tensors()  # on every rank: it gathers their hidden rows
+        if self.dist.is_main:
+            provenance = {"run_id": self.run_id, "train": self.config.train, "step": self.step,
+                          "tokens_seen": self.tokens_seen, "source": self.config.source,
+                          "transfer": self.config.transfer}
+            ckpt.save_model_folder(folder, self.model, self.data.tokenizer, provenance=provenance,
+                                   metrics={"valid": metrics or self.best_valid},
+                                   extra_files=ckpt.training_state_writers(self._state(), self.optimizer, tensors))
         return CheckpointEvent(step=self.step, path=str(folder), tag=tag)
 
     def _restore(self, folder: Path) -> None:
@@ -189,12 +216,17 @@ class TrainingRun:
         self.resumed_from = self.step
 
     def _hidden_from(self, tensors: dict[str, torch.Tensor]) -> Hidden | None:
+        """This rank's rows of the saved state; none (a fresh state) if the global batch changed."""
         layers = sorted({int(k.split(".")[1]) for k in tensors if k.startswith("hidden.")})
         if not layers:
             return None
         hidden: Hidden = []
         for i in layers:
-            parts = [tensors[f"hidden.{i}.{j}"].to(self.device) for j in range(2) if f"hidden.{i}.{j}" in tensors]
+            parts = [self.dist.own_rows(tensors[f"hidden.{i}.{j}"], HIDDEN_ROWS) for j in range(2)
+                     if f"hidden.{i}.{j}" in tensors]
+            if any(part is None or part.size(HIDDEN_ROWS) != self.config.batch_size for part in parts):
+                return None
+            parts = [part.to(self.device) for part in parts]
             hidden.append(tuple(parts) if len(parts) == 2 else parts[0])
         return hidden
 
@@ -202,8 +234,8 @@ class TrainingRun:
     def events(self, control: TrainControl) -> Iterator[Event]:
         yield self.start_event()
         for message in self.data.warnings + self.setup.messages:
-            yield LogEvent(level="warning" if "warning" in message.lower() or "lowered" in message else "info",
-                           message=message)
+            yield LogEvent(level="warning" if message in self.data.warnings or "warning" in message.lower()
+                           else "info", message=message)
         if self.step == 0:
             yield self.save("last")
         yield from self._train(control)
@@ -221,12 +253,12 @@ class TrainingRun:
         window_norm = torch.zeros((), device=self.device)
         window_steps, window_tokens, window_time = 0, 0, 0.0
         reason = "budget"
-        while not self.finished():
+        while not self._finished_everywhere():
             batches = self.batcher.batches(self.epoch, self.batch_in_epoch)
             for x, y in batches:
                 if control.paused:
                     yield from self._pause(control)
-                if control.stopped:
+                if self.dist.any_true(control.stopped, self.device):
                     reason = "stopped"
                     break
                 started = time.perf_counter()
@@ -235,11 +267,12 @@ class TrainingRun:
                 window_norm += norm
                 took = time.perf_counter() - started
                 window_steps += 1
-                window_tokens += y.numel()
+                window_tokens += y.numel() * self.dist.world_size
                 window_time += took
                 self.elapsed += took
                 self.train_seconds += took
-                if window_steps == LOG_EVERY or self.finished():
+                finished = self._finished_everywhere()
+                if window_steps == LOG_EVERY or finished:
                     event = self._step_event(window_loss / window_steps, window_norm / window_steps,
                                              window_tokens / max(window_time, 1e-9))
                     if not math.isfinite(event.loss):
@@ -248,13 +281,13 @@ class TrainingRun:
                     yield event
                     window_loss.zero_(), window_norm.zero_()
                     window_steps, window_tokens, window_time = 0, 0, 0.0
-                if self.step % self.config.eval_every == 0 or self.finished():
+                if self.step % self.config.eval_every == 0 or finished:
                     if not (yield from self._periodic_eval()):
                         return
                     if self._early_stop():
                         reason = "early-stopped"
                         break
-                if self.finished():
+                if finished:
                     break
             else:
                 self.epoch += 1
@@ -263,14 +296,48 @@ class TrainingRun:
             break
         yield from self._finish(reason)
 
+    def _finished_everywhere(self) -> bool:
+        """`finished()` as all ranks agree on it: their clocks differ, so under a time budget one
+        could otherwise stop a step before the others and leave them waiting in a collective."""
+        if not self.config.time_budget:
+            return self.finished()
+        return self.dist.any_true(self.finished(), self.device)
+
+    def _stepper(self) -> torch.nn.Module:
+        """The module a step runs through: DDP under torchrun, rebuilt when gradual unfreezing changes
+        what trains, because DDP only averages the gradients of parameters trainable when it was built."""
+        if not self.dist.enabled:
+            return self.model
+        trainable = tuple(p.requires_grad for p in self.model.parameters())
+        if self._ddp is None or trainable != self._ddp_trainable:
+            self._ddp, self._ddp_trainable = self.dist.wrap(self.model, self.device), trainable
+        return self._ddp
+
+    def _carried_state(self, rows: int) -> Hidden | None:
+        """The last batch's state, detached, with a random few rows started afresh.
+
+        Carrying the state across every batch means a row meets a zero state only where it
+        starts, so the model never learns to start reading mid-text, which is what evaluation
+        rows, generation and autocomplete all do. Unchecked, an LSTM can learn cell units that
+        grow without bound from a zero state at some positions: a char model trained without
+        resets scored 1.7 nats/char on a text read as one row and 3.1 on the same text read
+        as 16 rows, one of which ran at 23 nats with a cell value past 1,000. Zeroing each row now and then
+        (the global RNG, so runs stay deterministic and resumable) teaches it to start anywhere.
+        """
+        if self.hidden is None:
+            return None
+        keep = (torch.rand(rows) >= STATE_RESET).to(self.device)
+        return reset_rows(detach_hidden(self.hidden), keep)
+
     def _step(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         self.setup.before_step(self.step)
         self.schedule.apply(self.optimizer, self.step, self.progress())
         self.model.train()
         x, y = x.to(self.device, non_blocking=True), y.to(self.device, non_blocking=True)
-        hidden = detach_hidden(self.hidden) if self.hidden is not None else None
+        hidden = self._carried_state(x.size(0))
+        stepper = self._stepper()
         with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.precision == "bf16"):
-            logits, hidden = self.model(x, hidden)
+            logits, hidden = stepper(x, hidden)
             loss = F.cross_entropy(logits.view(-1, logits.size(-1)).float(), y.reshape(-1))
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -281,13 +348,16 @@ class TrainingRun:
         self.hidden = hidden
         self.step += 1
         self.batch_in_epoch += 1
-        self.tokens_seen += y.numel()
+        self.tokens_seen += y.numel() * self.dist.world_size
         return loss.detach(), norm.detach()
 
     def _step_event(self, loss: torch.Tensor, norm: torch.Tensor, tokens_per_s: float) -> StepEvent:
+        """The loss is the mean over all ranks' rows (they hold equal token counts); DDP has already
+        made the gradient norm the same on every rank."""
         progress = self.progress()
         eta = self.elapsed * (1 - progress) / progress if progress > 0 else None
-        return StepEvent(step=self.step, epoch=self.epoch, tokens_seen=self.tokens_seen, loss=float(loss),
+        mean_loss = self.dist.all_reduce_sum([float(loss)], self.device)[0] / self.dist.world_size
+        return StepEvent(step=self.step, epoch=self.epoch, tokens_seen=self.tokens_seen, loss=mean_loss,
                          lr=self.optimizer.param_groups[-1]["lr"], grad_norm=float(norm),
                          tokens_per_s=tokens_per_s, elapsed=self.elapsed, progress=progress, eta=eta)
 
@@ -308,7 +378,7 @@ class TrainingRun:
         """Evaluate and checkpoint; False (after an error event) when the weights diverged, so that a
         broken model never overwrites the last good checkpoint."""
         metrics = self._timed(lambda: evaluate(self.model, self.data.valid, self.device, self.precision,
-                                               self.config.eval_tokens))
+                                               self.config.eval_tokens, dist_ctx=self.dist))
         if not math.isfinite(metrics["loss"]):
             yield self._diverged(metrics["loss"])
             return False
@@ -323,9 +393,9 @@ class TrainingRun:
             yield self._timed(lambda: self.save("best", metrics))
         else:
             self.evals_since_best += 1
-        yield self._timed(lambda: self.save("last", metrics))
         self.store.update(self.run_id, status="running", best=self.best_valid, step=self.step,
-                          tokens_seen=self.tokens_seen, elapsed=self.elapsed)
+                          tokens_seen=self.tokens_seen, elapsed=self.elapsed)  # before the event: its reader looks
+        yield self._timed(lambda: self.save("last", metrics))
         return True
 
     def _early_stop(self) -> bool:
@@ -347,19 +417,25 @@ class TrainingRun:
             yield self._done(reason, dict(self.best_valid), {}, 0.0)
             return
         started = time.perf_counter()
-        best = self.run_dir / "checkpoints" / "best"
-        if (best / ckpt.CONFIG).is_file():
-            self.model.load_state_dict(ckpt.load_model_folder(best, self.device).model.state_dict())
-        valid = evaluate(self.model, self.data.valid, self.device, self.precision)
+        self._load_best()
+        valid = evaluate(self.model, self.data.valid, self.device, self.precision, dist_ctx=self.dist)
         yield EvalEvent(step=self.step, tokens_seen=self.tokens_seen, elapsed=self.elapsed, split="valid",
                         extra={"final": 1.0}, **valid)
         test = {}
         if self.data.test is not None:
-            test = evaluate(self.model, self.data.test, self.device, self.precision)
+            test = evaluate(self.model, self.data.test, self.device, self.precision, dist_ctx=self.dist)
             yield EvalEvent(step=self.step, tokens_seen=self.tokens_seen, elapsed=self.elapsed, split="test",
                             extra={"final": 1.0}, **test)
         self.store.update(self.run_id, status="done", final={"valid": valid, "test": test})
         yield self._done(reason, valid, test, time.perf_counter() - started)
+
+    def _load_best(self) -> None:
+        """The final evaluation scores the best weights. Rank 0 reads them and sends them to the
+        others, which may run on machines that cannot see the run folder."""
+        best = self.run_dir / "checkpoints" / "best"
+        if self.dist.is_main and (best / ckpt.CONFIG).is_file():
+            self.model.load_state_dict(ckpt.load_model_folder(best, self.device).model.state_dict())
+        self.dist.broadcast_module(self.model)
 
     def _done(self, reason: str, valid: dict, test: dict, eval_seconds: float) -> DoneEvent:
         return DoneEvent(run_id=self.run_id, run_dir=str(self.run_dir), step=self.step,
@@ -380,36 +456,48 @@ def _uses_source_tokenizer(config: TrainConfig, source: ckpt.LoadedModel | None)
     return config.tokenizer == "source" or (config.tokenizer == "auto" and config.transfer != "scratch")
 
 
-def _prepare(config: TrainConfig) -> tuple[Dataset, TargetSetup]:
+def _prepare(config: TrainConfig, world_size: int = 1) -> tuple[Dataset, TargetSetup]:
     source = _load_source(config)
     data = prepare_dataset(config, source.tokenizer if _uses_source_tokenizer(config, source) else None)
-    batcher = BPTTBatcher(data.train.ids, config.batch_size, config.bptt)  # refuses a text smaller than one batch
+    # refuses a text smaller than one batch of every process
+    batcher = BPTTBatcher(data.train.ids, config.batch_size, config.bptt, world_size=world_size)
     torch.manual_seed(config.seed)
     setup = build_target(config, data.tokenizer, source if config.transfer != "scratch" else None,
                          batcher.steps_per_epoch)
     return data, setup
 
 
-def _open_new(config: TrainConfig, store: RunStore) -> TrainingRun:
-    config.validate()
-    data, setup = _prepare(config)
+def _register(config: TrainConfig, store: RunStore, data: Dataset) -> tuple[str, Path]:
     record = store.create(name=config.name, config=config.to_dict(), source=config.source,
                           transfer=config.transfer, data_bytes=data.train_bytes,
                           tokenizer=data.tokenizer.fingerprint())
     config.save(record.run_dir / "run.toml")
-    return TrainingRun(config, record.run_dir, record.id, store, data, setup, None)
+    return record.id, record.run_dir
 
 
-def _open_resume(ref: str, store: RunStore, overrides: dict | None) -> TrainingRun:
+def _open_new(config: TrainConfig, store: RunStore, dist_ctx: DistContext) -> TrainingRun:
+    config.validate()
+    data, setup = dist_ctx.main_first(lambda: _prepare(config, dist_ctx.world_size))
+    run_id, run_dir = dist_ctx.on_main(lambda: _register(config, store, data))
+    return TrainingRun(config, run_dir, run_id, store, data, setup, None, dist_ctx)
+
+
+def _find_resumable(ref: str, store: RunStore) -> tuple[str, Path, Path]:
     record = store.find(ref)
-    config = TrainConfig.load(record.run_dir / "run.toml")
+    last = ckpt.resume_checkpoint(record.run_dir)  # "best" when "last" is damaged, with a warning
+    return record.id, record.run_dir, last
+
+
+def _open_resume(ref: str, store: RunStore, overrides: dict | None, dist_ctx: DistContext) -> TrainingRun:
+    """Under torchrun rank 0 finds the run; every rank then reads its config and checkpoint, so a
+    multi-machine resume needs the run folder on a shared file system."""
+    run_id, run_dir, last = dist_ctx.on_main(lambda: _find_resumable(ref, store))
+    config = TrainConfig.load(run_dir / "run.toml")
     for key, value in (overrides or {}).items():
         setattr(config, key, value)
-    last = record.run_dir / "checkpoints" / "last"
-    ckpt.recover_dir(last)
-    data, setup = _prepare(config)
-    _truncate_metrics(record.run_dir, ckpt.load_training_state_meta(last)["step"])
-    return TrainingRun(config, record.run_dir, record.id, store, data, setup, last)
+    data, setup = dist_ctx.main_first(lambda: _prepare(config, dist_ctx.world_size))
+    dist_ctx.on_main(lambda: _truncate_metrics(run_dir, ckpt.load_training_state_meta(last)["step"]))
+    return TrainingRun(config, run_dir, run_id, store, data, setup, last, dist_ctx)
 
 
 def _truncate_metrics(run_dir: Path, step: int) -> None:
@@ -418,10 +506,12 @@ def _truncate_metrics(run_dir: Path, step: int) -> None:
     atomic_write_text(run_dir / "metrics.jsonl", "".join(json.dumps(e) + "\n" for e in kept))
 
 
-def drive(open_run: Callable[[], Any], store: RunStore, control: TrainControl) -> Iterator[Event]:
+def drive(open_run: Callable[[], Any], store: RunStore, control: TrainControl, *,
+          record: bool = True) -> Iterator[Event]:
     """Open a run and iterate it, turning failures into one ErrorEvent; shared by every kind of run.
 
-    `open_run` returns an object with `run_id`, `run_dir`, `step` and `events(control)`.
+    `open_run` returns an object with `run_id`, `run_dir`, `step` and `events(control)`. Without
+    `record` (torchrun's other ranks) the events are yielded but not appended to `metrics.jsonl`.
     """
     try:
         run = open_run()
@@ -431,7 +521,8 @@ def drive(open_run: Callable[[], Any], store: RunStore, control: TrainControl) -
     store.update(run.run_id, status="running")
     try:
         for event in run.events(control):
-            append_event(run.run_dir, event.to_dict())
+            if record:
+                append_event(run.run_dir, event.to_dict())
             yield event
     except (StudioError, OSError) as exc:
         store.update(run.run_id, status="failed")
@@ -440,25 +531,45 @@ def drive(open_run: Callable[[], Any], store: RunStore, control: TrainControl) -
             "then resume the run; the previous checkpoint is intact")
         event = ErrorEvent(message=message, step=run.step, run_dir=str(run.run_dir))
         try:
-            append_event(run.run_dir, event.to_dict())
+            if record:
+                append_event(run.run_dir, event.to_dict())
         except OSError:
             pass
         yield event
 
 
-def set_threads(config: TrainConfig) -> None:
-    torch.set_num_threads(config.threads or os.cpu_count() or 1)
+class _SilentStore:
+    """What torchrun's other ranks hold instead of the run store: rank 0 alone keeps the row current."""
+
+    def update(self, run_id: str, **fields: Any) -> None:
+        pass
+
+
+def set_threads(config: TrainConfig, dist_ctx: DistContext | None = None) -> None:
+    """`--threads 0` means all cores, shared out among the processes torchrun started on this machine."""
+    local_procs = dist_ctx.local_world_size if dist_ctx else 1
+    torch.set_num_threads(config.threads or max(1, (os.cpu_count() or 1) // local_procs))
 
 
 def train(config: TrainConfig, control: TrainControl | None = None, *, resume: str | None = None,
-          overrides: dict | None = None) -> Iterator[Event]:
-    """Run (or resume) one training run, yielding events; never raises for bad input."""
-    set_threads(config)
-    store = RunStore()
+          overrides: dict | None = None, dist_ctx: DistContext | None = None) -> Iterator[Event]:
+    """Run (or resume) one training run, yielding events; never raises for bad input.
+
+    Under torchrun (`dist_ctx`, by default joined from torchrun's environment) every rank calls
+    this and yields the same events; only rank 0 writes the run store, metrics and checkpoints.
+    `config.batch_size` is per process: N ranks train on N x batch_size rows per step.
+    """
+    dist_ctx = dist_ctx or init_from_env()
+    set_threads(config, dist_ctx)
+    store = RunStore() if dist_ctx.is_main else _SilentStore()
     if config.transfer == "task" and not resume:
+        if dist_ctx.enabled:
+            yield ErrorEvent(message="--transfer task trains in one process: run it without torchrun or --nproc")
+            return
         from .classify import train_task
 
         yield from train_task(config, control)
         return
-    yield from drive(lambda: _open_resume(resume, store, overrides) if resume else _open_new(config, store),
-                     store, control or TrainControl())
+    yield from drive(lambda: _open_resume(resume, store, overrides, dist_ctx) if resume
+                     else _open_new(config, store, dist_ctx), store, control or TrainControl(),
+                     record=dist_ctx.is_main)

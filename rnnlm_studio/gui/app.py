@@ -11,14 +11,14 @@ import os
 import sys
 
 from PySide6.QtCore import QByteArray, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (QApplication, QDockWidget, QLabel, QMainWindow, QMessageBox, QScrollArea, QStyle,
                                QWidget)
 
 from ..core.config import TrainConfig
 from ..core.errors import StudioError
-from ..core.events import DoneEvent, ErrorEvent, EvalEvent, Event, StartEvent
-from ..core.paths import sample_corpus
+from ..core.events import CheckpointEvent, DoneEvent, ErrorEvent, Event, StartEvent
+from ..core.paths import resources_dir, sample_corpus
 from ..core.runs import RunRecord, RunStore
 from .corpus_panel import CorpusPanel
 from .model_panel import ModelPanel
@@ -47,6 +47,7 @@ class MainWindow(QMainWindow):
     def __init__(self) -> None:
         super().__init__()
         self.setWindowTitle(TITLE)
+        self.setWindowIcon(QIcon(str(resources_dir() / "icons" / "rnnlm-studio.svg")))
         self.setObjectName("main-window")
         self.setDockNestingEnabled(True)
         self.job: TrainingJob | None = None
@@ -214,8 +215,8 @@ class MainWindow(QMainWindow):
             self.runs_panel.set_busy_run(event.run_id)
             self.runs_panel.refresh()
             self.status_label.setText(f"Training {event.run_id} on {event.device}")
-        elif isinstance(event, EvalEvent):
-            self.runs_panel.refresh()  # best perplexity and duration so far
+        elif isinstance(event, CheckpointEvent) and event.tag == "last":
+            self.runs_panel.refresh()  # best perplexity and duration so far, stored before this event
         elif isinstance(event, DoneEvent):
             self.status_label.setText(f"Run {event.run_id} {'stopped' if event.reason == 'stopped' else 'finished'}"
                                       f" — {event.run_dir}")

@@ -115,3 +115,16 @@ def test_invalid_architecture_is_refused(field: str, value: object) -> None:
     setattr(cfg, field, value)
     with pytest.raises(ConfigError, match=field.replace("_", "-") if field != "cell" else "cell"):
         RNNLM(cfg)
+
+
+def test_reset_rows_zeroes_only_the_chosen_rows_of_every_layer() -> None:
+    from rnnlm_studio.core.model import reset_rows
+
+    lstm = [(torch.ones(1, 3, 4), torch.full((1, 3, 4), 2.0)), (torch.ones(1, 3, 4), torch.ones(1, 3, 4))]
+    out = reset_rows(lstm, torch.tensor([True, False, True]))
+    for h, c in out:
+        assert h[:, 1].abs().sum() == 0 and c[:, 1].abs().sum() == 0
+        assert (h[:, [0, 2]] == 1).all()
+    assert (out[0][1][:, 0] == 2).all()
+    gru = reset_rows([torch.ones(2, 3, 4)], torch.tensor([False, True, True]))
+    assert gru[0][:, 0].abs().sum() == 0 and (gru[0][:, 1:] == 1).all()
