@@ -17,11 +17,12 @@ from .runs import RunStore, read_events
 from .trainer import TrainControl, train
 
 
-def baseline_config(config: TrainConfig) -> TrainConfig:
-    """Scratch twin of a transfer config; it keeps the source only to borrow its tokenizer."""
+def baseline_config(config: TrainConfig, transfer_name: str | None = None) -> TrainConfig:
+    """Scratch twin of a transfer config; it keeps the source only to borrow its tokenizer.
+    It is named after the transfer run, so the two sit side by side in the run list."""
     base = dataclasses.replace(config, transfer="scratch", baseline=False, transfer_layers=[], freeze=[],
                                model=dataclasses.replace(config.model),
-                               name=f"{config.name or 'run'}-scratch-baseline")
+                               name=f"{transfer_name or config.name or 'run'}-scratch-baseline")
     if config.tokenizer in ("auto", "source"):
         base.tokenizer = "source"
     return base
@@ -42,7 +43,8 @@ def train_with_baseline(config: TrainConfig, control: TrainControl | None = None
         yield event
     if done_transfer is None:
         return
-    base = baseline_config(config)
+    store = RunStore()
+    base = baseline_config(config, store.get(first.run_id).name)
     base.model = TrainConfig.from_dict(first.config).model
     yield LogEvent(level="info", message="training the matched scratch baseline")
     done_base: DoneEvent | None = None
@@ -53,7 +55,6 @@ def train_with_baseline(config: TrainConfig, control: TrainControl | None = None
     if done_base is None:
         yield done_transfer
         return
-    store = RunStore()
     store.link_baseline(done_transfer.run_id, done_base.run_id)
     gain = transfer_gain(curve_from_events(done_transfer.run_id, "transfer", read_events(done_transfer.run_dir)),
                          curve_from_events(done_base.run_id, "scratch", read_events(done_base.run_dir)))

@@ -319,15 +319,19 @@ class TrainingRun:
         Carrying the state across every batch means a row meets a zero state only where it
         starts, so the model never learns to start reading mid-text, which is what evaluation
         rows, generation and autocomplete all do. Unchecked, an LSTM can learn cell units that
-        grow without bound from a zero state at some positions: a char model trained without
-        resets scored 1.7 nats/char on a text read as one row and 3.1 on the same text read
-        as 16 rows, one of which ran at 23 nats with a cell value past 1,000. Zeroing each row now and then
-        (the global RNG, so runs stay deterministic and resumable) teaches it to start anywhere.
+        grow without bound from a zero state at some positions. A char model on tiny-shakespeare
+        trained without resets scored 1.7 nats/char on a text read as one row and 3.1 on the same
+        text read as 16 rows (one row at 23 nats, a cell value past 1,000); its validation loss
+        at step 500 was 3.0 without resets and 1.67 with them.
+        The draw depends only on (seed, step) and covers the global batch, of which each rank
+        takes its own rows, so a run resumes, and runs under torchrun, exactly as one process.
         """
         if self.hidden is None:
             return None
-        keep = (torch.rand(rows) >= STATE_RESET).to(self.device)
-        return reset_rows(detach_hidden(self.hidden), keep)
+        draw = torch.Generator().manual_seed(self.config.seed * 1_000_003 + self.step)
+        keep = torch.rand(rows * self.dist.world_size, generator=draw) >= STATE_RESET
+        return reset_rows(detach_hidden(self.hidden), keep[self.dist.rank * rows:(self.dist.rank + 1) * rows]
+                          .to(self.device))
 
     def _step(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         self.setup.before_step(self.step)

@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None) -> None:
          f"peak RSS {line['peak_rss_mb']:.0f} MB"),
         ("GUI start/stop cycles", args.gui_cycles, args.gui_cycles if gui["passed"] else 0, gui["passed"],
          f"RSS {gui.get('rss_before_mb', 0):.0f} -> {gui.get('rss_after_mb', 0):.0f} MB (+{growth:.0f}), "
-         f"threads {gui.get('threads_before')} -> {gui.get('threads_after')}"),
+         f"OS threads {gui.get('os_threads_before')} -> {gui.get('os_threads_after')}"),
     ]
     common.print_table("Reliability", ["check", "tried", "handled", "pass", "detail"], rows)
     common.write_results("reliability", {"suites": {k: {"tried": t, "passed": p} for k, (t, p) in suites.items()},

@@ -226,6 +226,8 @@ def test_baseline_trains_both_runs_and_links_them(source_dir: Path, shakespeare_
     assert (transfer.transfer, scratch.transfer) == ("parameter", "scratch")
     assert transfer.tokenizer == scratch.tokenizer, "the baseline must use the same target tokenizer"
     assert starts[1].config["model"] == starts[0].config["model"], "the baseline must match the architecture"
+    assert scratch.name == f"{transfer.name}-scratch-baseline"
+    assert starts[1].config["lr"] == starts[0].config["lr"] == 1e-2  # a rate the user chose holds for both
 
 
 def test_fine_tuning_gets_a_lower_default_rate_and_its_scratch_baseline_its_own() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +29,7 @@ class KillLog:
     steps_at_kill: list[int] = field(default_factory=list)
 
 
-def _wait_for_checkpoint(proc) -> dict:  # noqa: ANN001
+def _wait_for_checkpoint(proc: subprocess.Popen) -> dict:
     """Read events until the first checkpoint event; returns the start event."""
     start = None
     for line in proc.stdout:
@@ -39,7 +40,7 @@ def _wait_for_checkpoint(proc) -> dict:  # noqa: ANN001
     raise AssertionError(f"the run ended before its first checkpoint: {proc.stderr.read()}")
 
 
-def _wait_for_write(checkpoints: Path, proc, limit: float = 30.0) -> None:  # noqa: ANN001
+def _wait_for_write(checkpoints: Path, proc: subprocess.Popen, limit: float = 30.0) -> None:
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline and proc.poll() is None:
         if any(".tmp-" in name for name in os.listdir(checkpoints)):
