@@ -366,6 +366,13 @@ def cmd_self_test(args: argparse.Namespace) -> int:
     return run_self_test()
 
 
+def _model_command(sub: Any, name: str, help_text: str) -> argparse.ArgumentParser:
+    """A command whose first argument is a model, named the way every such command names it."""
+    p = sub.add_parser(name, help=help_text, formatter_class=Formatter)
+    p.add_argument("model", help="model folder, run folder, run id or name, or bundled model name")
+    return p
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rnnlm-studio", formatter_class=Formatter,
                                      description="Train recurrent language models and transfer between them. "
@@ -398,15 +405,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plot", metavar="FILE.png", help="draw word perplexity against target-data size")
     p.set_defaults(func=cmd_transfer_curve)
 
-    p = sub.add_parser("eval", help="evaluate a model on a text", formatter_class=Formatter)
-    p.add_argument("model", help="model folder, run folder or bundled model name")
+    p = _model_command(sub, "eval", "evaluate a model on a text")
     p.add_argument("--text", required=True, nargs="+", help="text file(s) or folder(s)")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="device")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_eval)
 
-    p = sub.add_parser("generate", help="continue a prompt (streamed)", formatter_class=Formatter)
-    p.add_argument("model", help="model folder, run folder or bundled model name")
+    p = _model_command(sub, "generate", "continue a prompt (streamed)")
     p.add_argument("--prompt", required=True, help="text to continue")
     p.add_argument("--max-tokens", type=int, default=100, help="tokens to generate")
     p.add_argument("--temperature", type=float, default=1.0, help="sampling temperature (0 = greedy)")
@@ -418,17 +423,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, help="random seed (same seed, same text)")
     p.set_defaults(func=cmd_generate)
 
-    p = sub.add_parser("complete", help="the most probable next words", formatter_class=Formatter)
-    p.add_argument("model", help="model folder, run folder or bundled model name")
+    p = _model_command(sub, "complete", "the most probable next words")
     p.add_argument("--prompt", required=True, help="text typed so far (a half-typed word is completed)")
     p.add_argument("-k", type=int, default=5, help="how many words to suggest")
     p.add_argument("--phrase", type=int, default=3, help="words of ghost-text phrase completion (0 = none)")
     p.add_argument("--json", action="store_true", help='print {"suggestions": [{"text", "probability"}, ...]}')
     p.set_defaults(func=cmd_complete)
 
-    p = sub.add_parser("export", help="copy a model or run checkpoint to a standalone model folder",
-                       formatter_class=Formatter)
-    p.add_argument("model", help="model folder, run folder or bundled model name")
+    p = _model_command(sub, "export", "copy a model or run checkpoint to a standalone model folder")
     p.add_argument("--to", required=True, metavar="FOLDER", help="the model folder to write")
     p.add_argument("--card", metavar="FILE.md", help="card.md to ship with it (default: generated)")
     p.add_argument("--fp16", action="store_true", help="store weights as fp16 (half the size)")

@@ -38,7 +38,7 @@ from .model import RNNLM
 from .runs import RunStore, append_event
 from .schedule import LRSchedule, build_optimizer, discriminative_scales, unfrozen_count
 from .tokenizer import Tokenizer
-from .trainer import TrainControl, resolve_device
+from .trainer import Budgeted, TrainControl, resolve_device
 from .transfer import copy_tensors
 
 LM_DEFAULT_SPLIT = TrainConfig().split
@@ -433,7 +433,7 @@ def prepare_task_data(config: TrainConfig, tokenizer: Tokenizer) -> TaskData:
                     sum(len(t.encode("utf-8")) for t in train.texts), warnings, messages)
 
 
-class TaskRun:
+class TaskRun(Budgeted):
     """One classifier run; `events()` drives it to the end."""
 
     def __init__(self, config: TrainConfig, run_dir: Path, run_id: str, store: RunStore, data: TaskData,
@@ -453,17 +453,6 @@ class TaskRun:
         self.best_key = (-math.inf, -math.inf)
         self.best_valid: dict[str, float] = {}
         self.evals_since_best = 0
-
-    def progress(self) -> float:
-        parts = [0.0]
-        if self.total_steps:
-            parts.append(self.step / self.total_steps)
-        if self.config.time_budget:
-            parts.append(self.elapsed / self.config.time_budget)
-        return min(1.0, max(parts))
-
-    def finished(self) -> bool:
-        return self.progress() >= 1.0
 
     def events(self, control: TrainControl) -> Iterator[Event]:
         yield StartEvent(run_id=self.run_id, run_dir=str(self.run_dir), config=self.config.to_dict(),

@@ -12,7 +12,7 @@ import math
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -111,7 +111,28 @@ def evaluate(model: torch.nn.Module, array: TokenArray, device: torch.device, pr
     return summarize(total, count, round(array.n_words * share), round(array.n_bytes * share))
 
 
-class TrainingRun:
+class Budgeted:
+    """How far a run is through its budget: whichever of steps and seconds runs out first.
+    Shared by the language-model and the classifier loops, which keep these attributes."""
+
+    config: TrainConfig
+    total_steps: int | None
+    step: int
+    elapsed: float
+
+    def progress(self) -> float:
+        parts = [0.0]
+        if self.total_steps:
+            parts.append(self.step / self.total_steps)
+        if self.config.time_budget:
+            parts.append(self.elapsed / self.config.time_budget)
+        return min(1.0, max(parts))
+
+    def finished(self) -> bool:
+        return self.progress() >= 1.0
+
+
+class TrainingRun(Budgeted):
     """One run's state; `events()` drives it to the end.
 
     Under torchrun every rank builds one, on its own rows of the stream, and they step in
@@ -158,17 +179,6 @@ class TrainingRun:
         if self.config.epochs:
             limits.append(max(1, round(self.config.epochs * self.batcher.steps_per_epoch)))
         return min(limits) if limits else None
-
-    def progress(self) -> float:
-        parts = [0.0]
-        if self.total_steps:
-            parts.append(self.step / self.total_steps)
-        if self.config.time_budget:
-            parts.append(self.elapsed / self.config.time_budget)
-        return min(1.0, max(parts))
-
-    def finished(self) -> bool:
-        return self.progress() >= 1.0
 
     # --- checkpoints -------------------------------------------------------------------
     def _state(self) -> dict:

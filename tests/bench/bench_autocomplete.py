@@ -86,11 +86,6 @@ def _summary(times: list[float]) -> dict[str, float]:
             "mean_ms": statistics.fmean(times)}
 
 
-def _summary(times: list[float]) -> dict[str, float]:
-    return {"p50_ms": statistics.median(times), "p95_ms": percentile(times, 95), "max_ms": max(times),
-            "mean_ms": statistics.fmean(times)}
-
-
 WORDS = "incremental: 5 words (list + ghost word)"
 PHRASE = "incremental: then a 3-word ghost phrase"
 BASELINE = "whole prompt re-run: 5 words"

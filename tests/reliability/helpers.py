@@ -56,6 +56,14 @@ def cli_run(home: Path, *args: str, timeout: float = 300) -> subprocess.Complete
                           capture_output=True, text=True, timeout=timeout)
 
 
+def train_tiny(home: Path, data: dict[str, Path], steps: int) -> list[dict[str, Any]]:
+    """A finished tiny run (evaluated every 10 steps) in `home`; returns its JSON events."""
+    result = cli_run(home, "train", "--train", str(data["train"]), "--valid", str(data["valid"]), *TINY,
+                     "--max-steps", str(steps), "--eval-every", "10", "--json")
+    assert result.returncode == 0, result.stderr
+    return json_events(result.stdout)
+
+
 def json_events(stdout: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in stdout.splitlines() if line.startswith("{")]
 

@@ -13,15 +13,13 @@ from rnnlm_studio import cli
 from rnnlm_studio.core import checkpoint
 from rnnlm_studio.core.atomic import atomic_write, atomic_write_text
 from rnnlm_studio.core.runs import RunStore
-from tests.reliability.helpers import TINY, checkpoint_step, cli_run, json_events
+from tests.reliability.helpers import TINY, checkpoint_step, cli_run, json_events, train_tiny
 
 
 @pytest.fixture(scope="module")
 def finished_home(tmp_path_factory: pytest.TempPathFactory, shakespeare_small: dict[str, Path]) -> Path:
     home = tmp_path_factory.mktemp("finished-home")
-    result = cli_run(home, "train", "--train", str(shakespeare_small["train"]), "--valid",
-                     str(shakespeare_small["valid"]), *TINY, "--max-steps", "30", "--eval-every", "10", "--json")
-    assert result.returncode == 0, result.stderr
+    train_tiny(home, shakespeare_small, steps=30)
     return home
 
 

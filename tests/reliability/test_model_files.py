@@ -11,17 +11,14 @@ from pathlib import Path
 import pytest
 
 from rnnlm_studio import cli
-from tests.reliability.helpers import TINY, assert_refused, cli_run, json_events
+from tests.reliability.helpers import TINY, assert_refused, train_tiny
 
 
 @pytest.fixture(scope="module")
 def model(tmp_path_factory: pytest.TempPathFactory, shakespeare_small: dict[str, Path]) -> Path:
     """A tiny trained model folder (a run's best checkpoint)."""
     home = tmp_path_factory.mktemp("model-home")
-    result = cli_run(home, "train", "--train", str(shakespeare_small["train"]), "--valid",
-                     str(shakespeare_small["valid"]), *TINY, "--max-steps", "20", "--eval-every", "10", "--json")
-    assert result.returncode == 0, result.stderr
-    return Path(json_events(result.stdout)[-1]["best_checkpoint"])
+    return Path(train_tiny(home, shakespeare_small, steps=20)[-1]["best_checkpoint"])
 
 
 class _Payload:
