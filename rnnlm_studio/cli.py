@@ -5,17 +5,22 @@ Headless commands never import Qt; only the GUI command (no arguments) loads `gu
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
+import signal
 import sys
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .core.config import (CELLS, FINE_TUNE_LR, OPTIMIZERS, PRECISIONS, SCHEDULES, SCRATCH_LR, TOKENIZER_KINDS,
                           TRANSFERS, ModelConfig, TrainConfig)
 from .core.errors import StudioError
 from .core.events import DoneEvent, Event
+
+if TYPE_CHECKING:
+    from .core.trainer import TrainControl
 
 TRAIN_DEFAULTS = TrainConfig()
 MODEL_DEFAULTS = ModelConfig()
@@ -172,7 +177,7 @@ def _exit_code(events: Iterable[Event]) -> int:
 
 def cmd_train(args: argparse.Namespace) -> int:
     from .core import distributed
-    from .core.trainer import train
+    from .core.trainer import TrainControl, train
     from .progress import ConsoleReporter, JsonReporter
 
     config = config_from_args(args)
@@ -181,18 +186,39 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.nproc > 1 and not worker:
         return distributed.launch_torchrun(args.nproc, _worker_argv(args.argv))
     dist_ctx = distributed.init_from_env()
+    control = TrainControl()
     try:
         if args.baseline and not args.resume:
             from .core.baseline import train_with_baseline
 
-            events = train_with_baseline(config)
+            events = train_with_baseline(config, control)
         else:
-            events = train(config, resume=args.resume, overrides=_budget_overrides(args), dist_ctx=dist_ctx)
-        if not dist_ctx.is_main:
-            return _exit_code(events)
-        return (JsonReporter() if args.json else ConsoleReporter()).run(events)
+            events = train(config, control, resume=args.resume, overrides=_budget_overrides(args),
+                           dist_ctx=dist_ctx)
+        with stop_on_signals(control):
+            if not dist_ctx.is_main:
+                return _exit_code(events)
+            return (JsonReporter() if args.json else ConsoleReporter()).run(events)
     finally:
         distributed.shutdown()
+
+
+@contextlib.contextmanager
+def stop_on_signals(control: TrainControl) -> Iterator[None]:
+    """Ctrl-C or SIGTERM asks the run to stop the way the GUI's Stop button does: it finishes the
+    step, saves a resumable checkpoint and ends with a done event. A second one aborts at once."""
+    def request_stop(signum: int, frame: Any) -> None:
+        if control.stopped:
+            raise KeyboardInterrupt
+        control.stop()
+        print("stopping: saving a resumable checkpoint (press Ctrl-C again to abort)", file=sys.stderr)
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def cmd_eval(args: argparse.Namespace) -> int:

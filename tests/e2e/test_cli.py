@@ -120,3 +120,31 @@ def test_bad_input_gives_one_line_and_changes_nothing(case: str, as_json: bool, 
              "zero-budget": "--time-budget"}[case]
     assert named in err
     assert not (studio_home / "runs").exists() or not any((studio_home / "runs").iterdir())
+
+
+def test_ctrl_c_stops_cleanly_with_a_checkpoint_that_resumes(tmp_path: Path,
+                                                             shakespeare_small: dict[str, Path]) -> None:
+    import signal
+
+    home = tmp_path / "home"
+    env = dict(os.environ, RNNLM_STUDIO_HOME=str(home), PYTHONPATH=str(REPO))
+    args = [a if a != "120" else "100000" for a in TINY]  # far more steps than the test waits for
+    proc = subprocess.Popen([sys.executable, "-m", "rnnlm_studio.cli", "train", "--train",
+                             str(shakespeare_small["train"]), *args, "--json"], cwd=REPO, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    events = []
+    for line in proc.stdout:
+        events.append(json.loads(line))
+        if events[-1]["event"] == "step":
+            proc.send_signal(signal.SIGINT)
+            break
+    events += [json.loads(line) for line in proc.stdout]
+    assert proc.wait(timeout=120) == 0, proc.stderr.read()
+    done = events[-1]
+    assert done["event"] == "done" and done["reason"] == "stopped"
+    saved = [e for e in events if e["event"] == "checkpoint" and e["tag"] == "last"][-1]
+    assert saved["step"] == done["step"] < 100000
+    resumed = cli_process(home, "train", "--resume", done["run_id"], "--max-steps", str(done["step"] + 10), "--json")
+    assert resumed.returncode == 0, resumed.stderr
+    start = json.loads(resumed.stdout.splitlines()[0])
+    assert start["resumed_from_step"] == done["step"]
