@@ -124,6 +124,10 @@ def _add_distributed_options(p: argparse.ArgumentParser) -> None:
                         "(one per GPU with CUDA, else gloo on the CPU cores)")
 
 
+TRAIN_OPTIONS = (_add_data_options, _add_model_options, _add_transfer_options, _add_optim_options,
+                 _add_budget_options, _add_run_options, _add_distributed_options)
+
+
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
     try:
         split = tuple(float(x) for x in args.split.split(","))
@@ -141,6 +145,42 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
     if all(b is None for b in budgets):
         values["epochs"] = 1.0
     return TrainConfig(train=list(args.train or []), split=split, model=model, **values)
+
+
+def train_argv(config: TrainConfig) -> list[str]:
+    """`train` options that `config_from_args` turns back into `config`: how the GUI hands a run to a
+    child process (torchrun, or one chosen GPU). They are read off the parser's own options, so an
+    option added there travels without a change here. Options about the launch rather than the run
+    (--json, --resume, --nproc) are the caller's; a config with no budget at all gets one epoch, as on
+    the command line."""
+    parser = argparse.ArgumentParser(add_help=False)
+    for add in TRAIN_OPTIONS:
+        add(parser)
+    values = _option_values(config)
+    return [arg for action in parser._actions if action.dest in values
+            for arg in _option_argv(action, values[action.dest])]
+
+
+def _option_values(config: TrainConfig) -> dict[str, Any]:
+    """The value each option's destination must parse to: `config_from_args` read backwards."""
+    values = {f.name: getattr(config, f.name) for f in dataclasses.fields(TrainConfig) if f.name != "model"}
+    values.update((f.name, getattr(config.model, f.name)) for f in dataclasses.fields(ModelConfig))
+    values["split"] = ",".join(str(fraction) for fraction in config.split)
+    values["no_tie"] = not config.model.tie_weights
+    return values
+
+
+def _option_argv(action: argparse.Action, value: Any) -> list[str]:
+    """`--flag=value` keeps a value that starts with a dash (a negative seed) from reading as an option;
+    list items cannot be written that way, and none starts with one (layer names, the GUI's absolute paths)."""
+    flag = action.option_strings[0]
+    if action.nargs == 0:  # a switch: --var-bptt, --no-tie, --baseline
+        return [flag] if value else []
+    if value is None or value == []:
+        return []
+    if isinstance(value, list):
+        return [flag, *(str(item) for item in value)]
+    return [f"{flag}={value}"]
 
 
 def _budget_overrides(args: argparse.Namespace) -> dict[str, Any]:
@@ -414,8 +454,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("train", help="train one run", formatter_class=Formatter,
                        description="Train (or resume) one run. The last --json line is the done event.")
-    for add in (_add_data_options, _add_model_options, _add_transfer_options, _add_optim_options,
-                _add_budget_options, _add_run_options, _add_distributed_options):
+    for add in TRAIN_OPTIONS:
         add(p)
     p.set_defaults(func=cmd_train)
 

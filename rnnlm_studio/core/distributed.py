@@ -11,10 +11,12 @@ exactly as one process with N x batch-size rows would (see `BPTTBatcher`).
 """
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -174,4 +176,24 @@ def launch_torchrun(nproc: int, argv: Sequence[str]) -> int:
     env.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // nproc)))
     command = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={nproc}",
                "-m", "rnnlm_studio.cli", *argv]
-    return subprocess.call(command, env=env)
+    with subprocess.Popen(command, env=env) as child, _passing_stop_signals_to(child):
+        return child.wait()
+
+
+@contextlib.contextmanager
+def _passing_stop_signals_to(child: subprocess.Popen) -> Iterator[None]:
+    """This launcher outlives torchrun, so that a stop reaches the workers and they save a checkpoint.
+
+    torchrun turns SIGTERM into a SIGTERM for each worker (a clean stop, see `cli.stop_on_signals`)
+    and waits for them; a launcher killed by it instead would leave torchrun and its workers training
+    unseen (the GUI's Stop sends it, `kill` too). Ctrl-C in a terminal already reaches torchrun, which
+    shares this process group, so here it is ignored rather than passed on a second time (a second
+    one makes the workers abort).
+    """
+    previous = {signal.SIGTERM: signal.signal(signal.SIGTERM, lambda signum, _frame: child.send_signal(signum)),
+                signal.SIGINT: signal.signal(signal.SIGINT, signal.SIG_IGN)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

@@ -26,11 +26,14 @@ from .playground import PlaygroundPanel
 from .runs_panel import RunsPanel
 from .training_panel import TrainingPanel
 from .widgets import APPLICATION, ORGANIZATION, open_settings
-from .workers import TrainingJob, run_task, wait_for_tasks, warm_up
+from .workers import ProcessTrainingJob, TrainingJob, run_task, wait_for_tasks, warm_up
 
 TITLE = "RNNLM Studio"
 SETTINGS_VERSION = 1
 PANEL_KEYS = ("corpus", "model", "training", "runs")
+PAUSE_TIP = "Pause or resume the run between steps (F6)"
+NO_PAUSE_TIP = ("A run in a child process (several processes, or one chosen GPU) cannot pause: stop it, then "
+                "resume it from the Runs panel")
 
 
 def training_threads() -> int:
@@ -50,7 +53,7 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(QIcon(str(resources_dir() / "icons" / "rnnlm-studio.svg")))
         self.setObjectName("main-window")
         self.setDockNestingEnabled(True)
-        self.job: TrainingJob | None = None
+        self.job: TrainingJob | ProcessTrainingJob | None = None
         self._run_parameters = 0
         self._close_after_stop = False
         self.corpus_panel = CorpusPanel()
@@ -78,7 +81,7 @@ class MainWindow(QMainWindow):
         self.start_action.setToolTip("Start training with the current settings (F5)")
         self.pause_action = QAction(style.standardIcon(QStyle.StandardPixmap.SP_MediaPause), "Pause", self)
         self.pause_action.setShortcut(QKeySequence("F6"))
-        self.pause_action.setToolTip("Pause or resume the run between steps (F6)")
+        self.pause_action.setToolTip(PAUSE_TIP)
         self.stop_action = QAction(style.standardIcon(QStyle.StandardPixmap.SP_MediaStop), "Stop", self)
         self.stop_action.setShortcut(QKeySequence("Shift+F5"))
         self.stop_action.setToolTip("Stop the run; it saves a resumable checkpoint first (Shift+F5)")
@@ -184,12 +187,21 @@ class MainWindow(QMainWindow):
 
     def _launch(self, config: TrainConfig, resume: str | None) -> None:
         self.training_panel.begin_job()
-        self.job = TrainingJob(config, resume, self)
+        self.job = self._new_job(config, resume)
         self.job.event.connect(self._on_event)
         self.job.finished.connect(self._on_job_finished)
         self.job.start()
         self.status_label.setText("Resuming…" if resume else "Preparing the data…")
         self._update_actions()
+
+    def _new_job(self, config: TrainConfig, resume: str | None) -> TrainingJob | ProcessTrainingJob:
+        """The device choice says where the run trains (a resumed one too): in this process, or in a child
+        process whose JSON events feed the same panels. The CPU threads are shared among its processes."""
+        choice = self.model_panel.device_choice()
+        if choice.in_process:
+            return TrainingJob(config, resume, self)
+        config.threads = max(1, config.threads // choice.processes)
+        return ProcessTrainingJob(config, choice.processes, resume, choice.child_env(), self)
 
     def toggle_pause(self) -> None:
         if self.job is None or self.job.stopping:
@@ -242,7 +254,9 @@ class MainWindow(QMainWindow):
         running = self.job is not None
         stopping = running and self.job.stopping
         self.start_action.setEnabled(not running)
-        self.pause_action.setEnabled(running and not stopping)
+        can_pause = not running or self.job.can_pause
+        self.pause_action.setEnabled(running and not stopping and can_pause)
+        self.pause_action.setToolTip(PAUSE_TIP if can_pause else NO_PAUSE_TIP)
         self.stop_action.setEnabled(running and not stopping)
         paused = running and self.job.paused
         self.pause_action.setText("Resume" if paused else "Pause")

@@ -5,19 +5,21 @@ agree on what "default" means; the form only adds ranges, tooltips and the estim
 """
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
+import torch.distributed as dist
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox,
                                QHeaderView, QLabel, QPushButton, QScrollArea, QSpinBox, QTableWidget,
                                QTableWidgetItem, QTextBrowser, QVBoxLayout, QWidget)
 
 from ..core.checkpoint import CARD, list_models, read_config, resolve_model
-from ..core.config import CELLS, DEVICES, OPTIMIZERS, SCHEDULES, TRANSFERS, ModelConfig, TrainConfig, default_lr
+from ..core.config import CELLS, OPTIMIZERS, SCHEDULES, TRANSFERS, ModelConfig, TrainConfig, default_lr
 from ..core.errors import StudioError
 from ..core.model import RNNLM
 from ..core.runs import RunStore
@@ -37,6 +39,7 @@ TRANSFER_HELP = {
 }
 FLOPS_PER_PARAM_TOKEN = 6  # forward + backward, per weight and token
 RNN_EFFICIENCY = 0.25  # share of matmul peak a small-batch recurrent model reaches on a CPU
+CPU_PROCESSES = 2  # "CPU, N processes": the torchrun path, tried out on a machine without GPUs
 
 
 @dataclass
@@ -53,6 +56,58 @@ class SourceInfo:
         m = self.config["model"]
         return (f"{m['layers']}×{m['hidden_size']} {m['cell'].upper()}, embedding {m['emb_size']}, "
                 f"{self.config['tokenizer']['kind']} vocabulary of {m['vocab_size']:,}")
+
+
+@dataclass(frozen=True)
+class DeviceChoice:
+    """One entry of the device list: where a run trains, and in how many processes.
+
+    "Auto" and "CPU" train inside the window's process (pause works there). A chosen GPU trains in
+    a child process that sees only that GPU (CUDA_VISIBLE_DEVICES), so the trainer's plain "cuda"
+    device is the chosen one; torchrun choices run `train --nproc N` as a child. A CPU child sees
+    no GPU, so that torchrun's workers use gloo and never ask for a GPU per rank.
+    """
+
+    key: str  # what the settings keep: "auto", "cpu", "cpu:2", "cuda:0", "cuda:all"
+    label: str
+    device: str  # TrainConfig.device
+    processes: int = 1
+    gpu: int | None = None
+    unavailable: str = ""  # why this machine cannot run it; empty when it can
+
+    @property
+    def in_process(self) -> bool:
+        return self.processes == 1 and self.gpu is None
+
+    def child_env(self) -> dict[str, str]:
+        if self.gpu is not None:
+            return {"CUDA_VISIBLE_DEVICES": str(self.gpu)}
+        return {"CUDA_VISIBLE_DEVICES": ""} if self.device == "cpu" else {}
+
+
+def device_choices() -> list[DeviceChoice]:
+    """Every entry, the ones this machine cannot run included (disabled, saying why), so a user
+    learns that multi-GPU training exists and what it needs."""
+    gpus = torch.cuda.device_count()
+    choices = [DeviceChoice("auto", "Auto (a GPU if there is one)", "auto"), DeviceChoice("cpu", "CPU", "cpu")]
+    choices += [DeviceChoice(f"cuda:{i}", f"GPU {i}: {torch.cuda.get_device_name(i)}", "cuda", gpu=i)
+                for i in range(gpus)]
+    if not gpus:
+        choices.append(DeviceChoice("cuda:0", "GPU", "cuda", gpu=0,
+                                    unavailable="PyTorch sees no CUDA GPU on this machine"))
+    choices.append(DeviceChoice("cuda:all", f"All {gpus} GPUs (torchrun)" if gpus >= 2 else "All GPUs (torchrun)",
+                                "cuda", processes=max(gpus, 2),
+                                unavailable="" if gpus >= 2 else f"needs two or more CUDA GPUs; PyTorch sees {gpus}"))
+    choices.append(DeviceChoice(f"cpu:{CPU_PROCESSES}", f"CPU, {CPU_PROCESSES} processes (torchrun)", "cpu",
+                                processes=CPU_PROCESSES, unavailable=_cpu_processes_unavailable()))
+    return choices
+
+
+def _cpu_processes_unavailable() -> str:
+    if not dist.is_gloo_available():
+        return "this PyTorch build has no gloo backend for CPU processes"
+    cores = os.cpu_count() or 1
+    return "" if cores >= CPU_PROCESSES else f"needs {CPU_PROCESSES} CPU cores; this machine has {cores}"
 
 
 def load_source(ref: str) -> SourceInfo:
@@ -262,7 +317,7 @@ class ModelPanel(QWidget):
         self.bptt_spin = _spin(4, 2048, d.bptt, "Tokens per sequence (truncated back-propagation length)", 8)
         self.eval_spin = _spin(1, 1_000_000, d.eval_every, "Measure validation perplexity every this many steps", 50)
         self.seed_spin = _spin(0, 2 ** 31 - 1, d.seed, "Random seed: the same seed repeats a run exactly")
-        self.device_box = _combo(DEVICES, d.device, "auto uses a CUDA GPU when there is one")
+        self.device_box = self._build_device_box()
         form = QFormLayout(box)
         form.addRow("Optimiser", self.optimizer_box)
         form.addRow("Learning rate", self.lr_spin)
@@ -276,6 +331,30 @@ class ModelPanel(QWidget):
         form.addRow("Seed", self.seed_spin)
         form.addRow("Device", self.device_box)
         return box
+
+    def _build_device_box(self) -> QComboBox:
+        box = QComboBox()
+        box.setToolTip("Where the run trains. Runs in several processes (torchrun) or on one chosen GPU train in "
+                       "a child process: the plots are the same, but they cannot be paused")
+        self._devices = {choice.key: choice for choice in device_choices()}
+        for row, choice in enumerate(self._devices.values()):
+            box.addItem(choice.label, choice.key)
+            box.setItemData(row, f"Unavailable: {choice.unavailable}" if choice.unavailable else
+                            _device_tip(choice), Qt.ItemDataRole.ToolTipRole)
+            box.model().item(row).setEnabled(not choice.unavailable)
+        box.setCurrentIndex(box.findData("auto"))
+        return box
+
+    def device_choice(self) -> DeviceChoice:
+        return self._devices[self.device_box.currentData()]
+
+    def processes(self) -> int:
+        return self.device_choice().processes
+
+    def _select_device(self, key: str) -> None:
+        """A saved choice this machine cannot run now (a GPU gone) falls back to Auto."""
+        choice = self._devices.get(key)
+        self.device_box.setCurrentIndex(self.device_box.findData(key if choice and not choice.unavailable else "auto"))
 
     # --- sources ---------------------------------------------------------------------------
     def refresh_sources(self) -> None:
@@ -442,7 +521,7 @@ class ModelPanel(QWidget):
         config.bptt = self.bptt_spin.value()
         config.eval_every = self.eval_spin.value()
         config.seed = self.seed_spin.value()
-        config.device = self.device_box.currentText()
+        config.device = self.device_choice().device
         config.baseline = self.baseline_check.isChecked() and transfer != "scratch"
 
     # --- estimates -------------------------------------------------------------------------
@@ -491,7 +570,7 @@ class ModelPanel(QWidget):
         self.apply_to(config)
         return {"source": self.source_ref(), "transfer": config.transfer, "baseline": self.baseline_check.isChecked(),
                 "copy": self._checked_layers(1), "freeze": self._checked_layers(2), "flops": self._flops,
-                "config": config.to_dict()}
+                "device": self.device_box.currentData(), "config": config.to_dict()}
 
     def set_state(self, state: dict[str, Any]) -> None:
         config = TrainConfig.from_dict(state.get("config") or {})
@@ -512,7 +591,7 @@ class ModelPanel(QWidget):
         self.bptt_spin.setValue(config.bptt)
         self.eval_spin.setValue(config.eval_every)
         self.seed_spin.setValue(config.seed)
-        self.device_box.setCurrentText(config.device)
+        self._select_device(str(state.get("device", config.device)))
         self.unfreeze_spin.setValue(config.unfreeze_every)
         self.factor_spin.setValue(config.discriminative_factor)
         self.baseline_check.setChecked(bool(state.get("baseline")))
@@ -521,6 +600,16 @@ class ModelPanel(QWidget):
         self.transfer_box.setCurrentText(str(state.get("transfer", "scratch")))
         self.schedule_box.setCurrentText(config.schedule)
         self.set_layer_choice(list(state.get("copy", [])), list(state.get("freeze", [])))
+
+
+def _device_tip(choice: DeviceChoice) -> str:
+    if choice.processes > 1:
+        return (f"Runs `rnnlm-studio train --nproc {choice.processes}` as a child process: {choice.processes} "
+                f"processes, each with the batch size above (a global batch {choice.processes} times as large)")
+    if choice.gpu is not None:
+        return f"Trains in a child process that sees only GPU {choice.gpu}"
+    return "Trains inside this window's process" + ("; uses a CUDA GPU when there is one" if choice.device == "auto"
+                                                     else "")
 
 
 def _count_and_measure(model: ModelConfig, flops: float) -> tuple[int, float]:

@@ -8,17 +8,20 @@ resumable checkpoint.
 """
 from __future__ import annotations
 
+import collections
+import json
 import logging
 import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QRunnable, QThread, QThreadPool, Signal, Slot
 
+from ..cli import train_argv
 from ..core.baseline import train_with_baseline
 from ..core.config import TrainConfig
 from ..core.errors import StudioError
-from ..core.events import ErrorEvent, Event
+from ..core.events import DoneEvent, ErrorEvent, Event, event_from_dict
 from ..core.trainer import TrainControl, train
 
 log = logging.getLogger(__name__)
@@ -28,6 +31,7 @@ log = logging.getLogger(__name__)
 # interval to get it back from the busy training thread, hundreds of times per redraw. A short
 # interval bounds those waits; the training thread loses nothing measurable.
 GIL_SWITCH_S = 0.0005
+STDERR_TAIL = 20  # lines of a failed child's stderr shown to the user
 
 
 class TrainingWorker(QObject):
@@ -68,6 +72,7 @@ class TrainingJob(QObject):
 
     event = Signal(object)
     finished = Signal()
+    can_pause = True
 
     def __init__(self, config: TrainConfig, resume: str | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -105,6 +110,110 @@ class TrainingJob(QObject):
     def _on_thread_finished(self) -> None:
         self.thread.wait()  # `finished` is sent just before the thread really ends
         self.finished.emit()
+
+
+class ProcessTrainingJob(QObject):
+    """A run in a child process, `rnnlm-studio train ... --nproc N --json`, behind TrainingJob's
+    interface: each JSON line the child prints becomes the same event object, so the plots, the runs
+    table and the playground cannot tell the two apart. QProcess reads the lines on the event loop.
+
+    Stop is SIGTERM, which the CLI turns into a clean stop with a resumable checkpoint (the `--nproc`
+    launcher passes it to torchrun, which passes it to every worker). Pause is not offered: a paused
+    rank would hold every other rank inside its next collective, and torchrun passes on no signal
+    that could carry a pause to the workers.
+    """
+
+    event = Signal(object)
+    finished = Signal()
+    can_pause = False
+
+    def __init__(self, config: TrainConfig, processes: int, resume: str | None = None,
+                 env: dict[str, str] | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._stopping = False
+        self._ended = False  # the child reported a done or error event
+        self._stderr: collections.deque[str] = collections.deque(maxlen=STDERR_TAIL)
+        self.process = QProcess(self)
+        self.process.setProgram(sys.executable)
+        self.process.setArguments(child_arguments(config, processes, resume))
+        environment = QProcessEnvironment.systemEnvironment()
+        for key, value in (env or {}).items():
+            environment.insert(key, value)
+        self.process.setProcessEnvironment(environment)
+        self.process.readyReadStandardOutput.connect(self._read_events)
+        self.process.readyReadStandardError.connect(self._read_stderr)
+        self.process.finished.connect(self._on_finished)
+        self.process.errorOccurred.connect(self._on_error)
+
+    def start(self) -> None:
+        self.process.start()
+
+    def pause(self) -> None:
+        """Never offered for these runs (`can_pause`); see the class docstring."""
+
+    def resume(self) -> None:
+        """Nothing is ever paused here."""
+
+    def stop(self) -> None:
+        self._stopping = True
+        self.process.terminate()
+
+    @property
+    def paused(self) -> bool:
+        return False
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping
+
+    def _read_events(self) -> None:
+        while self.process.canReadLine():
+            self._take_line(bytes(self.process.readLine().data()).decode("utf-8", "replace"))
+
+    def _take_line(self, line: str) -> None:
+        """An event line is re-emitted; anything else (a library's chatter) joins stderr's diagnostics."""
+        try:
+            event = event_from_dict(json.loads(line))
+        except (ValueError, KeyError, TypeError):
+            if line.strip():
+                self._stderr.append(line.rstrip())
+            return
+        self._ended = self._ended or isinstance(event, (DoneEvent, ErrorEvent))
+        self.event.emit(event)
+
+    def _read_stderr(self) -> None:
+        text = bytes(self.process.readAllStandardError().data()).decode("utf-8", "replace")
+        self._stderr.extend(line for line in text.splitlines() if line.strip())
+
+    def _on_finished(self, exit_code: int, _status: QProcess.ExitStatus) -> None:
+        """A child that ends without a done or error event failed: its own last words say why. After
+        a stop, torchrun exits non-zero even when its workers stopped cleanly, so the code alone says little."""
+        self._read_events()
+        self._take_line(bytes(self.process.readAllStandardOutput().data()).decode("utf-8", "replace"))
+        self._read_stderr()
+        if not self._ended:
+            self.event.emit(ErrorEvent(message=self._failure(exit_code)))
+        self.finished.emit()
+
+    def _failure(self, exit_code: int) -> str:
+        """The CLI's one clear `error: ...` line when there is one, else the tail of stderr."""
+        clear = [line.removeprefix("error: ") for line in self._stderr if line.startswith("error: ")]
+        if clear:
+            return clear[-1]
+        what = ("the run was stopped before it could save a checkpoint" if self._stopping
+                else f"the training process failed (exit code {exit_code})")
+        return "\n".join([what, *self._stderr])
+
+    def _on_error(self, error: QProcess.ProcessError) -> None:
+        if error == QProcess.ProcessError.FailedToStart:  # no `finished` follows
+            self.event.emit(ErrorEvent(message=f"cannot start {sys.executable}: {self.process.errorString()}"))
+            self.finished.emit()
+
+
+def child_arguments(config: TrainConfig, processes: int, resume: str | None = None) -> list[str]:
+    """The child's command line: the CLI contract, so a run the GUI starts is one a user could type."""
+    return ["-m", "rnnlm_studio.cli", "train", *train_argv(config), "--nproc", str(processes), "--json",
+            *(["--resume", resume] if resume else [])]
 
 
 def warm_up() -> None:

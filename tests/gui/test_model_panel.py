@@ -1,15 +1,20 @@
 """The Model & Transfer panel: sources, cards, transfer options, the form and its estimates."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+import torch
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QScrollArea
 
 from rnnlm_studio.core.config import ModelConfig, TrainConfig
 from rnnlm_studio.core.model import RNNLM
 from rnnlm_studio.core.runs import RunStore
 from rnnlm_studio.gui.model_panel import TRANSFER_HELP, ModelPanel
+
+TOOLTIP = Qt.ItemDataRole.ToolTipRole
 
 
 @pytest.fixture
@@ -105,3 +110,48 @@ def test_state_round_trip(panel: ModelPanel, qtbot) -> None:
     qtbot.addWidget(other)
     other.set_state(state)
     assert other.state()["config"] == state["config"]
+
+
+def test_device_list_offers_what_this_machine_can_run(panel: ModelPanel) -> None:
+    box, gpus = panel.device_box, torch.cuda.device_count()
+    entries = {box.itemData(i): (box.itemText(i), box.model().item(i).isEnabled(), box.itemData(i, TOOLTIP))
+               for i in range(box.count())}
+    assert entries["cpu"][:2] == ("CPU", True)
+    assert entries["cpu:2"][:2] == ("CPU, 2 processes (torchrun)", (os.cpu_count() or 1) >= 2)
+    assert entries["cuda:all"][1] == (gpus >= 2)
+    if gpus < 2:
+        assert "needs two or more CUDA GPUs" in entries["cuda:all"][2]
+    if not gpus:
+        assert not entries["cuda:0"][1] and "no CUDA GPU" in entries["cuda:0"][2]
+    assert [key for key in entries if key.startswith("cuda:") and key != "cuda:all"] == \
+        [f"cuda:{i}" for i in range(max(gpus, 1))]
+
+
+def test_device_choice_maps_onto_config_processes_and_child_environment(panel: ModelPanel, qtbot) -> None:
+    panel.device_box.setCurrentIndex(panel.device_box.findData("cpu:2"))
+    config = TrainConfig()
+    panel.apply_to(config)
+    assert (config.device, panel.processes()) == ("cpu", 2)
+    assert not panel.device_choice().in_process and panel.device_choice().child_env() == {"CUDA_VISIBLE_DEVICES": ""}
+    other = ModelPanel()
+    qtbot.addWidget(other)
+    other.set_state(panel.state())
+    assert other.device_choice().key == "cpu:2" and other.processes() == 2
+    other.set_state({**panel.state(), "device": "cuda:7"})  # a GPU this machine does not have
+    assert other.device_choice().key == ("cuda:7" if torch.cuda.device_count() > 7 else "auto")
+    assert other.device_choice().in_process or torch.cuda.device_count() > 7
+
+
+def test_device_list_is_not_clipped(panel: ModelPanel, qtbot, artifacts: Path) -> None:
+    box = panel.device_box
+    panel.findChild(QScrollArea).ensureWidgetVisible(box)
+    box.setCurrentIndex(box.findData("cpu:2"))
+    qtbot.wait(50)
+    assert box.width() >= box.sizeHint().width() and box.visibleRegion().boundingRect().width() == box.width()
+    panel.grab().save(str(artifacts / "model-panel-devices.png"))
+    box.showPopup()
+    popup = box.view()
+    qtbot.waitUntil(popup.isVisible, timeout=5_000)
+    assert popup.width() >= max(popup.sizeHintForColumn(0), 1)
+    popup.window().grab().save(str(artifacts / "model-panel-devices-open.png"))
+    box.hidePopup()
