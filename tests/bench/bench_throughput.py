@@ -28,7 +28,7 @@ from typing import Any
 import torch
 from torch.nn import functional as F
 
-from rnnlm_studio.core.config import ModelConfig
+from rnnlm_studio.core.config import ModelConfig, TrainConfig
 from rnnlm_studio.core.model import RNNLM, detach_hidden
 from rnnlm_studio.core.tokenizer import Tokenizer
 
@@ -92,7 +92,8 @@ def bare_loop(ids: torch.Tensor, start: dict[str, Any], first_step: int, last_st
         raise common.BenchError(f"the bare model ({model.num_parameters():,} parameters) does not match the "
                                 f"trainer's ({start['parameters']:,}) or its token ids: the start event's "
                                 f"config is not the model the trainer built")
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config["lr"], weight_decay=config["weight_decay"])
+    optimizer = torch.optim.AdamW(model.parameters(), lr=TrainConfig.from_dict(config).peak_lr,
+                                  weight_decay=config["weight_decay"])
     batch, bptt = config["batch_size"], config["bptt"]
     columns = ids[: ids.numel() // batch * batch].view(batch, -1).to(device)
     windows = (columns.size(1) - 1) // bptt

@@ -137,7 +137,9 @@ def make_window(qtbot) -> Iterator[Callable[[], "MainWindow"]]:  # noqa: F821
 
 
 def set_tiny_model(window, steps: int = 30, eval_every: int = 10) -> None:  # noqa: ANN001
-    """What a user types into the forms for a quick run."""
+    """What a user types into the forms for a quick run: from scratch (the bundled default source
+    would bring its own, much larger architecture), with a tiny model."""
+    window.model_panel.transfer_box.setCurrentText("scratch")
     window.corpus_panel.vocab_spin.setValue(TINY["vocab_size"])
     window.model_panel.emb_spin.setValue(TINY["emb_size"])
     window.model_panel.hidden_spin.setValue(TINY["hidden_size"])

@@ -35,10 +35,10 @@ def test_transfer_run_from_the_panels_fills_the_plots(make_window, qtbot, runs_h
     window.corpus_panel.set_train_paths([shakespeare_small["train"]])
     window.corpus_panel.add_paths([shakespeare_small["valid"]], role="valid")
     source = next(r for r in RunStore().list() if r.name == "source-scratch")
+    set_tiny_model(window)
     choose_source(window, source.run_dir)
     window.model_panel.transfer_box.setCurrentText("parameter")
     window.corpus_panel.reuse_radio.setChecked(True)
-    set_tiny_model(window)
     events = collect(window)
     with qtbot.waitSignal(window.training_finished, timeout=60_000):
         qtbot.mouseClick(window.toolbar.widgetForAction(window.start_action), Qt.MouseButton.LeftButton)
