@@ -297,7 +297,7 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 def cmd_generate(args: argparse.Namespace) -> int:
     from .core.checkpoint import load_model
-    from .core.generate import SamplingOptions, beam_search, generate
+    from .core.generate import SamplingOptions, beam_search, generate, use_fast_decoding
 
     options = SamplingOptions(max_tokens=args.max_tokens, temperature=args.temperature, top_k=args.top_k,
                               top_p=args.top_p, repetition_penalty=args.repetition_penalty, stop_at=args.stop_at,
@@ -306,6 +306,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     if args.beam < 0:
         raise StudioError(f"--beam must be 0 (sample) or a positive width, got {args.beam}")
     loaded = load_model(args.model)
+    use_fast_decoding(loaded.model)
     sys.stdout.write(args.prompt)
     if args.beam:
         sys.stdout.write(beam_search(loaded, args.prompt, beam_width=args.beam, max_tokens=args.max_tokens,

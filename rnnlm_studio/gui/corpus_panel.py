@@ -424,6 +424,11 @@ class CorpusPanel(QWidget):
         self.preview_info.setText("Preparing the tokenizer preview…")
         self._previewer.request(build_preview, config, self._source if self._reuse_source() else None)
 
+    def preview_pending(self) -> bool:
+        """A settings change is waiting out its debounce or its tokenizer is still being built, so
+        `preview` describes an earlier state of the panel."""
+        return self._preview_timer.isActive() or self._previewer.running
+
     def _on_preview(self, preview: Preview) -> None:
         self.preview = preview
         self.preview_view.setHtml(preview_html(preview.lines))

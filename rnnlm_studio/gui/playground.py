@@ -557,6 +557,7 @@ class PlaygroundPanel(QWidget):
 
         def load() -> tuple[Any, gen.Autocompleter]:
             loaded = checkpoint.load_model(ref)
+            gen.use_fast_decoding(loaded.model)
             return loaded, gen.Autocompleter(loaded.model, loaded.tokenizer)
 
         self._models.start(load, lambda result: self._model_loaded(request, *result))

@@ -145,6 +145,8 @@ def main() -> None:
     parser.add_argument("--model", default="english-lstm", help="a bundled model's name or a model folder")
     args = parser.parse_args()
     loaded, which = load(args.model)
+    fast = gen.use_fast_decoding(loaded.model)  # as the Playground does
+    which += f"; decoding matrices in {'bf16' if fast else 'fp32'}"
     text = paragraph()
     print(f"model: {which}\nparagraph: {len(text)} characters (decoding runs on one thread)")
     load_before = os.getloadavg()[0]

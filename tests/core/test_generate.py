@@ -383,3 +383,29 @@ def test_the_hand_stepped_lstm_matches_the_module(loaded: SimpleNamespace) -> No
         expected, expected_after = model(torch.tensor([[ids[-1]], [5]]), batch)
     torch.testing.assert_close(logits, expected[:, -1], atol=1e-5, rtol=1e-4)
     torch.testing.assert_close(after[0][1], expected_after[0][1], atol=1e-5, rtol=1e-4)
+
+
+# --------------------------------------------------------------------------- fast decoding
+
+
+@pytest.mark.skipif(not torch.cpu._is_avx512_bf16_supported(), reason="bf16 decoding is used only on CPUs with AVX-512 BF16")
+def test_fast_decoding_stays_close_to_exact_and_drops_stale_copies(tokenizer: Tokenizer) -> None:
+    torch.manual_seed(0)
+    config = ModelConfig(vocab_size=tokenizer.vocab_size, emb_size=24, hidden_size=48)
+    exact, fast = RNNLM(config).eval(), RNNLM(config).eval()
+    fast.load_state_dict(exact.state_dict())
+    assert gen.use_fast_decoding(fast)
+    exact_encoder, fast_encoder = gen.IncrementalEncoder(exact, tokenizer), gen.IncrementalEncoder(fast, tokenizer)
+    text = "First Citizen:\nBefore we proceed any further, hear me speak."
+    for end in range(1, len(text) + 1):
+        want, got = exact_encoder.update(text[:end]), fast_encoder.update(text[:end])
+        kl = float((want.exp() * (want - got)).sum())
+        assert -1e-6 < kl < 1e-3, (text[:end], kl)  # KL >= 0 up to rounding
+    features = torch.randn(3, 48)  # top-layer outputs
+    with torch.inference_mode():
+        assert not torch.equal(gen._logits(fast, features), gen._logits(exact, features)), "the bf16 copy is in use"
+    with torch.no_grad():
+        fast.decoder.weight.mul_(2)
+        exact.decoder.weight.mul_(2)
+    with torch.inference_mode():
+        torch.testing.assert_close(gen._logits(fast, features), gen._logits(exact, features))  # stale copy dropped
