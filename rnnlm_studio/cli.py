@@ -55,6 +55,12 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
     for name in ("emb", "input", "hidden", "output"):
         g.add_argument(f"--dropout-{name}", type=float, default=getattr(MODEL_DEFAULTS, f"dropout_{name}"),
                        help=f"{name} dropout")
+    g.add_argument("--cache-window", type=int, default=MODEL_DEFAULTS.cache_window,
+                   help="scoring: positions the neural cache remembers (0 = score with the network alone)")
+    g.add_argument("--cache-theta", type=float, default=MODEL_DEFAULTS.cache_theta,
+                   help="scoring: how sharply the cache matches hidden states")
+    g.add_argument("--cache-lambda", type=float, default=MODEL_DEFAULTS.cache_lambda,
+                   help="scoring: the cache's share of each prediction")
 
 
 def _add_transfer_options(p: argparse.ArgumentParser) -> None:
@@ -138,7 +144,9 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
     model = ModelConfig(cell=args.cell, vocab_size=args.vocab_size, emb_size=args.emb_size,
                         hidden_size=args.hidden_size, layers=args.layers, tie_weights=not args.no_tie,
                         dropout_emb=args.dropout_emb, dropout_input=args.dropout_input,
-                        dropout_hidden=args.dropout_hidden, dropout_output=args.dropout_output)
+                        dropout_hidden=args.dropout_hidden, dropout_output=args.dropout_output,
+                        cache_window=args.cache_window, cache_theta=args.cache_theta,
+                        cache_lambda=args.cache_lambda)
     names = {f.name for f in dataclasses.fields(TrainConfig)} - {"model", "split", "train"}
     values = {name: getattr(args, name) for name in names if hasattr(args, name)}
     budgets = (args.epochs, args.max_steps, args.time_budget)

@@ -51,6 +51,9 @@ class ModelConfig:
     dropout_input: float = 0.1
     dropout_hidden: float = 0.1
     dropout_output: float = 0.1
+    cache_window: int = 2000  # neural cache used in scoring (core/cache.py); 0 = off
+    cache_theta: float = 5.0
+    cache_lambda: float = 0.2
 
     def validate(self) -> None:
         if self.cell not in CELLS:
@@ -61,6 +64,11 @@ class ModelConfig:
         for name in ("dropout_emb", "dropout_input", "dropout_hidden", "dropout_output"):
             if not 0.0 <= getattr(self, name) < 1.0:
                 raise ConfigError(f"--{name.replace('_', '-')} must be in [0, 1), got {getattr(self, name)}")
+        if self.cache_window < 0 or self.cache_theta < 0:
+            raise ConfigError("--cache-window and --cache-theta must not be negative, "
+                              f"got {self.cache_window} and {self.cache_theta}")
+        if not 0.0 <= self.cache_lambda < 1.0:
+            raise ConfigError(f"--cache-lambda must be in [0, 1), got {self.cache_lambda}")
 
 
 @dataclass

@@ -28,7 +28,8 @@ from .errors import StudioError
 from .events import (CheckpointEvent, DoneEvent, ErrorEvent, EvalEvent, Event, LogEvent, PauseEvent,
                      StartEvent, StepEvent)
 from .metrics import summarize
-from .model import Hidden, detach_hidden, reset_rows
+from .cache import NeuralCache
+from .model import RNNLM, Hidden, detach_hidden, reset_rows
 from .runs import RunStore, append_event, read_events
 from .schedule import LRSchedule, build_optimizer
 from .stream import BPTTBatcher, TokenArray, eval_batches
@@ -84,31 +85,46 @@ def resolve_device(config: TrainConfig) -> tuple[torch.device, str]:
 
 
 @torch.inference_mode()
-def evaluate(model: torch.nn.Module, array: TokenArray, device: torch.device, precision: str,
+def evaluate(model: RNNLM, array: TokenArray, device: torch.device, precision: str,
              max_tokens: int | None = None, *, dist_ctx: DistContext | None = None) -> dict[str, float]:
     """Total-NLL metrics of a text; a partial pass scales words and bytes by the share evaluated.
 
-    A cap the text fits under is dropped, so that a periodic evaluation of the whole text lays it out
-    exactly as the final one does: an undertrained LSTM's loss can swing by nats with the row layout.
-    Under torchrun each rank scores its share of the rows and the sums are added up, so every rank
-    gets the metrics one process would.
+    Scores mix in the model's neural cache (core/cache.py); `lstm_word_ppl` is the word perplexity
+    of the network alone. A cap the text fits under is dropped, so that a periodic evaluation of the
+    whole text lays it out exactly as the final one does: an undertrained LSTM's loss can swing by
+    nats with the row layout. Under torchrun each rank scores its share of the rows and the sums are
+    added up, so every rank gets the metrics one process would.
     """
     dist_ctx = dist_ctx or DistContext()
     model.eval()
     if max_tokens is not None and max_tokens >= len(array):
         max_tokens = None
-    total, count, hidden = 0.0, 0, None
+    cache = NeuralCache(model.config.cache_window, model.config.cache_theta, model.config.cache_lambda)
+    total, plain, count, hidden, memory = 0.0, 0.0, 0, None, None
     for x, y in eval_batches(array.ids, EVAL_BATCH, EVAL_BPTT, max_tokens, rank=dist_ctx.rank,
                              world_size=dist_ctx.world_size):
         x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16"):
-            logits, hidden = model(x, hidden)
-        total += F.cross_entropy(logits.float().view(-1, logits.size(-1)), y.reshape(-1), reduction="sum").item()
+            features, hidden = model.encode(x, hidden)
+            logits = model.project(features)
+        nll, model_nll, memory = cache.nll(features, logits, y, memory)
+        total += nll.sum().item()
+        plain += model_nll.sum().item()
         count += y.numel()
-    total, count = dist_ctx.all_reduce_sum([total, count], device)
+    total, plain, count = dist_ctx.all_reduce_sum([total, plain, count], device)
     count = int(count)
     share = count / max(len(array) - 1, 1)
-    return summarize(total, count, round(array.n_words * share), round(array.n_bytes * share))
+    words, n_bytes = round(array.n_words * share), round(array.n_bytes * share)
+    lstm_word_ppl = summarize(plain, count, words, n_bytes)["word_ppl"]
+    return dict(summarize(total, count, words, n_bytes), lstm_word_ppl=lstm_word_ppl)
+
+
+def eval_event(split: str, metrics: dict[str, float], extra: dict[str, float] | None = None,
+               **fields: Any) -> EvalEvent:
+    """An EvalEvent of `evaluate`'s metrics: the four perplexities as fields, the rest in `extra`."""
+    core = {key: metrics[key] for key in ("loss", "ppl", "word_ppl", "bpb")}
+    rest = {key: value for key, value in metrics.items() if key not in core}
+    return EvalEvent(split=split, extra={**rest, **(extra or {})}, **core, **fields)
 
 
 class Budgeted:
@@ -398,8 +414,8 @@ class TrainingRun(Budgeted):
             return False
         improved = metrics["loss"] < self.best_loss
         self.schedule.on_eval(improved)
-        yield EvalEvent(step=self.step, tokens_seen=self.tokens_seen, elapsed=self.elapsed, split="valid",
-                        is_best=improved, **metrics)
+        yield eval_event("valid", metrics, step=self.step, tokens_seen=self.tokens_seen, elapsed=self.elapsed,
+                         is_best=improved)
         if improved:
             self.best_loss = metrics["loss"]
             self.best_valid = dict(metrics, step=self.step, tokens_seen=self.tokens_seen)
@@ -433,13 +449,13 @@ class TrainingRun(Budgeted):
         started = time.perf_counter()
         self._load_best()
         valid = evaluate(self.model, self.data.valid, self.device, self.precision, dist_ctx=self.dist)
-        yield EvalEvent(step=self.step, tokens_seen=self.tokens_seen, elapsed=self.elapsed, split="valid",
-                        extra={"final": 1.0}, **valid)
+        yield eval_event("valid", valid, {"final": 1.0}, step=self.step, tokens_seen=self.tokens_seen,
+                         elapsed=self.elapsed)
         test = {}
         if self.data.test is not None:
             test = evaluate(self.model, self.data.test, self.device, self.precision, dist_ctx=self.dist)
-            yield EvalEvent(step=self.step, tokens_seen=self.tokens_seen, elapsed=self.elapsed, split="test",
-                            extra={"final": 1.0}, **test)
+            yield eval_event("test", test, {"final": 1.0}, step=self.step, tokens_seen=self.tokens_seen,
+                             elapsed=self.elapsed)
         self.store.update(self.run_id, status="done", final={"valid": valid, "test": test})
         yield self._done(reason, valid, test, time.perf_counter() - started)
 
