@@ -80,8 +80,8 @@ def test_off_means_the_network_alone() -> None:
 
 def test_the_cache_halves_the_perplexity_of_a_text_that_repeats(tmp_path: Path) -> None:
     """A random LSTM cannot predict a random sequence, but it passes the same states where the
-    sequence repeats, and the cache turns that into predictions. (Its states are small, hence the
-    sharp theta.)"""
+    sequence repeats, and the cache turns that into predictions. (Its states are small at the
+    initial embedding scale, hence larger embeddings and a sharp theta.)"""
     period = np.random.default_rng(0).integers(0, 50, size=40)
     ids = np.tile(period, 60).astype(np.uint16)
     array = TokenArray(ids=ids, n_words=len(ids), n_bytes=2 * len(ids), path=tmp_path / "ids.npy")
@@ -89,6 +89,7 @@ def test_the_cache_halves_the_perplexity_of_a_text_that_repeats(tmp_path: Path) 
     for window in (0, 500):
         torch.manual_seed(0)
         model = RNNLM(ModelConfig(vocab_size=50, emb_size=16, hidden_size=32, cache_window=window, cache_theta=50.0))
+        model.embedding.weight.data.mul_(10)
         scores[window] = evaluate(model, array, torch.device("cpu"), "fp32")
     assert scores[0]["word_ppl"] == pytest.approx(scores[0]["lstm_word_ppl"])
     assert scores[500]["lstm_word_ppl"] == pytest.approx(scores[0]["lstm_word_ppl"], rel=1e-5)
