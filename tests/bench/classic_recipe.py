@@ -209,6 +209,7 @@ def train_classic(train_text: str, eval_text: str, time_budget_s: float, seed: i
         "vocab_size": len(dictionary),
         "eval_tokens": len(eval_ids),
         "eval_words": n_words,
+        "eval_oov_fraction": sum(word not in dictionary.word2idx for word in eval_text.split()) / n_words,
         "threads": torch.get_num_threads(),
     }
 

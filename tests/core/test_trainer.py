@@ -24,7 +24,7 @@ from rnnlm_studio.core.stream import encode_source
 from rnnlm_studio.core.tokenizer import Tokenizer
 from rnnlm_studio.core.trainer import TrainControl, train
 
-METRIC_KEYS = {"loss", "ppl", "word_ppl", "bpb"}
+METRIC_KEYS = {"loss", "ppl", "word_ppl", "bpb", "lstm_word_ppl"}
 
 
 def tiny_config(data: dict[str, Path], **changes) -> TrainConfig:
@@ -71,7 +71,7 @@ def test_events_come_in_order(tiny_run: list[Event]) -> None:
     assert re.fullmatch(r"start( log)* checkpoint( step| eval| checkpoint)+ eval eval done", kinds), kinds
     assert tiny_run[0].total_steps == 120 and tiny_run[0].resumed_from_step == 0
     assert [e.step for e in of(tiny_run, StepEvent)] == list(range(10, 121, 10))
-    periodic = [e for e in of(tiny_run, EvalEvent) if not e.extra]
+    periodic = [e for e in of(tiny_run, EvalEvent) if not e.extra.get("final")]
     assert [e.step for e in periodic] == [40, 80, 120]
     for i, event in enumerate(tiny_run):
         if event in periodic:  # an evaluation is followed by its checkpoints: best when improved, then last
@@ -130,7 +130,7 @@ def test_time_budget_run_reports_the_same_best_loss_twice(shakespeare_small: dic
                                     precision="auto")))
     done = events[-1]
     assert isinstance(done, DoneEvent) and done.reason == "budget", events[-1]
-    periodic = [e for e in of(events, EvalEvent) if not e.extra]
+    periodic = [e for e in of(events, EvalEvent) if not e.extra.get("final")]
     assert len(periodic) == 1 and periodic[0].is_best and periodic[0].step == done.step
     assert periodic[0].loss == done.valid["loss"]
     assert done.elapsed >= 1.0
@@ -230,7 +230,7 @@ def test_resume_reproduces_the_uninterrupted_run(interrupted: dict) -> None:
 def test_metrics_file_has_each_step_once_after_a_resume(interrupted: dict) -> None:
     events = read_events(interrupted["run_dir"])
     assert [e["step"] for e in events if e["event"] == "step"] == [10, 20, 30, 40]
-    periodic = [e["step"] for e in events if e["event"] == "eval" and not e["extra"]]
+    periodic = [e["step"] for e in events if e["event"] == "eval" and not e["extra"].get("final")]
     assert periodic == [20, 40]
     assert [e["reason"] for e in events if e["event"] == "done"] == ["budget"]
     assert [e["resumed_from_step"] for e in events if e["event"] == "start"] == [0, 20]

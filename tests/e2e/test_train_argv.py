@@ -16,7 +16,8 @@ def round_trip(config: TrainConfig) -> TrainConfig:
 def every_field_changed() -> TrainConfig:
     """Each field away from its default, so a field the command line cannot carry fails the test."""
     model = ModelConfig(cell="gru", vocab_size=777, emb_size=48, hidden_size=96, layers=3, tie_weights=False,
-                        dropout_emb=0.05, dropout_input=0.2, dropout_hidden=0.3, dropout_output=0.4)
+                        dropout_emb=0.05, dropout_input=0.2, dropout_hidden=0.3, dropout_output=0.4,
+                        cache_window=300, cache_theta=1.5, cache_lambda=0.3)
     return TrainConfig(train=["/data/a.txt", "/data/b folder"], valid="/data/v.txt", test="/data/t.txt",
                        split=(0.8, 0.1, 0.1), split_seed=3, tokenizer="new", tokenizer_kind="bpe", model=model,
                        source="/models/src", transfer="partial", transfer_layers=["embedding", "rnn.0"],
