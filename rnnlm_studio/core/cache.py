@@ -21,10 +21,31 @@ import torch.nn.functional as F
 
 @dataclass
 class CacheMemory:
-    """What each row remembers of its text so far, oldest first."""
+    """What each row remembers of its text so far: a ring of `window` slots, so that moving on
+    overwrites the oldest slots in place instead of copying the whole memory every window."""
 
-    keys: torch.Tensor  # [B, M, H] fp32 hidden states
-    values: torch.Tensor  # [B, M] the token that followed each state
+    keys: torch.Tensor  # [B, W, H] fp32 hidden states
+    values: torch.Tensor  # [B, W] the token that followed each state
+    positions: torch.Tensor  # [W] where in the text each slot's state was, -1 while empty
+    next_position: int = 0
+
+    @classmethod
+    def empty(cls, like: torch.Tensor, targets: torch.Tensor, window: int) -> CacheMemory:
+        rows, _, size = like.shape
+        return cls(like.new_zeros(rows, window, size), targets.new_zeros(rows, window),
+                   torch.full((window,), -1, dtype=torch.long, device=like.device))
+
+    def remember(self, keys: torch.Tensor, values: torch.Tensor) -> None:
+        """Store a window's states and tokens (the last `W` of them, if it is longer)."""
+        window, steps = self.positions.numel(), keys.size(1)
+        keep = min(steps, window)
+        positions = torch.arange(self.next_position + steps - keep, self.next_position + steps,
+                                 device=keys.device)
+        slots = positions % window
+        self.keys[:, slots] = keys[:, steps - keep:]
+        self.values[:, slots] = values[:, steps - keep:]
+        self.positions[slots] = positions
+        self.next_position += steps
 
 
 @dataclass(frozen=True)
@@ -48,22 +69,25 @@ class NeuralCache:
         if not self.enabled:
             return -model_logp, -model_logp, memory
         queries = features.float()
-        keys = queries if memory is None else torch.cat([memory.keys, queries], dim=1)
-        values = targets if memory is None else torch.cat([memory.values, targets], dim=1)
-        cache_p, seen = self._cache_prob(queries, keys, values, targets)
+        if memory is None:
+            memory = CacheMemory.empty(queries, targets, self.window)
+        cache_p, seen = self._cache_prob(queries, targets, memory)
         mixed = torch.logaddexp(model_logp + math.log1p(-self.lam), cache_p.log() + math.log(self.lam))
         mixed = torch.where(seen, mixed, model_logp)
-        keep = CacheMemory(keys[:, -self.window:], values[:, -self.window:])
-        return -mixed, -model_logp, keep
+        memory.remember(queries, targets)
+        return -mixed, -model_logp, memory
 
-    def _cache_prob(self, queries: torch.Tensor, keys: torch.Tensor, values: torch.Tensor,
-                    targets: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def _cache_prob(self, queries: torch.Tensor, targets: torch.Tensor,
+                    memory: CacheMemory) -> tuple[torch.Tensor, torch.Tensor]:
         """p_cache of each target [B, T], and whether any earlier position was visible [T]."""
-        steps, held = queries.size(1), keys.size(1)
-        position = torch.arange(steps, device=keys.device).unsqueeze(1) + (held - steps)
-        slot = torch.arange(held, device=keys.device).unsqueeze(0)
-        visible = (slot < position) & (slot >= position - self.window)
-        scores = (self.theta * torch.bmm(queries, keys.transpose(1, 2))).masked_fill(~visible, -math.inf)
-        weights = torch.softmax(scores, dim=-1).nan_to_num(0.0)
-        hits = values.unsqueeze(1) == targets.unsqueeze(2)
+        steps = queries.size(1)
+        step = torch.arange(steps, device=queries.device)
+        here = memory.next_position + step
+        old = (memory.positions >= 0) & (memory.positions >= here.unsqueeze(1) - self.window)  # [T, W]
+        new = (step < step.unsqueeze(1)) & (step >= step.unsqueeze(1) - self.window)  # [T, T]
+        visible = torch.cat([old, new], dim=1)
+        scores = self.theta * torch.cat([torch.bmm(queries, memory.keys.transpose(1, 2)),
+                                         torch.bmm(queries, queries.transpose(1, 2))], dim=2)
+        weights = torch.softmax(scores.masked_fill(~visible, -math.inf), dim=-1).nan_to_num(0.0)
+        hits = torch.cat([memory.values, targets], dim=1).unsqueeze(1) == targets.unsqueeze(2)
         return (weights * hits).sum(-1), visible.any(-1)

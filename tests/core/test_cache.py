@@ -56,7 +56,7 @@ def test_carried_memory_scores_a_split_text_as_one_window() -> None:
     first, _, memory = cache.nll(features[:, :5], logits[:, :5], targets[:, :5], None)
     second, _, memory = cache.nll(features[:, 5:], logits[:, 5:], targets[:, 5:], memory)
     assert torch.allclose(torch.cat([first, second], dim=1), whole, atol=1e-6)
-    assert memory.keys.size(1) == 6
+    assert memory.keys.size(1) == 6 and sorted(memory.positions.tolist()) == list(range(6, 12))
 
 
 def test_a_token_beyond_the_window_is_forgotten() -> None:
