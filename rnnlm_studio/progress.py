@@ -1,11 +1,13 @@
 """How the CLI shows a run: JSON lines for machines, a progress bar and a table for people."""
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Iterable
 from typing import TextIO
 
 from .core.events import DoneEvent, ErrorEvent, EvalEvent, Event, LogEvent, StartEvent, StepEvent
+from .core.metrics import network_alone
 
 
 def format_seconds(seconds: float | None) -> str:
@@ -72,7 +74,8 @@ class ConsoleReporter:
         elif isinstance(event, EvalEvent):
             mark = " *best*" if event.is_best else ""
             print(f"{self._end_bar()}{event.split} @ step {event.step}: loss {event.loss:.4f} ppl {event.ppl:.2f} "
-                  f"word ppl {event.word_ppl:.2f} bpb {event.bpb:.4f}{mark}", file=self.out)
+                  f"word ppl {event.word_ppl:.2f}{network_alone(event.extra)} bpb {event.bpb:.4f}{mark}",
+                  file=self.out)
         elif isinstance(event, ErrorEvent):
             self.out.write(self._end_bar())
             print(f"error: {event.message}", file=sys.stderr)
@@ -85,12 +88,12 @@ class ConsoleReporter:
 
 
 def done_table(event: DoneEvent) -> str:
-    rows = [("", "loss", "token ppl", "word ppl", "bits/byte")]
+    rows = [("", "loss", "token ppl", "word ppl", "bits/byte", "w/o cache")]
     for split in ("valid", "test"):
         metrics = getattr(event, split)
         if metrics:
             rows.append((split, f"{metrics['loss']:.4f}", f"{metrics['ppl']:.2f}", f"{metrics['word_ppl']:.2f}",
-                         f"{metrics['bpb']:.4f}"))
+                         f"{metrics['bpb']:.4f}", f"{metrics.get('lstm_word_ppl', math.nan):.2f}"))
     lines = [f"\n{event.reason}: {event.step} steps, {event.tokens_seen:,} tokens in {format_seconds(event.elapsed)} "
              f"({event.tokens_per_s:,.0f} tokens/s)"]
     lines += ["  ".join(f"{cell:>10}" for cell in row) for row in rows]

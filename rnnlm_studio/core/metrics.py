@@ -35,3 +35,9 @@ def summarize(total_nll: float, n_tokens: int, n_words: int, n_bytes: int) -> di
         "word_ppl": safe_exp(total_nll / max(n_words, 1)),
         "bpb": total_nll / LN2 / max(n_bytes, 1),
     }
+
+
+def network_alone(metrics: dict[str, float]) -> str:
+    """" (network alone X)": the word perplexity without the neural cache, where scoring used one."""
+    alone = metrics.get("lstm_word_ppl")
+    return "" if alone is None or alone == metrics.get("word_ppl") else f" (network alone {alone:.2f})"

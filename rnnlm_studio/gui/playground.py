@@ -341,7 +341,7 @@ class HeatmapView(QWidget):
         total = sum(t.nll for t in tokens)
         metrics = summarize(total, max(len(tokens), 1), len(text.split()), len(text.encode("utf-8")))
         self.title.setText(f"<b>{name}</b> — {metrics['bpb']:.2f} bits/byte · "
-                           f"word perplexity {_compact(metrics['word_ppl'])} · {len(tokens)} tokens")
+                           f"word perplexity {_compact(metrics['word_ppl'])} (network alone) · {len(tokens)} tokens")
 
     def token_at(self, char: int) -> gen.TokenSurprisal | None:
         index = bisect.bisect_right(self._starts, char) - 1

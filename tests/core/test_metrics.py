@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from rnnlm_studio.core.metrics import safe_exp, summarize
+from rnnlm_studio.core.metrics import network_alone, safe_exp, summarize
 
 
 def test_summarize_against_hand_values() -> None:
@@ -38,3 +38,9 @@ def test_overflow_reports_infinity() -> None:
 def test_empty_text_cannot_be_summarised() -> None:
     with pytest.raises(ValueError):
         summarize(0.0, 0, 0, 0)
+
+
+def test_network_alone_is_shown_only_where_the_cache_changed_the_score() -> None:
+    assert network_alone({"word_ppl": 376.0, "lstm_word_ppl": 712.04}) == " (network alone 712.04)"
+    assert network_alone({"word_ppl": 376.0, "lstm_word_ppl": 376.0}) == ""
+    assert network_alone({"word_ppl": 376.0}) == ""
