@@ -21,6 +21,7 @@ from torch.nn import functional as F
 
 from . import checkpoint as ckpt
 from .atomic import atomic_write_text
+from .cache import NeuralCache
 from .config import TrainConfig
 from .dataset import Dataset, prepare_dataset
 from .distributed import DistContext, init_from_env
@@ -28,7 +29,6 @@ from .errors import StudioError
 from .events import (CheckpointEvent, DoneEvent, ErrorEvent, EvalEvent, Event, LogEvent, PauseEvent,
                      StartEvent, StepEvent)
 from .metrics import summarize
-from .cache import NeuralCache
 from .model import RNNLM, Hidden, detach_hidden, reset_rows
 from .runs import RunStore, append_event, read_events
 from .schedule import LRSchedule, build_optimizer
