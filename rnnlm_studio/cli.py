@@ -235,6 +235,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         return distributed.launch_torchrun(args.nproc, _worker_argv(args.argv))
     dist_ctx = distributed.init_from_env()
     control = TrainControl()
+    events = None
     try:
         if args.baseline and not args.resume:
             from .core.baseline import train_with_baseline
@@ -248,6 +249,9 @@ def cmd_train(args: argparse.Namespace) -> int:
                 return _exit_code(events)
             return (JsonReporter() if args.json else ConsoleReporter()).run(events)
     finally:
+        if events is not None:
+            events.close()  # the run and its DDP wrapper go before the process group they use
+        del events
         distributed.shutdown()
 
 

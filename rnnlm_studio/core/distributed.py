@@ -12,6 +12,7 @@ exactly as one process with N x batch-size rows would (see `BPTTBatcher`).
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import signal
 import subprocess
@@ -162,7 +163,14 @@ def init_from_env() -> DistContext:
 
 
 def shutdown() -> None:
+    """Leave the process group once nothing of the run holds it any more.
+
+    A DDP wrapper or gloo work still alive when the interpreter finalises can abort the process
+    ("terminate called without an active exception"), so the caller drops its run first and a
+    collection frees what only a reference cycle still holds.
+    """
     if dist.is_initialized():
+        gc.collect()
         dist.destroy_process_group()
 
 

@@ -27,6 +27,7 @@ from ..core.events import Event, EvalEvent, StepEvent, event_from_dict
 from .widgets import last_folder, remember_folder
 
 REDRAW_MS = 50  # at most 20 redraws a second
+EMPTY_PPL_RANGE = (0.0, 3.0)  # view range with no curves: log10 of 1..1000, or 0..3 bits per byte
 X_AXES = {"steps": ("step", "steps", "step"), "tokens": ("tokens", "tokens", "tokens seen"),
           "time": ("elapsed", "time", "wall time (s)")}  # buffer column, selector text, axis label
 METRICS = {"ppl": ("token ppl", "token perplexity"), "word_ppl": ("word ppl", "word perplexity"),
@@ -402,6 +403,7 @@ class TrainingPlots(QWidget):
         name = METRICS[metric][1]
         self.ppl_plot.setLabel("left", name + (" (log scale)" if metric != "bpb" else ""))
         self.ppl_plot.setTitle(f"Validation {name} — lower is better", size="9pt")
+        self._show_when_empty()
 
     def redraw(self) -> None:
         """Push every buffer into its plot items; called by the timer, never per event."""
@@ -415,7 +417,15 @@ class TrainingPlots(QWidget):
             self._draw(series, x_column, metric, raw=False, token_curves=token_comparable)
         for ranges in self._ranges:
             ranges.fit()
-        self.empty_hint.setVisible(not any(len(s.train) or len(s.valid) for s in self.live + self.overlays))
+        self._show_when_empty()
+
+    def _show_when_empty(self) -> None:
+        """With no curves: the hint, and a perplexity axis over 1 to 1,000 (0 to 3 bits per byte), the
+        range a reader expects, instead of pyqtgraph's 0-1 view that labels a log axis with a lone 2 and 5."""
+        empty = not any(len(s.train) or len(s.valid) for s in self.live + self.overlays)
+        self.empty_hint.setVisible(empty)
+        if empty:
+            self.ppl_plot.setYRange(*EMPTY_PPL_RANGE, padding=0)
 
     def _draw(self, series: RunSeries, x_column: str, metric: str, *, raw: bool, token_curves: bool) -> None:
         """Compared runs get no raw loss (too busy), and no token loss when tokenizers differ."""

@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from tests.bench import classic_recipe
+from tests.bench import classic_recipe, spelling
 from tests.conftest import SHAKESPEARE
 
 
@@ -49,3 +49,28 @@ def test_short_training_beats_a_uniform_vocabulary(one_thread: int) -> None:
     assert result["word_ppl"] < uniform_word_ppl
     assert result["word_ppl"] == pytest.approx(
         math.exp(result["loss"] * result["eval_tokens"] / result["eval_words"]))
+
+
+def test_spelling_model_is_a_distribution_over_every_next_character() -> None:
+    speller = spelling.CharBigramSpeller({"the", "then", "hen", "é"})
+    known = [char for char in speller.unigram if char != spelling.UNSEEN]
+    for prev in (spelling.START, "h", "é", "q"):
+        total = sum(speller._prob(prev, char) for char in known)
+        total += speller._prob(prev, "ж") * speller.unseen_chars
+        assert total == pytest.approx(1.0, abs=1e-9)
+
+
+def test_spelling_charges_familiar_shapes_less_than_strange_ones() -> None:
+    words = set(SHAKESPEARE.read_text(encoding="utf-8")[:40_000].split())
+    speller = spelling.CharBigramSpeller(words)
+    assert speller.nll("thence") < speller.nll("xqzvkj") < speller.nll("жжжжжж")
+    assert speller.nll("thence") < 6 * math.log(len(speller.unigram))
+
+
+def test_open_vocabulary_perplexity_charges_only_unseen_words(one_thread: int) -> None:
+    text = SHAKESPEARE.read_text(encoding="utf-8")
+    result = classic_recipe.train_classic(text[:20_000], text[20_000:24_000], time_budget_s=1.0, threads=one_thread)
+    unseen_words = result["eval_oov_fraction"] * result["eval_words"]
+    assert unseen_words > 0 and result["unk_spelling_nats"] > 5
+    extra_nats = math.log(result["open_vocab_word_ppl"] / result["word_ppl"]) * result["eval_words"]
+    assert extra_nats == pytest.approx(result["unk_spelling_nats"] * unseen_words, rel=1e-6)

@@ -58,6 +58,19 @@ def test_events_fill_buffers_and_redraw_is_throttled(plots: TrainingPlots, qtbot
     assert np.std(series.train["smooth"][50:]) < np.std(series.train["loss"][50:]) / 2
 
 
+def test_empty_perplexity_axis_reads_1_to_1000_until_a_curve_arrives(plots: TrainingPlots, qtbot) -> None:
+    axis = plots.ppl_plot.getPlotItem().getAxis("left")
+    assert plots.ppl_plot.getViewBox().viewRange()[1] == pytest.approx([0.0, 3.0])
+    spacing, major = axis.tickValues(0.0, 3.0, 300)[0]
+    assert axis.tickStrings(major, 1.0, spacing) == ["1", "10", "100", "1000"]
+    plots.begin_run("run-a", "run a")
+    plots.add_event(step(10, 5.0))
+    plots.add_event(valid(10, 8.0))
+    qtbot.wait(REDRAW_MS * 3)
+    low, high = plots.ppl_plot.getViewBox().viewRange()[1]
+    assert low < math.log10(math.exp(8.0 * 1.3)) < high and high > 3.0
+
+
 def test_ema_is_debiased_and_zero_weight_is_raw(plots: TrainingPlots) -> None:
     plots.begin_run("run-a", "run a")
     for i, loss in enumerate((4.0, 2.0, 3.0), start=1):
