@@ -31,14 +31,14 @@ from torch.nn import functional as F
 from . import checkpoint as ckpt
 from .config import TrainConfig
 from .corpus import Corpus
-from .errors import ConfigError, CorpusError, ModelFileError, StudioError
+from .errors import ConfigError, CorpusError, ModelFileError
 from .events import (CheckpointEvent, DoneEvent, ErrorEvent, EvalEvent, Event, LogEvent, PauseEvent,
                      StartEvent, StepEvent)
 from .model import RNNLM
-from .runs import RunStore, append_event
+from .runs import RunStore
 from .schedule import LRSchedule, build_optimizer, discriminative_scales, unfrozen_count
 from .tokenizer import Tokenizer
-from .trainer import Budgeted, TrainControl, resolve_device
+from .trainer import Budgeted, TrainControl, apply_gradients, drive, resolve_device
 from .transfer import copy_tensors
 
 LM_DEFAULT_SPLIT = TrainConfig().split
@@ -504,12 +504,7 @@ class TaskRun(Budgeted):
         ids, targets = ids.to(self.device, non_blocking=True), targets.to(self.device, non_blocking=True)
         with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.precision == "bf16"):
             loss = F.cross_entropy(self.model(ids, lengths).float(), targets)
-        self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        params = [p for g in self.optimizer.param_groups for p in g["params"] if p.grad is not None]
-        norm = torch.nn.utils.clip_grad_norm_(params, self.config.clip) if self.config.clip > 0 else \
-            torch.zeros((), device=self.device)
-        self.optimizer.step()
+        norm = apply_gradients(self.optimizer, loss, self.config.clip)
         self.step += 1
         tokens = int(lengths.sum())
         self.tokens_seen += tokens
@@ -660,23 +655,5 @@ def train_task(config: TrainConfig, control: TrainControl | None = None, *,
     control = control or TrainControl()
     store = RunStore()
     torch.set_num_threads(config.threads or os.cpu_count() or 1)
-    try:
-        run = _open(config, store, pretrained)
-    except StudioError as exc:
-        yield ErrorEvent(message=str(exc))
-        return
-    store.update(run.run_id, status="running")
-    try:
-        for event in run.events(control):
-            append_event(run.run_dir, event.to_dict())
-            yield event
-    except StudioError as exc:
-        store.update(run.run_id, status="failed")
-        event = ErrorEvent(message=str(exc), step=run.step, run_dir=str(run.run_dir))
-        append_event(run.run_dir, event.to_dict())
-        yield event
-    except OSError as exc:
-        store.update(run.run_id, status="failed")
-        yield ErrorEvent(message=f"could not write to {run.run_dir}: {exc.strerror or exc}. Free disk space or "
-                                 "check permissions, then start the run again", step=run.step,
-                         run_dir=str(run.run_dir))
+    yield from drive(lambda: _open(config, store, pretrained), store, control,
+                     disk_fix="start the run again")

@@ -119,6 +119,17 @@ def evaluate(model: RNNLM, array: TokenArray, device: torch.device, precision: s
     return dict(summarize(total, count, words, n_bytes), lstm_word_ppl=lstm_word_ppl)
 
 
+def apply_gradients(optimizer: torch.optim.Optimizer, loss: torch.Tensor, clip: float) -> torch.Tensor:
+    """Backpropagate `loss`, clip the gradient norm (0 = off) and step. One place for the language
+    model's and the classifier's steps; returns the norm before clipping, for the step events."""
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    params = [p for g in optimizer.param_groups for p in g["params"] if p.grad is not None]
+    norm = torch.nn.utils.clip_grad_norm_(params, clip) if clip > 0 else torch.zeros((), device=loss.device)
+    optimizer.step()
+    return norm
+
+
 def eval_event(split: str, metrics: dict[str, float], extra: dict[str, float] | None = None,
                **fields: Any) -> EvalEvent:
     """An EvalEvent of `evaluate`'s metrics: the four perplexities as fields, the rest in `extra`."""
@@ -369,12 +380,7 @@ class TrainingRun(Budgeted):
         with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.precision == "bf16"):
             logits, hidden = stepper(x, hidden)
             loss = F.cross_entropy(logits.view(-1, logits.size(-1)).float(), y.reshape(-1))
-        self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        params = [p for g in self.optimizer.param_groups for p in g["params"] if p.grad is not None]
-        norm = torch.nn.utils.clip_grad_norm_(params, self.config.clip) if self.config.clip > 0 else \
-            torch.zeros((), device=self.device)
-        self.optimizer.step()
+        norm = apply_gradients(self.optimizer, loss, self.config.clip)
         self.hidden = hidden
         self.step += 1
         self.batch_in_epoch += 1
@@ -536,12 +542,13 @@ def _truncate_metrics(run_dir: Path, step: int) -> None:
     atomic_write_text(run_dir / "metrics.jsonl", "".join(json.dumps(e) + "\n" for e in kept))
 
 
-def drive(open_run: Callable[[], Any], store: RunStore, control: TrainControl, *,
-          record: bool = True) -> Iterator[Event]:
+def drive(open_run: Callable[[], Any], store: RunStore, control: TrainControl, *, record: bool = True,
+          disk_fix: str = "resume the run; the previous checkpoint is intact") -> Iterator[Event]:
     """Open a run and iterate it, turning failures into one ErrorEvent; shared by every kind of run.
 
     `open_run` returns an object with `run_id`, `run_dir`, `step` and `events(control)`. Without
     `record` (torchrun's other ranks) the events are yielded but not appended to `metrics.jsonl`.
+    `disk_fix` ends the message of a failed write: what to do once there is space again.
     """
     try:
         run = open_run()
@@ -558,7 +565,7 @@ def drive(open_run: Callable[[], Any], store: RunStore, control: TrainControl, *
         store.update(run.run_id, status="failed")
         message = str(exc) if isinstance(exc, StudioError) else (
             f"could not write to {run.run_dir}: {exc.strerror or exc}. Free disk space or check permissions, "
-            "then resume the run; the previous checkpoint is intact")
+            f"then {disk_fix}")
         event = ErrorEvent(message=message, step=run.step, run_dir=str(run.run_dir))
         try:
             if record:

@@ -1,6 +1,7 @@
 """Task transfer: labelled data, the classifier, its metrics and a short end-to-end run."""
 from __future__ import annotations
 
+import errno
 import json
 import math
 import random
@@ -10,6 +11,7 @@ import pytest
 import torch
 
 from rnnlm_studio.core import checkpoint as ckpt
+from rnnlm_studio.core import classify
 from rnnlm_studio.core.classify import (HEAD_FILE, LABELS_FILE, TaskClassifier, build_classifier,
                                         classification_metrics, confusion_matrix, load_classifier,
                                         load_labelled, pad_batch, stratified_split, train_task)
@@ -18,7 +20,7 @@ from rnnlm_studio.core.corpus import Corpus
 from rnnlm_studio.core.errors import CorpusError
 from rnnlm_studio.core.events import DoneEvent, EvalEvent
 from rnnlm_studio.core.model import RNNLM
-from rnnlm_studio.core.runs import read_events
+from rnnlm_studio.core.runs import RunStore, read_events
 from rnnlm_studio.core.tokenizer import Tokenizer
 from rnnlm_studio.core.trainer import TrainControl
 
@@ -211,3 +213,17 @@ def test_bad_labelled_data_yields_one_error_event(tmp_path: Path, toy_source: Pa
     bad.write_text("label\ttext\nonly\tone class here\n")
     events = list(train_task(task_config(bad, toy_source)))
     assert [e.kind for e in events] == ["error"] and "at least 2 classes" in events[0].message
+
+
+def test_full_disk_during_a_task_checkpoint_is_one_error_event(toy_tsv: Path, toy_source: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_space(tensors, filename, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003
+        raise OSError(errno.ENOSPC, "No space left on device", filename)
+
+    monkeypatch.setattr(classify, "save_file", no_space)
+    events = list(train_task(task_config(toy_tsv, toy_source, max_steps=40)))
+    error = events[-1]
+    assert error.kind == "error" and [e.kind for e in events].count("error") == 1
+    assert "No space left on device" in error.message and "Free disk space" in error.message
+    assert "start the run again" in error.message
+    assert RunStore().list()[0].status == "failed"
