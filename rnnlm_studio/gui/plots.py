@@ -158,17 +158,24 @@ class _StickyRange:
         if bounds is None:
             return
         (x0, x1), (y0, y1) = bounds
+        # Steps, tokens and seconds all start at 0, so a run's first evaluation shows where it happened;
+        # a log axis spans at least a decade, so it has a label to read and a lone point has room.
+        x0 = min(x0, 0.0)
+        y0, y1 = _at_least(y0, y1, 1.0 if self._log_y() else max(abs(y1) * 0.05, 1e-6))
         (vx0, vx1), (vy0, vy1) = self.plot.getViewBox().viewRange()
         if force or _outgrown(x0, x1, vx0, vx1, self.MIN_FILL):
             span = max(x1 - x0, abs(x1) * 1e-3, 1e-9)
             self.plot.setXRange(x0 - span * self.PAD / 4, x0 + span * (1 + self.GROW), padding=0)
         if force or _outgrown(y0, y1, vy0, vy1, self.MIN_FILL):
-            pad = max(y1 - y0, abs(y1) * 0.05, 1e-6) * self.PAD
+            pad = (y1 - y0) * self.PAD
             self.plot.setYRange(y0 - pad, y1 + pad, padding=0)
+
+    def _log_y(self) -> bool:
+        return self.plot.getPlotItem().ctrl.logYCheck.isChecked()
 
     def _data_bounds(self) -> tuple[tuple[float, float], tuple[float, float]] | None:
         """Bounds of every drawn curve in view coordinates (log10 of y on a log axis)."""
-        log_y = self.plot.getPlotItem().ctrl.logYCheck.isChecked()
+        log_y = self._log_y()
         xs, ys = [], []
         for item in self.plot.listDataItems():
             if item.xData is None or not len(item.xData):
@@ -181,6 +188,13 @@ class _StickyRange:
             return None
         x, y = np.concatenate(xs), np.concatenate(ys)
         return (float(x.min()), float(x.max())), (float(y.min()), float(y.max()))
+
+
+def _at_least(low: float, high: float, span: float) -> tuple[float, float]:
+    """(low, high) widened about its middle to at least `span`: with a single point, or a flat curve,
+    a zero data span would fill no view and so refit, and repaint the axes, on every redraw."""
+    extra = max(span - (high - low), 0.0) / 2
+    return low - extra, high + extra
 
 
 def _outgrown(low: float, high: float, view_low: float, view_high: float, min_fill: float) -> bool:

@@ -65,10 +65,33 @@ def test_empty_perplexity_axis_reads_1_to_1000_until_a_curve_arrives(plots: Trai
     assert axis.tickStrings(major, 1.0, spacing) == ["1", "10", "100", "1000"]
     plots.begin_run("run-a", "run a")
     plots.add_event(step(10, 5.0))
+    qtbot.wait(REDRAW_MS * 3)
+    assert not plots.empty_hint.isVisible()
+    assert plots.ppl_plot.getViewBox().viewRange()[1] == pytest.approx([0.0, 3.0])  # loss drawn, no eval yet
     plots.add_event(valid(10, 8.0))
     qtbot.wait(REDRAW_MS * 3)
     low, high = plots.ppl_plot.getViewBox().viewRange()[1]
     assert low < math.log10(math.exp(8.0 * 1.3)) < high and high > 3.0
+
+
+def test_a_lone_first_evaluation_gets_a_readable_axis_that_stays_put(plots: TrainingPlots, qtbot,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    plots.begin_run("run-a", "run a")
+    for event in (step(390, 5.4), step(400, 5.3), valid(400, 5.2)):
+        plots.add_event(event)
+    qtbot.wait(REDRAW_MS * 3)
+    (x_low, x_high), (y_low, y_high) = plots.ppl_plot.getViewBox().viewRange()
+    assert x_low <= 0 and 400 < x_high < 600, "the first evaluation should show where in the run it happened"
+    assert y_high - y_low >= 1.0 and y_low < math.log10(math.exp(5.2 * 1.3)) < y_high
+    axis = plots.ppl_plot.getPlotItem().getAxis("left")
+    labelled = [label for spacing, values in axis.tickValues(y_low, y_high, 300)
+                for label in axis.tickStrings(values, 1.0, spacing) if label]
+    assert labelled, "a log axis over less than a decade had no labels at all"
+    refits = []
+    monkeypatch.setattr(plots.ppl_plot, "setYRange", lambda *a, **k: refits.append(a))
+    monkeypatch.setattr(plots.ppl_plot, "setXRange", lambda *a, **k: refits.append(a))
+    plots.redraw()
+    assert refits == [], "an unchanged single point refit the view (and repainted the axes) on every redraw"
 
 
 def test_ema_is_debiased_and_zero_weight_is_raw(plots: TrainingPlots) -> None:
