@@ -15,8 +15,6 @@ import csv
 import dataclasses
 import json
 import math
-import os
-import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -30,15 +28,16 @@ from torch.nn import functional as F
 
 from . import checkpoint as ckpt
 from .config import TrainConfig
+from .device import resolve_device
+from .distributed import DistContext
 from .corpus import Corpus
 from .errors import ConfigError, CorpusError, ModelFileError
-from .events import (CheckpointEvent, DoneEvent, ErrorEvent, EvalEvent, Event, LogEvent, PauseEvent,
-                     StartEvent, StepEvent)
+from .events import CheckpointEvent, EvalEvent, Event, LogEvent
 from .model import RNNLM
 from .runs import RunStore
 from .schedule import LRSchedule, build_optimizer, discriminative_scales, unfrozen_count
 from .tokenizer import Tokenizer
-from .trainer import Budgeted, TrainControl, apply_gradients, drive, resolve_device
+from .run_loop import RunLoop, TrainControl, drive, set_threads, total_steps
 from .transfer import copy_tensors
 
 LM_DEFAULT_SPLIT = TrainConfig().split
@@ -48,7 +47,6 @@ BUCKET_BATCHES = 50  # batches per length-sorted bucket: little padding, still w
 EVAL_BATCH = 64
 HEAD_HIDDEN = 128
 HEAD_DROPOUT = 0.2
-LOG_EVERY = 10
 HEAD_FILE = "classifier.safetensors"
 LABELS_FILE = "labels.json"
 TABLE_DELIMITERS = {".tsv": "\t", ".csv": ","}
@@ -433,12 +431,19 @@ def prepare_task_data(config: TrainConfig, tokenizer: Tokenizer) -> TaskData:
                     sum(len(t.encode("utf-8")) for t in train.texts), warnings, messages)
 
 
-class TaskRun(Budgeted):
-    """One classifier run; `events()` drives it to the end."""
+class TaskRun(RunLoop):
+    """One classifier run: a case of the run loop (core/run_loop.py); `events()` drives it to the end.
+
+    Not resumable, so it writes "last" only when stopped; "better" is higher accuracy, with the
+    loss breaking the frequent ties of a small validation set.
+    """
+
+    resumable = False
 
     def __init__(self, config: TrainConfig, run_dir: Path, run_id: str, store: RunStore, data: TaskData,
                  setup: TaskSetup, messages: list[str]) -> None:
         self.config, self.run_dir, self.run_id, self.store, self.data = config, run_dir, run_id, store, data
+        self.dist = DistContext()
         self.device, self.precision = resolve_device(config)
         self.setup = setup
         self.model = setup.model.to(self.device)
@@ -447,88 +452,32 @@ class TaskRun(Budgeted):
         self.schedule = LRSchedule("slanted")
         self.steps_per_epoch = math.ceil(len(data.train.ids) / config.batch_size)
         self.eval_every = min(config.eval_every, self.steps_per_epoch)  # at least once an epoch
-        self.total_steps = _total_steps(config, self.steps_per_epoch)
-        self.step = self.epoch = self.tokens_seen = 0
-        self.elapsed = self.train_seconds = 0.0
-        self.best_key = (-math.inf, -math.inf)
-        self.best_valid: dict[str, float] = {}
-        self.evals_since_best = 0
+        self.total_steps = total_steps(config, self.steps_per_epoch)
+        self._init_progress()
 
-    def events(self, control: TrainControl) -> Iterator[Event]:
-        yield StartEvent(run_id=self.run_id, run_dir=str(self.run_dir), config=self.config.to_dict(),
-                         parameters=self.model.num_parameters(),
-                         trainable_parameters=self.model.num_parameters(trainable_only=True),
-                         train_tokens=self.data.train.tokens, steps_per_epoch=self.steps_per_epoch,
-                         total_steps=self.total_steps, device=str(self.device), precision=self.precision)
-        for message in self.data.warnings:
-            yield LogEvent(level="warning", message=message)
-        for message in self.data.messages + self.messages:
-            yield LogEvent(level="info", message=message)
-        yield from self._train(control)
+    # --- the run loop's hooks ------------------------------------------------------------------
+    def notes(self) -> list[LogEvent]:
+        return ([LogEvent(level="warning", message=message) for message in self.data.warnings]
+                + [LogEvent(level="info", message=message) for message in self.data.messages + self.messages])
 
-    def _train(self, control: TrainControl) -> Iterator[Event]:
-        window: list[tuple[torch.Tensor, torch.Tensor, int, float]] = []
-        reason = "budget"
-        while not self.finished() and reason == "budget":
-            for batch in train_batches(self.data.train, self.config.batch_size, self.config.seed + self.epoch):
-                if control.paused:
-                    yield from self._pause(control)
-                if control.stopped:
-                    reason = "stopped"
-                    break
-                window.append(self._step(*batch))
-                if len(window) == LOG_EVERY or self.finished():
-                    event = self._step_event(window)
-                    window = []
-                    if not math.isfinite(event.loss):
-                        yield self._diverged(event.loss)
-                        return
-                    yield event
-                if self.step % self.eval_every == 0 or self.finished():
-                    yield from self._periodic_eval()
-                    if self.config.patience > 0 and self.evals_since_best >= self.config.patience:
-                        reason = "early-stopped"
-                        break
-                if self.finished():
-                    break
-            else:
-                self.epoch += 1
-        yield from self._finish(reason)
+    def train_tokens(self) -> int:
+        return self.data.train.tokens
 
-    def _step(self, ids: torch.Tensor, lengths: torch.Tensor,
-              targets: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, int, float]:
-        started = time.perf_counter()
-        self.setup.before_step(self.step)
-        self.schedule.apply(self.optimizer, self.step, self.progress())
-        self.model.train()
+    def epoch_batches(self) -> list[Batch]:
+        return train_batches(self.data.train, self.config.batch_size, self.config.seed + self.epoch)
+
+    def loss_of(self, batch: Batch) -> tuple[torch.Tensor, int]:
+        ids, lengths, targets = batch
         ids, targets = ids.to(self.device, non_blocking=True), targets.to(self.device, non_blocking=True)
         with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.precision == "bf16"):
             loss = F.cross_entropy(self.model(ids, lengths).float(), targets)
-        norm = apply_gradients(self.optimizer, loss, self.config.clip)
-        self.step += 1
-        tokens = int(lengths.sum())
-        self.tokens_seen += tokens
-        took = time.perf_counter() - started
-        self.elapsed += took
-        self.train_seconds += took
-        return loss.detach(), norm.detach(), tokens, took
+        return loss, int(lengths.sum())
 
-    def _step_event(self, window: list[tuple[torch.Tensor, torch.Tensor, int, float]]) -> StepEvent:
-        progress = self.progress()
-        seconds = sum(w[3] for w in window)
-        return StepEvent(step=self.step, epoch=self.epoch, tokens_seen=self.tokens_seen,
-                         loss=float(torch.stack([w[0] for w in window]).mean()),
-                         lr=self.optimizer.param_groups[-1]["lr"],
-                         grad_norm=float(torch.stack([w[1] for w in window]).mean()),
-                         tokens_per_s=sum(w[2] for w in window) / max(seconds, 1e-9), elapsed=self.elapsed,
-                         progress=progress, eta=self.elapsed * (1 - progress) / progress if progress > 0 else None)
+    def measure(self, split: str, final: bool) -> dict[str, float]:
+        return self.evaluate(getattr(self.data, split))
 
-    def _pause(self, control: TrainControl) -> Iterator[Event]:
-        yield PauseEvent(step=self.step, paused=True)
-        self.store.update(self.run_id, status="paused")
-        control.wait_while_paused()
-        self.store.update(self.run_id, status="running")
-        yield PauseEvent(step=self.step, paused=False)
+    def score(self, metrics: dict[str, float]) -> tuple[float, float]:
+        return metrics["accuracy"], -metrics["loss"]
 
     @torch.inference_mode()
     def evaluate(self, data: EncodedSet) -> dict[str, float]:
@@ -544,91 +493,36 @@ class TaskRun(Budgeted):
         matrix = confusion_matrix(torch.cat(targets).numpy(), torch.cat(predictions).numpy(), len(self.data.labels))
         return {"loss": total / max(len(data.ids), 1), **classification_metrics(matrix)}
 
-    def _eval_event(self, split: str, metrics: dict[str, float], is_best: bool = False,
-                    final: bool = False) -> EvalEvent:
+    def eval_event(self, split: str, metrics: dict[str, float], is_best: bool = False,
+                   final: bool = False) -> EvalEvent:
         extra = {"accuracy": metrics["accuracy"], "macro_f1": metrics["macro_f1"], **({"final": 1.0} if final else {})}
         return EvalEvent(step=self.step, tokens_seen=self.tokens_seen, elapsed=self.elapsed, split=split,
                          loss=metrics["loss"], ppl=math.nan, word_ppl=math.nan, bpb=math.nan, is_best=is_best,
                          extra=extra)
 
-    def _periodic_eval(self) -> Iterator[Event]:
-        started = time.perf_counter()
-        metrics = self.evaluate(self.data.valid)
-        key = (metrics["accuracy"], -metrics["loss"])  # accuracy decides; loss breaks the frequent ties
-        improved = key > self.best_key
-        self.elapsed += time.perf_counter() - started
-        yield self._eval_event("valid", metrics, is_best=improved)
-        if improved:
-            self.best_key = key
-            self.best_valid = dict(metrics, step=self.step, tokens_seen=self.tokens_seen)
-            self.evals_since_best = 0
-            yield self._save("best", metrics)
-        else:
-            self.evals_since_best += 1
-        self.store.update(self.run_id, status="running", best=self.best_valid, step=self.step,
-                          tokens_seen=self.tokens_seen, elapsed=self.elapsed)
-
-    def _save(self, tag: str, metrics: dict[str, float], writers: dict | None = None) -> CheckpointEvent:
-        started = time.perf_counter()
+    def save(self, tag: str, metrics: dict | None = None) -> CheckpointEvent:
         folder = self.run_dir / "checkpoints" / tag
         provenance = {"run_id": self.run_id, "train": self.config.train, "step": self.step,
                       "tokens_seen": self.tokens_seen, "source": self.config.source, "transfer": "task"}
-        ckpt.save_model_folder(folder, self.model.encoder, self.data.tokenizer, provenance=provenance,
-                               metrics={"valid": metrics},
-                               extra_files={**head_writers(self.model, self.data.labels), **(writers or {})})
-        self.elapsed += time.perf_counter() - started
-        return CheckpointEvent(step=self.step, path=str(folder), tag=tag)
-
-    def _diverged(self, loss: float) -> ErrorEvent:
-        self.store.update(self.run_id, status="failed")
-        return ErrorEvent(message=f"training diverged at step {self.step}: the loss became {loss}. Lower the "
-                                  f"learning rate (--lr, now {self.config.peak_lr:g}); the best checkpoint is kept",
-                          step=self.step, run_dir=str(self.run_dir),
-                          checkpoint=_path_or_none(ckpt.run_checkpoint(self.run_dir)))
-
-    def _finish(self, reason: str) -> Iterator[Event]:
-        if reason == "stopped":
+        writers = head_writers(self.model, self.data.labels)
+        if tag == "last":
             state = {"step": self.step, "epoch": self.epoch, "tokens_seen": self.tokens_seen,
                      "elapsed": self.elapsed, "best_valid": self.best_valid}
-            yield self._save("last", self.best_valid,
-                             ckpt.training_state_writers(state, self.optimizer, {"rng.cpu": torch.get_rng_state()}))
-            self.store.update(self.run_id, status="stopped", step=self.step, tokens_seen=self.tokens_seen,
-                              elapsed=self.elapsed)
-            yield self._done(reason, dict(self.best_valid), {}, 0.0)
-            return
-        started = time.perf_counter()
+            writers |= ckpt.training_state_writers(state, self.optimizer, {"rng.cpu": torch.get_rng_state()})
+        ckpt.save_model_folder(folder, self.model.encoder, self.data.tokenizer, provenance=provenance,
+                               metrics={"valid": metrics or self.best_valid}, extra_files=writers)
+        return CheckpointEvent(step=self.step, path=str(folder), tag=tag)
+
+    def load_best(self) -> None:
         best = self.run_dir / "checkpoints" / "best"
         if (best / HEAD_FILE).is_file():
-            loaded = load_classifier(best, self.device)
-            self.model.load_state_dict(loaded.model.state_dict())
-        valid = self.evaluate(self.data.valid)
-        yield self._eval_event("valid", valid, final=True)
-        test: dict[str, float] = {}
-        if self.data.test is not None:
-            test = self.evaluate(self.data.test)
-            yield self._eval_event("test", test, final=True)
-        self.store.update(self.run_id, status="done", final={"valid": valid, "test": test})
-        yield self._done(reason, valid, test, time.perf_counter() - started)
+            self.model.load_state_dict(load_classifier(best, self.device).model.state_dict())
 
-    def _done(self, reason: str, valid: dict, test: dict, eval_seconds: float) -> DoneEvent:
-        keep = ("loss", "accuracy", "macro_f1")
-        return DoneEvent(run_id=self.run_id, run_dir=str(self.run_dir), step=self.step,
-                         tokens_seen=self.tokens_seen, elapsed=self.elapsed,
-                         tokens_per_s=self.tokens_seen / max(self.train_seconds, 1e-9), reason=reason,
-                         valid={k: valid[k] for k in keep if k in valid},
-                         test={k: test[k] for k in keep if k in test},
-                         best_checkpoint=str(ckpt.run_checkpoint(self.run_dir) or ""), eval_seconds=eval_seconds)
+    def divergence_advice(self) -> str:
+        return f"Lower the learning rate (--lr, now {self.config.peak_lr:g}); the best checkpoint is kept"
 
-
-def _path_or_none(path: Path | None) -> str | None:
-    return str(path) if path is not None else None
-
-
-def _total_steps(config: TrainConfig, steps_per_epoch: int) -> int | None:
-    limits = [config.max_steps] if config.max_steps else []
-    if config.epochs:
-        limits.append(max(1, round(config.epochs * steps_per_epoch)))
-    return min(limits) if limits else None
+    def done_metrics(self, metrics: dict) -> dict:
+        return {k: metrics[k] for k in ("loss", "accuracy", "macro_f1") if k in metrics}
 
 
 def _open(config: TrainConfig, store: RunStore, pretrained: bool) -> TaskRun:
@@ -654,6 +548,6 @@ def train_task(config: TrainConfig, control: TrainControl | None = None, *,
     for bad input."""
     control = control or TrainControl()
     store = RunStore()
-    torch.set_num_threads(config.threads or os.cpu_count() or 1)
+    set_threads(config)
     yield from drive(lambda: _open(config, store, pretrained), store, control,
                      disk_fix="start the run again")

@@ -1,14 +1,57 @@
-"""Evaluate a saved model on a text: the `eval` command and the GUI's model card numbers."""
+"""Evaluation of a language model on a text: the training run's validation and test figures, the
+`eval` command and the GUI's model card numbers."""
 from __future__ import annotations
 
 import torch
 
 from . import paths
+from .cache import NeuralCache
 from .checkpoint import load_model
 from .config import TrainConfig
 from .corpus import Corpus
-from .stream import encode_source
-from .trainer import evaluate, resolve_device
+from .device import resolve_device
+from .distributed import DistContext
+from .metrics import summarize
+from .model import RNNLM
+from .stream import TokenArray, encode_source, eval_batches
+
+EVAL_BATCH = 16
+EVAL_BPTT = 64
+
+
+@torch.inference_mode()
+def evaluate(model: RNNLM, array: TokenArray, device: torch.device, precision: str,
+             max_tokens: int | None = None, *, dist_ctx: DistContext | None = None) -> dict[str, float]:
+    """Total-NLL metrics of a text; a partial pass scales words and bytes by the share evaluated.
+
+    Scores mix in the model's neural cache (core/cache.py); `lstm_word_ppl` is the word perplexity
+    of the network alone. A cap the text fits under is dropped, so that a periodic evaluation of the
+    whole text lays it out exactly as the final one does: an undertrained LSTM's loss can swing by
+    nats with the row layout. Under torchrun each rank scores its share of the rows and the sums are
+    added up, so every rank gets the metrics one process would.
+    """
+    dist_ctx = dist_ctx or DistContext()
+    model.eval()
+    if max_tokens is not None and max_tokens >= len(array):
+        max_tokens = None
+    cache = NeuralCache(model.config.cache_window, model.config.cache_theta, model.config.cache_lambda)
+    total, plain, count, hidden, memory = 0.0, 0.0, 0, None, None
+    for x, y in eval_batches(array.ids, EVAL_BATCH, EVAL_BPTT, max_tokens, rank=dist_ctx.rank,
+                             world_size=dist_ctx.world_size):
+        x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16"):
+            features, hidden = model.encode(x, hidden)
+            logits = model.project(features)
+        nll, model_nll, memory = cache.nll(features, logits, y, memory)
+        total += nll.sum().item()
+        plain += model_nll.sum().item()
+        count += y.numel()
+    total, plain, count = dist_ctx.all_reduce_sum([total, plain, count], device)
+    count = int(count)
+    share = count / max(len(array) - 1, 1)
+    words, n_bytes = round(array.n_words * share), round(array.n_bytes * share)
+    lstm_word_ppl = summarize(plain, count, words, n_bytes)["word_ppl"]
+    return dict(summarize(total, count, words, n_bytes), lstm_word_ppl=lstm_word_ppl)
 
 
 def evaluate_text(model_ref: str, text_paths: list[str], device: str = "auto") -> dict[str, float]:

@@ -1,18 +1,13 @@
-"""The training loop as a generator of typed events.
+"""The language-model run: a case of the one run loop (core/run_loop.py).
 
-It knows nothing of threads or widgets: the CLI prints what it yields and the GUI's
-worker re-emits it as signals. Pause and stop are requests checked between steps.
-Every event is also appended to the run's `metrics.jsonl`, and the run store row is
-kept current, so a run can be inspected or resumed by any other process.
+It supplies the loop's hooks for a recurrent LM: BPTT batches over a token stream with the
+hidden state carried between them, the next-token loss, perplexity evaluation (core/evaluate.py)
+and resumable checkpoints. Under torchrun every rank runs it in lockstep.
 """
 from __future__ import annotations
 
 import json
-import math
-import os
-import threading
-import time
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,113 +16,22 @@ from torch.nn import functional as F
 
 from . import checkpoint as ckpt
 from .atomic import atomic_write_text
-from .cache import NeuralCache
+from .classify import train_task
 from .config import TrainConfig
 from .dataset import Dataset, prepare_dataset
+from .device import resolve_device
 from .distributed import DistContext, init_from_env
-from .errors import StudioError
-from .events import (CheckpointEvent, DoneEvent, ErrorEvent, EvalEvent, Event, LogEvent, PauseEvent,
-                     StartEvent, StepEvent)
-from .metrics import summarize
-from .model import RNNLM, Hidden, detach_hidden, reset_rows
-from .runs import RunStore, append_event, read_events
+from .evaluate import evaluate
+from .events import CheckpointEvent, ErrorEvent, EvalEvent, Event, LogEvent
+from .model import Hidden, detach_hidden, reset_rows
+from .run_loop import RunLoop, TrainControl, drive, set_threads, total_steps
+from .runs import RunStore, read_events
 from .schedule import LRSchedule, build_optimizer
-from .stream import BPTTBatcher, TokenArray, eval_batches
+from .stream import BPTTBatcher
 from .transfer import TargetSetup, build_target
 
-LOG_EVERY = 10
 HIDDEN_ROWS = 1  # the batch dimension of an nn.LSTM/GRU/RNN state [layers, batch, hidden]
 STATE_RESET = 1 / 32  # chance per step that a row's carried state is zeroed (see `_carried_state`)
-EVAL_BATCH = 16
-EVAL_BPTT = 64
-
-
-class TrainControl:
-    """Pause/stop requests from another thread, checked by the loop between steps."""
-
-    def __init__(self) -> None:
-        self._stop = threading.Event()
-        self._running = threading.Event()
-        self._running.set()
-
-    def pause(self) -> None:
-        self._running.clear()
-
-    def resume(self) -> None:
-        self._running.set()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._running.set()
-
-    @property
-    def paused(self) -> bool:
-        return not self._running.is_set()
-
-    @property
-    def stopped(self) -> bool:
-        return self._stop.is_set()
-
-    def wait_while_paused(self) -> None:
-        self._running.wait()
-
-
-def resolve_device(config: TrainConfig) -> tuple[torch.device, str]:
-    if config.device == "cuda" and not torch.cuda.is_available():
-        raise StudioError("--device cuda was asked for but no CUDA GPU is available: use --device auto or cpu")
-    use_cuda = config.device == "cuda" or (config.device == "auto" and torch.cuda.is_available())
-    device = torch.device("cuda" if use_cuda else "cpu")
-    if config.precision != "auto":
-        return device, config.precision
-    if use_cuda:
-        return device, "bf16" if torch.cuda.is_bf16_supported() else "fp32"
-    return device, "bf16" if torch.cpu._is_avx512_bf16_supported() else "fp32"
-
-
-@torch.inference_mode()
-def evaluate(model: RNNLM, array: TokenArray, device: torch.device, precision: str,
-             max_tokens: int | None = None, *, dist_ctx: DistContext | None = None) -> dict[str, float]:
-    """Total-NLL metrics of a text; a partial pass scales words and bytes by the share evaluated.
-
-    Scores mix in the model's neural cache (core/cache.py); `lstm_word_ppl` is the word perplexity
-    of the network alone. A cap the text fits under is dropped, so that a periodic evaluation of the
-    whole text lays it out exactly as the final one does: an undertrained LSTM's loss can swing by
-    nats with the row layout. Under torchrun each rank scores its share of the rows and the sums are
-    added up, so every rank gets the metrics one process would.
-    """
-    dist_ctx = dist_ctx or DistContext()
-    model.eval()
-    if max_tokens is not None and max_tokens >= len(array):
-        max_tokens = None
-    cache = NeuralCache(model.config.cache_window, model.config.cache_theta, model.config.cache_lambda)
-    total, plain, count, hidden, memory = 0.0, 0.0, 0, None, None
-    for x, y in eval_batches(array.ids, EVAL_BATCH, EVAL_BPTT, max_tokens, rank=dist_ctx.rank,
-                             world_size=dist_ctx.world_size):
-        x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
-        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16"):
-            features, hidden = model.encode(x, hidden)
-            logits = model.project(features)
-        nll, model_nll, memory = cache.nll(features, logits, y, memory)
-        total += nll.sum().item()
-        plain += model_nll.sum().item()
-        count += y.numel()
-    total, plain, count = dist_ctx.all_reduce_sum([total, plain, count], device)
-    count = int(count)
-    share = count / max(len(array) - 1, 1)
-    words, n_bytes = round(array.n_words * share), round(array.n_bytes * share)
-    lstm_word_ppl = summarize(plain, count, words, n_bytes)["word_ppl"]
-    return dict(summarize(total, count, words, n_bytes), lstm_word_ppl=lstm_word_ppl)
-
-
-def apply_gradients(optimizer: torch.optim.Optimizer, loss: torch.Tensor, clip: float) -> torch.Tensor:
-    """Backpropagate `loss`, clip the gradient norm (0 = off) and step. One place for the language
-    model's and the classifier's steps; returns the norm before clipping, for the step events."""
-    optimizer.zero_grad(set_to_none=True)
-    loss.backward()
-    params = [p for g in optimizer.param_groups for p in g["params"] if p.grad is not None]
-    norm = torch.nn.utils.clip_grad_norm_(params, clip) if clip > 0 else torch.zeros((), device=loss.device)
-    optimizer.step()
-    return norm
 
 
 def eval_event(split: str, metrics: dict[str, float], extra: dict[str, float] | None = None,
@@ -138,29 +42,8 @@ def eval_event(split: str, metrics: dict[str, float], extra: dict[str, float] | 
     return EvalEvent(split=split, extra={**rest, **(extra or {})}, **core, **fields)
 
 
-class Budgeted:
-    """How far a run is through its budget: whichever of steps and seconds runs out first.
-    Shared by the language-model and the classifier loops, which keep these attributes."""
-
-    config: TrainConfig
-    total_steps: int | None
-    step: int
-    elapsed: float
-
-    def progress(self) -> float:
-        parts = [0.0]
-        if self.total_steps:
-            parts.append(self.step / self.total_steps)
-        if self.config.time_budget:
-            parts.append(self.elapsed / self.config.time_budget)
-        return min(1.0, max(parts))
-
-    def finished(self) -> bool:
-        return self.progress() >= 1.0
-
-
-class TrainingRun(Budgeted):
-    """One run's state; `events()` drives it to the end.
+class TrainingRun(RunLoop):
+    """A language model's run; `events()` (the run loop's) drives it to the end.
 
     Under torchrun every rank builds one, on its own rows of the stream, and they step in
     lockstep: every decision that depends on a rank's clock or its rows (time budget, stop,
@@ -181,14 +64,11 @@ class TrainingRun(Budgeted):
         self.schedule = LRSchedule(config.schedule, warmup_steps=config.warmup_steps)
         self.batcher = BPTTBatcher(data.train.ids, config.batch_size, config.bptt, var_bptt=config.var_bptt,
                                    seed=config.seed, rank=self.dist.rank, world_size=self.dist.world_size)
-        self.total_steps = self._total_steps()
-        self.step = self.epoch = self.batch_in_epoch = self.tokens_seen = 0
-        self.elapsed = self.train_seconds = 0.0
-        self.best_loss = math.inf
-        self.best_valid: dict[str, float] = {}
-        self.evals_since_best = 0
+        self.steps_per_epoch = self.batcher.steps_per_epoch
+        self.eval_every = config.eval_every
+        self.total_steps = total_steps(config, self.steps_per_epoch)
+        self._init_progress()
         self.hidden: Hidden | None = None
-        self.resumed_from = 0
         if resume_from is not None:
             self._restore(resume_from)
         self._seed_rank()
@@ -199,19 +79,11 @@ class TrainingRun(Budgeted):
         if self.dist.enabled:
             torch.manual_seed(hash((self.config.seed, self.dist.rank, self.step)) & 0x7FFF_FFFF)
 
-    def _total_steps(self) -> int | None:
-        limits = []
-        if self.config.max_steps:
-            limits.append(self.config.max_steps)
-        if self.config.epochs:
-            limits.append(max(1, round(self.config.epochs * self.batcher.steps_per_epoch)))
-        return min(limits) if limits else None
-
     # --- checkpoints -------------------------------------------------------------------
     def _state(self) -> dict:
         return {"step": self.step, "epoch": self.epoch, "batch_in_epoch": self.batch_in_epoch,
                 "tokens_seen": self.tokens_seen, "elapsed": self.elapsed, "train_seconds": self.train_seconds,
-                "best_loss": self.best_loss if math.isfinite(self.best_loss) else None,
+                "best_loss": -self.best_key if self.best_key is not None else None,
                 "best_valid": self.best_valid, "evals_since_best": self.evals_since_best,
                 "plateau_scale": self.schedule.plateau_scale}
 
@@ -244,7 +116,7 @@ class TrainingRun(Budgeted):
         for key in ("step", "epoch", "batch_in_epoch", "tokens_seen", "elapsed", "train_seconds",
                     "best_valid", "evals_since_best"):
             setattr(self, key, meta[key])
-        self.best_loss = meta["best_loss"] if meta["best_loss"] is not None else math.inf
+        self.best_key = -meta["best_loss"] if meta["best_loss"] is not None else None
         self.schedule.plateau_scale = meta.get("plateau_scale", 1.0)
         torch.set_rng_state(tensors["rng.cpu"])
         if "rng.cuda" in tensors and self.device.type == "cuda":
@@ -267,78 +139,35 @@ class TrainingRun(Budgeted):
             hidden.append(tuple(parts) if len(parts) == 2 else parts[0])
         return hidden
 
-    # --- the loop ------------------------------------------------------------------------
-    def events(self, control: TrainControl) -> Iterator[Event]:
-        yield self.start_event()
-        for message in self.data.warnings + self.setup.messages:
-            yield LogEvent(level="warning" if message in self.data.warnings or "warning" in message.lower()
-                           else "info", message=message)
-        if self.step == 0:
-            yield self.save("last")
-        yield from self._train(control)
+    # --- the run loop's hooks ------------------------------------------------------------------
+    def notes(self) -> list[LogEvent]:
+        return [LogEvent(level="warning" if message in self.data.warnings or "warning" in message.lower()
+                         else "info", message=message) for message in self.data.warnings + self.setup.messages]
 
-    def start_event(self) -> StartEvent:
-        return StartEvent(run_id=self.run_id, run_dir=str(self.run_dir), config=self.config.to_dict(),
-                          parameters=self.model.num_parameters(),
-                          trainable_parameters=self.model.num_parameters(trainable_only=True),
-                          train_tokens=len(self.data.train), steps_per_epoch=self.batcher.steps_per_epoch,
-                          total_steps=self.total_steps, device=str(self.device), precision=self.precision,
-                          resumed_from_step=self.resumed_from)
+    def train_tokens(self) -> int:
+        return len(self.data.train)
 
-    def _train(self, control: TrainControl) -> Iterator[Event]:
-        window_loss = torch.zeros((), device=self.device)
-        window_norm = torch.zeros((), device=self.device)
-        window_steps, window_tokens, window_time = 0, 0, 0.0
-        reason = "budget"
-        while not self._finished_everywhere():
-            batches = self.batcher.batches(self.epoch, self.batch_in_epoch)
-            for x, y in batches:
-                if control.paused:
-                    yield from self._pause(control)
-                if self.dist.any_true(control.stopped, self.device):
-                    reason = "stopped"
-                    break
-                started = time.perf_counter()
-                loss, norm = self._step(x, y)
-                window_loss += loss
-                window_norm += norm
-                took = time.perf_counter() - started
-                window_steps += 1
-                window_tokens += y.numel() * self.dist.world_size
-                window_time += took
-                self.elapsed += took
-                self.train_seconds += took
-                finished = self._finished_everywhere()
-                if window_steps == LOG_EVERY or finished:
-                    event = self._step_event(window_loss / window_steps, window_norm / window_steps,
-                                             window_tokens / max(window_time, 1e-9))
-                    if not math.isfinite(event.loss):
-                        yield self._diverged(event.loss)
-                        return
-                    yield event
-                    window_loss.zero_(), window_norm.zero_()
-                    window_steps, window_tokens, window_time = 0, 0, 0.0
-                if self.step % self.config.eval_every == 0 or finished:
-                    if not (yield from self._periodic_eval()):
-                        return
-                    if self._early_stop():
-                        reason = "early-stopped"
-                        break
-                if finished:
-                    break
-            else:
-                self.epoch += 1
-                self.batch_in_epoch = 0
-                continue
-            break
-        yield from self._finish(reason)
+    def epoch_batches(self) -> Iterable[tuple[torch.Tensor, torch.Tensor]]:
+        return self.batcher.batches(self.epoch, self.batch_in_epoch)
 
-    def _finished_everywhere(self) -> bool:
-        """`finished()` as all ranks agree on it: their clocks differ, so under a time budget one
-        could otherwise stop a step before the others and leave them waiting in a collective."""
-        if not self.config.time_budget:
-            return self.finished()
-        return self.dist.any_true(self.finished(), self.device)
+    def score(self, metrics: dict[str, float]) -> float:
+        return -metrics["loss"]
+
+    def measure(self, split: str, final: bool) -> dict[str, float]:
+        return evaluate(self.model, getattr(self.data, split), self.device, self.precision,
+                        None if final else self.config.eval_tokens, dist_ctx=self.dist)
+
+    def eval_event(self, split: str, metrics: dict[str, float], is_best: bool = False,
+                   final: bool = False) -> EvalEvent:
+        if final:
+            return eval_event(split, metrics, {"final": 1.0}, step=self.step, tokens_seen=self.tokens_seen,
+                              elapsed=self.elapsed)
+        return eval_event(split, metrics, step=self.step, tokens_seen=self.tokens_seen, elapsed=self.elapsed,
+                          is_best=is_best)
+
+    def divergence_advice(self) -> str:
+        return (f"Lower the learning rate (--lr, now {self.config.peak_lr:g}) or clip gradients harder (--clip, "
+                f"now {self.config.clip:g}); the last good checkpoint is kept")
 
     def _stepper(self) -> torch.nn.Module:
         """The module a step runs through: DDP under torchrun, rebuilt when gradual unfreezing changes
@@ -370,115 +199,23 @@ class TrainingRun(Budgeted):
         return reset_rows(detach_hidden(self.hidden), keep[self.dist.rank * rows:(self.dist.rank + 1) * rows]
                           .to(self.device))
 
-    def _step(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        self.setup.before_step(self.step)
-        self.schedule.apply(self.optimizer, self.step, self.progress())
-        self.model.train()
-        x, y = x.to(self.device, non_blocking=True), y.to(self.device, non_blocking=True)
+    def loss_of(self, batch: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, int]:
+        x, y = (t.to(self.device, non_blocking=True) for t in batch)
         hidden = self._carried_state(x.size(0))
         stepper = self._stepper()
         with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.precision == "bf16"):
             logits, hidden = stepper(x, hidden)
             loss = F.cross_entropy(logits.view(-1, logits.size(-1)).float(), y.reshape(-1))
-        norm = apply_gradients(self.optimizer, loss, self.config.clip)
         self.hidden = hidden
-        self.step += 1
-        self.batch_in_epoch += 1
-        self.tokens_seen += y.numel() * self.dist.world_size
-        return loss.detach(), norm.detach()
+        return loss, y.numel() * self.dist.world_size
 
-    def _step_event(self, loss: torch.Tensor, norm: torch.Tensor, tokens_per_s: float) -> StepEvent:
-        """The loss is the mean over all ranks' rows (they hold equal token counts); DDP has already
-        made the gradient norm the same on every rank."""
-        progress = self.progress()
-        eta = self.elapsed * (1 - progress) / progress if progress > 0 else None
-        mean_loss = self.dist.all_reduce_sum([float(loss)], self.device)[0] / self.dist.world_size
-        return StepEvent(step=self.step, epoch=self.epoch, tokens_seen=self.tokens_seen, loss=mean_loss,
-                         lr=self.optimizer.param_groups[-1]["lr"], grad_norm=float(norm),
-                         tokens_per_s=tokens_per_s, elapsed=self.elapsed, progress=progress, eta=eta)
-
-    def _pause(self, control: TrainControl) -> Iterator[Event]:
-        self.store.update(self.run_id, status="paused")  # before the event: whoever receives it may read the store
-        yield PauseEvent(step=self.step, paused=True)
-        control.wait_while_paused()
-        self.store.update(self.run_id, status="running")
-        yield PauseEvent(step=self.step, paused=False)
-
-    def _timed(self, fn):
-        started = time.perf_counter()
-        result = fn()
-        self.elapsed += time.perf_counter() - started
-        return result
-
-    def _periodic_eval(self) -> Generator[Event, None, bool]:
-        """Evaluate and checkpoint; False (after an error event) when the weights diverged, so that a
-        broken model never overwrites the last good checkpoint."""
-        metrics = self._timed(lambda: evaluate(self.model, self.data.valid, self.device, self.precision,
-                                               self.config.eval_tokens, dist_ctx=self.dist))
-        if not math.isfinite(metrics["loss"]):
-            yield self._diverged(metrics["loss"])
-            return False
-        improved = metrics["loss"] < self.best_loss
-        self.schedule.on_eval(improved)
-        yield eval_event("valid", metrics, step=self.step, tokens_seen=self.tokens_seen, elapsed=self.elapsed,
-                         is_best=improved)
-        if improved:
-            self.best_loss = metrics["loss"]
-            self.best_valid = dict(metrics, step=self.step, tokens_seen=self.tokens_seen)
-            self.evals_since_best = 0
-            yield self._timed(lambda: self.save("best", metrics))
-        else:
-            self.evals_since_best += 1
-        self.store.update(self.run_id, status="running", best=self.best_valid, step=self.step,
-                          tokens_seen=self.tokens_seen, elapsed=self.elapsed)  # before the event: its reader looks
-        yield self._timed(lambda: self.save("last", metrics))
-        return True
-
-    def _early_stop(self) -> bool:
-        return self.config.patience > 0 and self.evals_since_best >= self.config.patience
-
-    def _diverged(self, loss: float) -> ErrorEvent:
-        message = (f"training diverged at step {self.step}: the loss became {loss}. Lower the learning rate "
-                   f"(--lr, now {self.config.peak_lr:g}) or clip gradients harder (--clip, now {self.config.clip:g}); "
-                   "the last good checkpoint is kept")
-        self.store.update(self.run_id, status="failed")
-        return ErrorEvent(message=message, step=self.step, run_dir=str(self.run_dir),
-                          checkpoint=str(self.run_dir / "checkpoints" / "last"))
-
-    def _finish(self, reason: str) -> Iterator[Event]:
-        if reason == "stopped":
-            yield self.save("last")
-            self.store.update(self.run_id, status="stopped", step=self.step, tokens_seen=self.tokens_seen,
-                              elapsed=self.elapsed)
-            yield self._done(reason, dict(self.best_valid), {}, 0.0)
-            return
-        started = time.perf_counter()
-        self._load_best()
-        valid = evaluate(self.model, self.data.valid, self.device, self.precision, dist_ctx=self.dist)
-        yield eval_event("valid", valid, {"final": 1.0}, step=self.step, tokens_seen=self.tokens_seen,
-                         elapsed=self.elapsed)
-        test = {}
-        if self.data.test is not None:
-            test = evaluate(self.model, self.data.test, self.device, self.precision, dist_ctx=self.dist)
-            yield eval_event("test", test, {"final": 1.0}, step=self.step, tokens_seen=self.tokens_seen,
-                             elapsed=self.elapsed)
-        self.store.update(self.run_id, status="done", final={"valid": valid, "test": test})
-        yield self._done(reason, valid, test, time.perf_counter() - started)
-
-    def _load_best(self) -> None:
+    def load_best(self) -> None:
         """The final evaluation scores the best weights. Rank 0 reads them and sends them to the
         others, which may run on machines that cannot see the run folder."""
         best = self.run_dir / "checkpoints" / "best"
         if self.dist.is_main and (best / ckpt.CONFIG).is_file():
             self.model.load_state_dict(ckpt.load_model_folder(best, self.device).model.state_dict())
         self.dist.broadcast_module(self.model)
-
-    def _done(self, reason: str, valid: dict, test: dict, eval_seconds: float) -> DoneEvent:
-        return DoneEvent(run_id=self.run_id, run_dir=str(self.run_dir), step=self.step,
-                         tokens_seen=self.tokens_seen, elapsed=self.elapsed,
-                         tokens_per_s=self.tokens_seen / max(self.train_seconds, 1e-9), reason=reason,
-                         valid=valid, test=test, best_checkpoint=str(ckpt.run_checkpoint(self.run_dir)),
-                         eval_seconds=eval_seconds)
 
 
 def _load_source(config: TrainConfig) -> ckpt.LoadedModel | None:
@@ -542,50 +279,11 @@ def _truncate_metrics(run_dir: Path, step: int) -> None:
     atomic_write_text(run_dir / "metrics.jsonl", "".join(json.dumps(e) + "\n" for e in kept))
 
 
-def drive(open_run: Callable[[], Any], store: RunStore, control: TrainControl, *, record: bool = True,
-          disk_fix: str = "resume the run; the previous checkpoint is intact") -> Iterator[Event]:
-    """Open a run and iterate it, turning failures into one ErrorEvent; shared by every kind of run.
-
-    `open_run` returns an object with `run_id`, `run_dir`, `step` and `events(control)`. Without
-    `record` (torchrun's other ranks) the events are yielded but not appended to `metrics.jsonl`.
-    `disk_fix` ends the message of a failed write: what to do once there is space again.
-    """
-    try:
-        run = open_run()
-    except StudioError as exc:
-        yield ErrorEvent(message=str(exc))
-        return
-    store.update(run.run_id, status="running")
-    try:
-        for event in run.events(control):
-            if record:
-                append_event(run.run_dir, event.to_dict())
-            yield event
-    except (StudioError, OSError) as exc:
-        store.update(run.run_id, status="failed")
-        message = str(exc) if isinstance(exc, StudioError) else (
-            f"could not write to {run.run_dir}: {exc.strerror or exc}. Free disk space or check permissions, "
-            f"then {disk_fix}")
-        event = ErrorEvent(message=message, step=run.step, run_dir=str(run.run_dir))
-        try:
-            if record:
-                append_event(run.run_dir, event.to_dict())
-        except OSError:
-            pass
-        yield event
-
-
 class _SilentStore:
     """What torchrun's other ranks hold instead of the run store: rank 0 alone keeps the row current."""
 
     def update(self, run_id: str, **fields: Any) -> None:
         pass
-
-
-def set_threads(config: TrainConfig, dist_ctx: DistContext | None = None) -> None:
-    """`--threads 0` means all cores, shared out among the processes torchrun started on this machine."""
-    local_procs = dist_ctx.local_world_size if dist_ctx else 1
-    torch.set_num_threads(config.threads or max(1, (os.cpu_count() or 1) // local_procs))
 
 
 def train(config: TrainConfig, control: TrainControl | None = None, *, resume: str | None = None,
@@ -603,8 +301,6 @@ def train(config: TrainConfig, control: TrainControl | None = None, *, resume: s
         if dist_ctx.enabled:
             yield ErrorEvent(message="--transfer task trains in one process: run it without torchrun or --nproc")
             return
-        from .classify import train_task
-
         yield from train_task(config, control)
         return
     yield from drive(lambda: _open_resume(resume, store, overrides, dist_ctx) if resume

@@ -14,7 +14,7 @@ from rnnlm_studio.core.config import ModelConfig
 from rnnlm_studio.core.errors import ConfigError
 from rnnlm_studio.core.model import RNNLM
 from rnnlm_studio.core.stream import TokenArray
-from rnnlm_studio.core.trainer import evaluate
+from rnnlm_studio.core.evaluate import evaluate
 
 VOCAB = 7
 

@@ -1,0 +1,370 @@
+"""The one training loop: a language-model run (core/trainer.py) and a task run (core/classify.py)
+are its two cases.
+
+A run is a generator of typed events that knows nothing of threads or widgets. `RunLoop` owns
+what every run does the same way, in one order: pause and stop requests checked between steps,
+the step window and its event, divergence, periodic evaluation with "is it better", early
+stopping, checkpoints, the run store row and the final evaluation. A case supplies only what
+differs, as hooks: its batches, the loss of one batch, how a split is evaluated and reported,
+what "better" means, and how a checkpoint is written and read back.
+
+Store updates happen before the event that announces them, because whoever receives the event
+(the GUI, a test) may read the store at once.
+"""
+from __future__ import annotations
+
+import math
+import os
+import threading
+import time
+from collections.abc import Callable, Generator, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from . import checkpoint as ckpt
+from .config import TrainConfig
+from .distributed import DistContext
+from .errors import StudioError
+from .events import CheckpointEvent, DoneEvent, ErrorEvent, EvalEvent, Event, LogEvent, PauseEvent, StartEvent, StepEvent
+from .runs import append_event
+from .schedule import LRSchedule
+
+LOG_EVERY = 10  # steps per StepEvent: one event per step would cost more than the step on small models
+
+
+class TrainControl:
+    """Pause/stop requests from another thread, checked by the loop between steps."""
+
+    def __init__(self) -> None:
+        self._stop = threading.Event()
+        self._running = threading.Event()
+        self._running.set()
+
+    def pause(self) -> None:
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._running.set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    @property
+    def stopped(self) -> bool:
+        return self._stop.is_set()
+
+    def wait_while_paused(self) -> None:
+        self._running.wait()
+
+
+def apply_gradients(optimizer: torch.optim.Optimizer, loss: torch.Tensor, clip: float) -> torch.Tensor:
+    """Backpropagate `loss`, clip the gradient norm (0 = off) and step; returns the norm before
+    clipping, for the step events."""
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    params = [p for g in optimizer.param_groups for p in g["params"] if p.grad is not None]
+    norm = torch.nn.utils.clip_grad_norm_(params, clip) if clip > 0 else torch.zeros((), device=loss.device)
+    optimizer.step()
+    return norm
+
+
+def set_threads(config: TrainConfig, dist_ctx: DistContext | None = None) -> None:
+    """`--threads 0` means all cores, shared out among the processes torchrun started on this machine."""
+    local_procs = dist_ctx.local_world_size if dist_ctx else 1
+    torch.set_num_threads(config.threads or max(1, (os.cpu_count() or 1) // local_procs))
+
+
+def total_steps(config: TrainConfig, steps_per_epoch: int) -> int | None:
+    """The step budget: whichever of --steps and --epochs is smaller; None when only time limits it."""
+    limits = [config.max_steps] if config.max_steps else []
+    if config.epochs:
+        limits.append(max(1, round(config.epochs * steps_per_epoch)))
+    return min(limits) if limits else None
+
+
+class RunLoop:
+    """One run's state and the loop that drives it; `events()` runs it to the end.
+
+    A subclass sets, in its `__init__`, the attributes annotated below and calls `_init_progress`;
+    it implements the hooks in the "hooks" section. `dist` is a plain `DistContext()` for a run in
+    one process, so the agreement calls below cost nothing there.
+    """
+
+    config: TrainConfig
+    run_dir: Path
+    run_id: str
+    store: Any  # a RunStore, or torchrun's silent stand-in on the other ranks
+    data: Any  # has .warnings and .test (None when the run has no test set)
+    dist: DistContext
+    device: torch.device
+    precision: str
+    model: torch.nn.Module
+    setup: Any  # has before_step(step): gradual unfreezing
+    optimizer: torch.optim.Optimizer
+    schedule: LRSchedule
+    steps_per_epoch: int
+    eval_every: int
+    total_steps: int | None
+    resumable = True  # saves "last" at the start and at every evaluation, so a crash loses little
+
+    def _init_progress(self) -> None:
+        self.step = self.epoch = self.batch_in_epoch = self.tokens_seen = 0
+        self.elapsed = self.train_seconds = 0.0
+        self.best_key: Any = None
+        self.best_valid: dict[str, float] = {}
+        self.evals_since_best = 0
+        self.resumed_from = 0
+
+    # --- hooks -------------------------------------------------------------------------------
+    def epoch_batches(self) -> Iterable[Any]:
+        """The rest of the current epoch's batches (from `batch_in_epoch`)."""
+        raise NotImplementedError
+
+    def loss_of(self, batch: Any) -> tuple[torch.Tensor, int]:
+        """The loss of one batch on the model in training mode, and the tokens it read (all ranks)."""
+        raise NotImplementedError
+
+    def measure(self, split: str, final: bool) -> dict[str, float]:
+        """Metrics of "valid" or "test"; a periodic (not final) evaluation may read only part of it."""
+        raise NotImplementedError
+
+    def score(self, metrics: dict[str, float]) -> Any:
+        """What "better" means: a larger score is a better checkpoint."""
+        raise NotImplementedError
+
+    def eval_event(self, split: str, metrics: dict[str, float], is_best: bool = False,
+                   final: bool = False) -> EvalEvent:
+        raise NotImplementedError
+
+    def save(self, tag: str, metrics: dict | None = None) -> CheckpointEvent:
+        """Write checkpoint `tag` ("best" or "last"); "last" carries what a resume needs."""
+        raise NotImplementedError
+
+    def load_best(self) -> None:
+        """Put the best checkpoint's weights in the model, for the final evaluation."""
+        raise NotImplementedError
+
+    def notes(self) -> list[LogEvent]:
+        """What the user should read before training starts (data warnings, transfer messages)."""
+        raise NotImplementedError
+
+    def train_tokens(self) -> int:
+        raise NotImplementedError
+
+    def divergence_advice(self) -> str:
+        raise NotImplementedError
+
+    def done_metrics(self, metrics: dict) -> dict:
+        return metrics
+
+    # --- budget ------------------------------------------------------------------------------
+    def progress(self) -> float:
+        """How far the run is through its budget: whichever of steps and seconds runs out first."""
+        parts = [0.0]
+        if self.total_steps:
+            parts.append(self.step / self.total_steps)
+        if self.config.time_budget:
+            parts.append(self.elapsed / self.config.time_budget)
+        return min(1.0, max(parts))
+
+    def finished(self) -> bool:
+        return self.progress() >= 1.0
+
+    def _finished_everywhere(self) -> bool:
+        """`finished()` as all ranks agree on it: their clocks differ, so under a time budget one
+        could otherwise stop a step before the others and leave them waiting in a collective."""
+        if not self.config.time_budget:
+            return self.finished()
+        return self.dist.any_true(self.finished(), self.device)
+
+    # --- the loop ----------------------------------------------------------------------------
+    def events(self, control: TrainControl) -> Iterator[Event]:
+        yield self.start_event()
+        yield from self.notes()
+        if self.resumable and self.step == 0:
+            yield self._timed(lambda: self.save("last"))
+        yield from self._train(control)
+
+    def start_event(self) -> StartEvent:
+        return StartEvent(run_id=self.run_id, run_dir=str(self.run_dir), config=self.config.to_dict(),
+                          parameters=self.model.num_parameters(),
+                          trainable_parameters=self.model.num_parameters(trainable_only=True),
+                          train_tokens=self.train_tokens(), steps_per_epoch=self.steps_per_epoch,
+                          total_steps=self.total_steps, device=str(self.device), precision=self.precision,
+                          resumed_from_step=self.resumed_from)
+
+    def _train(self, control: TrainControl) -> Iterator[Event]:
+        window_loss = torch.zeros((), device=self.device)
+        window_norm = torch.zeros((), device=self.device)
+        window_steps, window_tokens, window_time = 0, 0, 0.0
+        reason = "budget"
+        while not self._finished_everywhere():
+            for batch in self.epoch_batches():
+                if control.paused:
+                    yield from self._pause(control)
+                if self.dist.any_true(control.stopped, self.device):
+                    reason = "stopped"
+                    break
+                started = time.perf_counter()
+                loss, norm, tokens = self._step(batch)
+                window_loss += loss
+                window_norm += norm
+                took = time.perf_counter() - started
+                window_steps += 1
+                window_tokens += tokens
+                window_time += took
+                self.elapsed += took
+                self.train_seconds += took
+                finished = self._finished_everywhere()
+                if window_steps == LOG_EVERY or finished:
+                    event = self._step_event(window_loss / window_steps, window_norm / window_steps,
+                                             window_tokens / max(window_time, 1e-9))
+                    if not math.isfinite(event.loss):
+                        yield self._diverged(event.loss)
+                        return
+                    yield event
+                    window_loss.zero_(), window_norm.zero_()
+                    window_steps, window_tokens, window_time = 0, 0, 0.0
+                if self.step % self.eval_every == 0 or finished:
+                    if not (yield from self._periodic_eval()):
+                        return
+                    if self.config.patience > 0 and self.evals_since_best >= self.config.patience:
+                        reason = "early-stopped"
+                        break
+                if finished:
+                    break
+            else:
+                self.epoch += 1
+                self.batch_in_epoch = 0
+                continue
+            break
+        yield from self._finish(reason)
+
+    def _step(self, batch: Any) -> tuple[torch.Tensor, torch.Tensor, int]:
+        self.setup.before_step(self.step)
+        self.schedule.apply(self.optimizer, self.step, self.progress())
+        self.model.train()
+        loss, tokens = self.loss_of(batch)
+        norm = apply_gradients(self.optimizer, loss, self.config.clip)
+        self.step += 1
+        self.batch_in_epoch += 1
+        self.tokens_seen += tokens
+        return loss.detach(), norm.detach(), tokens
+
+    def _step_event(self, loss: torch.Tensor, norm: torch.Tensor, tokens_per_s: float) -> StepEvent:
+        """The loss is the mean over all ranks' rows (they hold equal token counts); DDP has already
+        made the gradient norm the same on every rank."""
+        progress = self.progress()
+        eta = self.elapsed * (1 - progress) / progress if progress > 0 else None
+        mean_loss = self.dist.all_reduce_sum([float(loss)], self.device)[0] / self.dist.world_size
+        return StepEvent(step=self.step, epoch=self.epoch, tokens_seen=self.tokens_seen, loss=mean_loss,
+                         lr=self.optimizer.param_groups[-1]["lr"], grad_norm=float(norm),
+                         tokens_per_s=tokens_per_s, elapsed=self.elapsed, progress=progress, eta=eta)
+
+    def _pause(self, control: TrainControl) -> Iterator[Event]:
+        self.store.update(self.run_id, status="paused")
+        yield PauseEvent(step=self.step, paused=True)
+        control.wait_while_paused()
+        self.store.update(self.run_id, status="running")
+        yield PauseEvent(step=self.step, paused=False)
+
+    def _timed(self, fn: Callable[[], Any]) -> Any:
+        started = time.perf_counter()
+        result = fn()
+        self.elapsed += time.perf_counter() - started
+        return result
+
+    def _periodic_eval(self) -> Generator[Event, None, bool]:
+        """Evaluate and checkpoint; False (after an error event) when the weights diverged, so that a
+        broken model never overwrites a good checkpoint."""
+        metrics = self._timed(lambda: self.measure("valid", final=False))
+        if not math.isfinite(metrics["loss"]):
+            yield self._diverged(metrics["loss"])
+            return False
+        score = self.score(metrics)
+        improved = self.best_key is None or score > self.best_key
+        self.schedule.on_eval(improved)
+        yield self.eval_event("valid", metrics, is_best=improved)
+        if improved:
+            self.best_key = score
+            self.best_valid = dict(metrics, step=self.step, tokens_seen=self.tokens_seen)
+            self.evals_since_best = 0
+            yield self._timed(lambda: self.save("best", metrics))
+        else:
+            self.evals_since_best += 1
+        self.store.update(self.run_id, status="running", best=self.best_valid, step=self.step,
+                          tokens_seen=self.tokens_seen, elapsed=self.elapsed)
+        if self.resumable:
+            yield self._timed(lambda: self.save("last", metrics))
+        return True
+
+    def _diverged(self, loss: float) -> ErrorEvent:
+        kept = self.run_dir / "checkpoints" / "last" if self.resumable else ckpt.run_checkpoint(self.run_dir)
+        self.store.update(self.run_id, status="failed")
+        return ErrorEvent(message=f"training diverged at step {self.step}: the loss became {loss}. "
+                                  f"{self.divergence_advice()}",
+                          step=self.step, run_dir=str(self.run_dir), checkpoint=str(kept) if kept else None)
+
+    def _finish(self, reason: str) -> Iterator[Event]:
+        if reason == "stopped":
+            yield self._timed(lambda: self.save("last"))
+            self.store.update(self.run_id, status="stopped", step=self.step, tokens_seen=self.tokens_seen,
+                              elapsed=self.elapsed)
+            yield self._done(reason, dict(self.best_valid), {}, 0.0)
+            return
+        started = time.perf_counter()
+        self.load_best()
+        valid = self.measure("valid", final=True)
+        yield self.eval_event("valid", valid, final=True)
+        test: dict[str, float] = {}
+        if self.data.test is not None:
+            test = self.measure("test", final=True)
+            yield self.eval_event("test", test, final=True)
+        self.store.update(self.run_id, status="done", final={"valid": valid, "test": test})
+        yield self._done(reason, valid, test, time.perf_counter() - started)
+
+    def _done(self, reason: str, valid: dict, test: dict, eval_seconds: float) -> DoneEvent:
+        return DoneEvent(run_id=self.run_id, run_dir=str(self.run_dir), step=self.step,
+                         tokens_seen=self.tokens_seen, elapsed=self.elapsed,
+                         tokens_per_s=self.tokens_seen / max(self.train_seconds, 1e-9), reason=reason,
+                         valid=self.done_metrics(valid), test=self.done_metrics(test),
+                         best_checkpoint=str(ckpt.run_checkpoint(self.run_dir) or ""), eval_seconds=eval_seconds)
+
+
+def drive(open_run: Callable[[], RunLoop], store: Any, control: TrainControl, *, record: bool = True,
+          disk_fix: str = "resume the run; the previous checkpoint is intact") -> Iterator[Event]:
+    """Open a run and iterate it, turning failures into one ErrorEvent; shared by every kind of run.
+
+    Without `record` (torchrun's other ranks) the events are yielded but not appended to
+    `metrics.jsonl`. `disk_fix` ends the message of a failed write: what to do once there is space.
+    """
+    try:
+        run = open_run()
+    except StudioError as exc:
+        yield ErrorEvent(message=str(exc))
+        return
+    store.update(run.run_id, status="running")
+    try:
+        for event in run.events(control):
+            if record:
+                append_event(run.run_dir, event.to_dict())
+            yield event
+    except (StudioError, OSError) as exc:
+        store.update(run.run_id, status="failed")
+        message = str(exc) if isinstance(exc, StudioError) else (
+            f"could not write to {run.run_dir}: {exc.strerror or exc}. Free disk space or check permissions, "
+            f"then {disk_fix}")
+        event = ErrorEvent(message=message, step=run.step, run_dir=str(run.run_dir))
+        try:
+            if record:
+                append_event(run.run_dir, event.to_dict())
+        except OSError:
+            pass
+        yield event
