@@ -7,15 +7,8 @@ from collections.abc import Iterable
 from typing import TextIO
 
 from .core.events import DoneEvent, ErrorEvent, EvalEvent, Event, LogEvent, StartEvent, StepEvent
+from .core.formatting import format_clock
 from .core.metrics import network_alone
-
-
-def format_seconds(seconds: float | None) -> str:
-    if seconds is None:
-        return "--:--"
-    seconds = int(seconds)
-    hours, rest = divmod(seconds, 3600)
-    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60:02d}:{rest % 60:02d}"
 
 
 class JsonReporter:
@@ -68,7 +61,7 @@ class ConsoleReporter:
             bar = "#" * filled + "." * (self.WIDTH - filled)
             self.out.write(f"\r[{bar}] {event.progress:6.1%} step {event.step} loss {event.loss:.3f} "
                            f"lr {event.lr:.2e} {event.tokens_per_s:,.0f} tok/s "
-                           f"elapsed {format_seconds(event.elapsed)} eta {format_seconds(event.eta)} ")
+                           f"elapsed {format_clock(event.elapsed)} eta {format_clock(event.eta)} ")
             self.out.flush()
             self._bar_shown = True
         elif isinstance(event, EvalEvent):
@@ -94,7 +87,7 @@ def done_table(event: DoneEvent) -> str:
         if metrics:
             rows.append((split, f"{metrics['loss']:.4f}", f"{metrics['ppl']:.2f}", f"{metrics['word_ppl']:.2f}",
                          f"{metrics['bpb']:.4f}", f"{metrics.get('lstm_word_ppl', math.nan):.2f}"))
-    lines = [f"\n{event.reason}: {event.step} steps, {event.tokens_seen:,} tokens in {format_seconds(event.elapsed)} "
+    lines = [f"\n{event.reason}: {event.step} steps, {event.tokens_seen:,} tokens in {format_clock(event.elapsed)} "
              f"({event.tokens_per_s:,.0f} tokens/s)"]
     lines += ["  ".join(f"{cell:>10}" for cell in row) for row in rows]
     lines.append(f"run folder: {event.run_dir}")

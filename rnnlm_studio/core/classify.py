@@ -527,6 +527,7 @@ class TaskRun(RunLoop):
 
 def _open(config: TrainConfig, store: RunStore, pretrained: bool) -> TaskRun:
     config.validate()
+    config.fill_budget()
     if config.tokenizer == "new":
         raise ConfigError("--tokenizer new does not apply to --transfer task: the classifier reads text with the "
                           "source's tokenizer; leave --tokenizer at auto")

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import StudioError
+from .formatting import format_compact_duration
 from .runs import RunRecord, RunStore, read_events
 
 METRICS = ("word_ppl", "bpb", "ppl")
@@ -218,7 +219,7 @@ def _cells(row: CompareRow) -> tuple[str, ...]:
         row.name, row.transfer, Path(row.source).name if row.source else "-",
         _number(row.final_valid_word_ppl, 2), _number(row.final_test_word_ppl, 2),
         _number(row.best_valid_word_ppl, 2), _number(row.final_valid_bpb, 3),
-        _number(row.final_test_bpb, 3), _count(row.tokens_seen), _duration(row.elapsed),
+        _number(row.final_test_bpb, 3), _count(row.tokens_seen), format_compact_duration(row.elapsed),
         _gain_cell(row.gain),
     )
 
@@ -240,11 +241,3 @@ def _count(n: int) -> str:
             return f"{n / scale:.1f}".removesuffix(".0") + suffix
     return str(n)
 
-
-def _duration(seconds: float) -> str:
-    seconds = int(round(seconds))
-    if seconds < 60:
-        return f"{seconds}s"
-    if seconds < 3600:
-        return f"{seconds // 60}m{seconds % 60:02d}s"
-    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"

@@ -116,6 +116,12 @@ class TrainConfig:
     threads: int = 0  # 0 = all cores
     name: str | None = None
 
+    def fill_budget(self) -> None:
+        """A run with no budget at all (no epochs, steps or time) trains one epoch, whichever front door
+        started it (the command line, the Python API), instead of training until stopped."""
+        if self.epochs is None and self.max_steps is None and self.time_budget is None:
+            self.epochs = 1.0
+
     def validate(self) -> None:
         self.model.validate()
         checks = {

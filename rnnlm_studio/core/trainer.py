@@ -250,6 +250,7 @@ def _register(config: TrainConfig, store: RunStore, data: Dataset) -> tuple[str,
 
 def _open_new(config: TrainConfig, store: RunStore, dist_ctx: DistContext) -> TrainingRun:
     config.validate()
+    config.fill_budget()
     data, setup = dist_ctx.main_first(lambda: _prepare(config, dist_ctx.world_size))
     run_id, run_dir = dist_ctx.on_main(lambda: _register(config, store, data))
     return TrainingRun(config, run_dir, run_id, store, data, setup, None, dist_ctx)

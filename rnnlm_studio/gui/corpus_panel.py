@@ -23,8 +23,9 @@ from ..core.config import TOKENIZER_KINDS, TrainConfig
 from ..core.corpus import Corpus, CorpusStats
 from ..core.dataset import cached_tokenizer, open_sources
 from ..core.errors import StudioError
+from ..core.formatting import format_bytes
 from ..core.tokenizer import WORD_START, Tokenizer
-from .widgets import MessageBar, format_bytes, last_folder, remember_folder
+from .widgets import MessageBar, last_folder, remember_folder
 from .workers import LatestOnly, run_task
 
 ROLES = ("train", "valid", "test")

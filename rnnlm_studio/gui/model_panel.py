@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog
 from ..core.checkpoint import CARD, list_models, read_config, resolve_model
 from ..core.config import CELLS, OPTIMIZERS, SCHEDULES, TRANSFERS, ModelConfig, TrainConfig, default_lr
 from ..core.errors import StudioError
+from ..core.formatting import format_estimate
 from ..core.model import RNNLM
 from ..core.runs import RunStore
 from .widgets import MessageBar, last_folder, remember_folder
@@ -558,7 +559,7 @@ class ModelPanel(QWidget):
         text = f"<b>{self._parameters:,}</b> parameters"
         if self._train_tokens and self._flops:
             seconds = self._train_tokens * self._parameters * FLOPS_PER_PARAM_TOKEN / (self._flops * RNN_EFFICIENCY)
-            text += f" · about <b>{_rough_duration(seconds)}</b> per epoch on this machine (rough estimate)"
+            text += f" · about <b>{format_estimate(seconds)}</b> per epoch on this machine (rough estimate)"
         self.estimate_label.setText(text)
 
     def _show_error(self, message: str) -> None:
@@ -615,11 +616,3 @@ def _device_tip(choice: DeviceChoice) -> str:
 def _count_and_measure(model: ModelConfig, flops: float) -> tuple[int, float]:
     return count_parameters(model), flops or measure_flops()
 
-
-def _rough_duration(seconds: float) -> str:
-    """An estimate shown as one rounded figure: more digits would promise a precision it lacks."""
-    if seconds < 90:
-        return f"{max(1, round(seconds))} s"
-    if seconds < 5400:
-        return f"{round(seconds / 60)} min"
-    return f"{seconds / 3600:.1f} h"

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QMen
                                QSlider, QSplitter, QToolButton, QVBoxLayout, QWidget)
 
 from ..core.compare import TOKENIZER_NOTE
+from ..core.formatting import PALETTE
 from ..core.events import Event, EvalEvent, StepEvent, event_from_dict
 from .widgets import last_folder, remember_folder
 
@@ -32,8 +33,6 @@ X_AXES = {"steps": ("step", "steps", "step"), "tokens": ("tokens", "tokens", "to
           "time": ("elapsed", "time", "wall time (s)")}  # buffer column, selector text, axis label
 METRICS = {"ppl": ("token ppl", "token perplexity"), "word_ppl": ("word ppl", "word perplexity"),
            "bpb": ("bits/byte", "bits per byte")}  # selector text, axis label
-PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf",
-           "#bcbd22", "#7f7f7f")
 TRAIN_COLUMNS = ("step", "tokens", "elapsed", "loss", "smooth")
 VALID_COLUMNS = ("step", "tokens", "elapsed", "loss", "ppl", "word_ppl", "bpb")
 

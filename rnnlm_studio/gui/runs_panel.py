@@ -16,8 +16,9 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
 
 from ..core.compare import CompareRow, compare_runs
 from ..core.errors import StudioError
+from ..core.formatting import format_bytes, format_duration
 from ..core.runs import RunRecord, RunStore
-from .widgets import MessageBar, format_bytes, format_duration
+from .widgets import MessageBar
 from .workers import LatestOnly
 
 COLUMNS = ("Name", "Source", "Transfer", "Data", "Best valid word ppl", "Transfer gain", "Duration", "Status",

@@ -17,10 +17,11 @@ from ..core.config import TrainConfig
 from ..core.errors import ConfigError
 from ..core.events import (CheckpointEvent, DoneEvent, ErrorEvent, EvalEvent, Event, LogEvent, PauseEvent,
                            StartEvent, StepEvent)
+from ..core.formatting import format_duration
 from ..core.metrics import network_alone
 from ..core.runs import RunRecord, RunStore, read_events
 from .plots import RunSeries, TrainingPlots
-from .widgets import MessageBar, format_duration
+from .widgets import MessageBar
 from .workers import LatestOnly
 
 LABEL_REFRESH_MS = 100

@@ -32,24 +32,6 @@ def remember_folder(key: str, path: str | Path) -> None:
     open_settings().setValue(f"folders/{key}", str(path if path.is_dir() else path.parent))
 
 
-def format_bytes(n: int) -> str:
-    for scale, unit in ((1 << 30, "GB"), (1 << 20, "MB"), (1 << 10, "KB")):
-        if n >= scale:
-            return f"{n / scale:.1f} {unit}"
-    return f"{n} B"
-
-
-def format_duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "–"
-    seconds = int(round(seconds))
-    if seconds < 60:
-        return f"{seconds} s"
-    if seconds < 3600:
-        return f"{seconds // 60} min {seconds % 60:02d} s"
-    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
-
-
 class MessageBar(QFrame):
     """A non-modal message inside the panel where a problem arose: nothing blocks, nothing is lost."""
 

@@ -17,11 +17,11 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QRunnable, QThread, QThreadPool, Signal, Slot
 
-from ..cli import train_argv
 from ..core.baseline import train_with_baseline
 from ..core.config import TrainConfig
 from ..core.errors import StudioError
 from ..core.events import DoneEvent, ErrorEvent, Event, event_from_dict
+from ..core.train_options import train_argv
 from ..core.trainer import TrainControl, train
 
 log = logging.getLogger(__name__)

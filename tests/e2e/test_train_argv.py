@@ -5,8 +5,9 @@ import dataclasses
 
 import pytest
 
-from rnnlm_studio.cli import build_parser, config_from_args, train_argv
+from rnnlm_studio.cli import build_parser
 from rnnlm_studio.core.config import ModelConfig, TrainConfig
+from rnnlm_studio.core.train_options import config_from_args, train_argv
 
 
 def round_trip(config: TrainConfig) -> TrainConfig:

@@ -1,7 +1,9 @@
 """Curves to PNG without a window, for `compare --plot` and `transfer-curve --plot`.
 
 Drawn with pyqtgraph offscreen so the picture matches the app's own plots. This is the
-one place a headless command loads Qt, and only when a plot file is asked for.
+one place a headless command loads Qt, and only when a plot file is asked for. It sits on the
+CLI's floor, beside it, rather than in `gui/`: no window is involved, and the CLI never
+reaches into the GUI.
 """
 from __future__ import annotations
 
@@ -14,7 +16,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pyqtgraph as pg  # noqa: E402
 from pyqtgraph.exporters import ImageExporter  # noqa: E402
 
-PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
+from .core.formatting import PALETTE  # noqa: E402
+
 
 
 def plot_series(series: Sequence[tuple[str, Sequence[float], Sequence[float]]], path: str | Path, *,

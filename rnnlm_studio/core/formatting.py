@@ -1,0 +1,58 @@
+"""How numbers, sizes, durations and curves look to a person: one place for every front door.
+
+Each front door shows a duration in the form its medium suits: the console a clock (`01:05`),
+the GUI words (`1 min 05 s`), the fixed-width comparison table a compact form (`1m05s`), and an
+estimate one rounded figure. They all live here so that a change to one is seen beside the others.
+"""
+from __future__ import annotations
+
+# Curve colours of the plots in the window and in plot files: run i gets PALETTE[i % len].
+PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf",
+           "#bcbd22", "#7f7f7f")
+
+
+def format_bytes(n: int) -> str:
+    for scale, unit in ((1 << 30, "GB"), (1 << 20, "MB"), (1 << 10, "KB")):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n} B"
+
+
+def _hms(seconds: float) -> tuple[int, int, int]:
+    whole = int(round(seconds))
+    return whole // 3600, whole % 3600 // 60, whole % 60
+
+
+def format_duration(seconds: float | None) -> str:
+    """Words for the GUI: `42 s`, `3 min 07 s`, `2 h 05 min`; a dash when unknown."""
+    if seconds is None:
+        return "–"
+    hours, minutes, secs = _hms(seconds)
+    if not hours and not minutes:
+        return f"{secs} s"
+    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min {secs:02d} s"
+
+
+def format_compact_duration(seconds: float) -> str:
+    """For a fixed-width table: `42s`, `3m07s`, `2h05m`."""
+    hours, minutes, secs = _hms(seconds)
+    if not hours and not minutes:
+        return f"{secs}s"
+    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s"
+
+
+def format_clock(seconds: float | None) -> str:
+    """A console clock: `03:07`, `2:05:00`; `--:--` when unknown. Truncated, as a clock ticks."""
+    if seconds is None:
+        return "--:--"
+    hours, rest = divmod(int(seconds), 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60:02d}:{rest % 60:02d}"
+
+
+def format_estimate(seconds: float) -> str:
+    """An estimate shown as one rounded figure: more digits would promise a precision it lacks."""
+    if seconds < 90:
+        return f"{max(1, round(seconds))} s"
+    if seconds < 5400:
+        return f"{round(seconds / 60)} min"
+    return f"{seconds / 3600:.1f} h"

@@ -1,0 +1,177 @@
+"""The `train` command's options, and a config's way back to them.
+
+Both front doors use this: the CLI builds its `train` (and `transfer-curve`) parser from
+`TRAIN_OPTIONS`, and the GUI hands a run to a child process (torchrun, or one chosen GPU) as the
+argv `train_argv` builds, so a run the GUI starts is one a user could type.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from typing import Any
+
+from .config import (CELLS, FINE_TUNE_LR, OPTIMIZERS, PRECISIONS, SCHEDULES, SCRATCH_LR, TOKENIZER_KINDS,
+                     TRANSFERS, ModelConfig, TrainConfig)
+from .errors import StudioError
+
+TRAIN_DEFAULTS = TrainConfig()
+MODEL_DEFAULTS = ModelConfig()
+
+
+def add_data_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("data")
+    g.add_argument("--train", nargs="+", metavar="PATH", help="training text: files or folders (.txt, .md, ...)")
+    g.add_argument("--valid", metavar="PATH", help="validation text; if absent the training text is split")
+    g.add_argument("--test", metavar="PATH", help="test text; if absent and no --valid, part of the split")
+    g.add_argument("--split", default="0.9,0.05,0.05", help="train,valid,test fractions when splitting")
+    g.add_argument("--split-seed", type=int, default=TRAIN_DEFAULTS.split_seed, help="seed of the split")
+    g.add_argument("--tokenizer", choices=("auto", "source", "new"), default=TRAIN_DEFAULTS.tokenizer,
+                   help="auto = the source's tokenizer when a source is given, else a new one")
+    g.add_argument("--tokenizer-kind", choices=TOKENIZER_KINDS, default=TRAIN_DEFAULTS.tokenizer_kind,
+                   help="SentencePiece model type for a new tokenizer")
+    g.add_argument("--vocab-size", type=int, default=MODEL_DEFAULTS.vocab_size,
+                   help="pieces in a new tokenizer (lowered, with a warning, if the text is too small)")
+
+
+def add_model_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("model")
+    g.add_argument("--cell", choices=CELLS, default=MODEL_DEFAULTS.cell, help="recurrent cell")
+    g.add_argument("--emb-size", type=int, default=MODEL_DEFAULTS.emb_size, help="embedding size")
+    g.add_argument("--hidden-size", type=int, default=MODEL_DEFAULTS.hidden_size, help="hidden units per layer")
+    g.add_argument("--layers", type=int, default=MODEL_DEFAULTS.layers, help="stacked recurrent layers")
+    g.add_argument("--no-tie", action="store_true", help="do not tie the output layer to the embedding")
+    for name in ("emb", "input", "hidden", "output"):
+        g.add_argument(f"--dropout-{name}", type=float, default=getattr(MODEL_DEFAULTS, f"dropout_{name}"),
+                       help=f"{name} dropout")
+    g.add_argument("--cache-window", type=int, default=MODEL_DEFAULTS.cache_window,
+                   help="scoring: positions the neural cache remembers (0 = score with the network alone)")
+    g.add_argument("--cache-theta", type=float, default=MODEL_DEFAULTS.cache_theta,
+                   help="scoring: how sharply the cache matches hidden states")
+    g.add_argument("--cache-lambda", type=float, default=MODEL_DEFAULTS.cache_lambda,
+                   help="scoring: the cache's share of each prediction")
+
+
+def add_transfer_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("transfer")
+    g.add_argument("--source", metavar="MODEL", help="source model: a model folder, run folder or bundled name")
+    g.add_argument("--transfer", choices=TRANSFERS, default=TRAIN_DEFAULTS.transfer,
+                   help="what moves from the source (see README: transfer types)")
+    g.add_argument("--transfer-layers", nargs="*", default=[], metavar="LAYER",
+                   help="partial: layers to copy (embedding, rnn.0, rnn.1, ..., output)")
+    g.add_argument("--freeze", nargs="*", default=[], metavar="LAYER", help="partial: layers kept fixed")
+    g.add_argument("--unfreeze-every", type=int, default=TRAIN_DEFAULTS.unfreeze_every,
+                   help="ulmfit: steps between unfreezing groups (0 = one group per epoch)")
+    g.add_argument("--discriminative-factor", type=float, default=TRAIN_DEFAULTS.discriminative_factor,
+                   help="ulmfit: each lower layer's LR is divided by this")
+    g.add_argument("--baseline", action="store_true", help="also train a matched scratch run and link the two")
+
+
+def add_optim_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("optimisation")
+    g.add_argument("--optimizer", choices=OPTIMIZERS, default=TRAIN_DEFAULTS.optimizer, help="optimiser")
+    g.add_argument("--lr", type=float, help=f"peak learning rate (default: {SCRATCH_LR:g} from scratch, "
+                                            f"{FINE_TUNE_LR:g} when weights move from a source)")
+    g.add_argument("--weight-decay", type=float, default=TRAIN_DEFAULTS.weight_decay, help="weight decay")
+    g.add_argument("--clip", type=float, default=TRAIN_DEFAULTS.clip, help="gradient-norm clipping (0 = off)")
+    g.add_argument("--schedule", choices=SCHEDULES, default=TRAIN_DEFAULTS.schedule, help="LR schedule")
+    g.add_argument("--warmup-steps", type=int, default=TRAIN_DEFAULTS.warmup_steps, help="linear warm-up steps")
+    g.add_argument("--batch-size", type=int, default=TRAIN_DEFAULTS.batch_size, help="sequences per batch")
+    g.add_argument("--bptt", type=int, default=TRAIN_DEFAULTS.bptt, help="tokens per sequence (BPTT length)")
+    g.add_argument("--var-bptt", action="store_true", help="AWD-LSTM variable-length BPTT")
+
+
+def add_budget_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("budget and evaluation",
+                             "With no budget at all, one epoch is trained. The time budget counts training "
+                             "steps, periodic evaluations and checkpoints; the final full evaluation on "
+                             "valid/test comes after it and is reported as eval_seconds.")
+    g.add_argument("--epochs", type=float, help="passes over the training text")
+    g.add_argument("--max-steps", type=int, help="optimiser steps")
+    g.add_argument("--time-budget", type=float, metavar="SECONDS", help="wall-clock seconds of training")
+    g.add_argument("--eval-every", type=int, default=TRAIN_DEFAULTS.eval_every, help="steps between evaluations")
+    g.add_argument("--eval-tokens", type=int, default=TRAIN_DEFAULTS.eval_tokens,
+                   help="validation tokens used by periodic evaluations (the final one uses all)")
+    g.add_argument("--patience", type=int, default=TRAIN_DEFAULTS.patience,
+                   help="stop after this many evaluations without improvement (0 = never)")
+
+
+def add_run_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("run")
+    g.add_argument("--seed", type=int, default=TRAIN_DEFAULTS.seed, help="random seed (CPU runs are deterministic)")
+    g.add_argument("--device", choices=("auto", "cpu", "cuda"), default=TRAIN_DEFAULTS.device, help="device")
+    g.add_argument("--precision", choices=PRECISIONS, default=TRAIN_DEFAULTS.precision,
+                   help="auto = bf16 autocast where the CPU/GPU supports it")
+    g.add_argument("--threads", type=int, default=TRAIN_DEFAULTS.threads, help="CPU threads (0 = all cores)")
+    g.add_argument("--name", help="run name (default: from the data and transfer type)")
+    g.add_argument("--resume", metavar="RUN", help="continue a stopped run (id, name or folder)")
+    g.add_argument("--json", action="store_true", help="print one JSON event per line")
+
+
+def add_distributed_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("scale out",
+                             "`rnnlm-studio train` also runs unchanged under torchrun (one or more machines). "
+                             "--batch-size is per process: N processes train on N x batch-size rows per step, "
+                             "the same global batch as one process with N x batch-size. Only rank 0 prints and "
+                             "writes the run.")
+    g.add_argument("--nproc", type=int, default=1, metavar="N",
+                   help="processes on this machine; N > 1 re-launches this command under torchrun "
+                        "(one per GPU with CUDA, else gloo on the CPU cores)")
+
+
+TRAIN_OPTIONS = (add_data_options, add_model_options, add_transfer_options, add_optim_options,
+                 add_budget_options, add_run_options, add_distributed_options)
+
+
+def config_from_args(args: argparse.Namespace) -> TrainConfig:
+    try:
+        split = tuple(float(x) for x in args.split.split(","))
+    except ValueError:
+        raise StudioError(f"--split {args.split!r} must be three comma-separated fractions, e.g. 0.9,0.05,0.05")
+    if len(split) != 3:
+        raise StudioError(f"--split {args.split!r} must have exactly three fractions")
+    model = ModelConfig(cell=args.cell, vocab_size=args.vocab_size, emb_size=args.emb_size,
+                        hidden_size=args.hidden_size, layers=args.layers, tie_weights=not args.no_tie,
+                        dropout_emb=args.dropout_emb, dropout_input=args.dropout_input,
+                        dropout_hidden=args.dropout_hidden, dropout_output=args.dropout_output,
+                        cache_window=args.cache_window, cache_theta=args.cache_theta,
+                        cache_lambda=args.cache_lambda)
+    names = {f.name for f in dataclasses.fields(TrainConfig)} - {"model", "split", "train"}
+    values = {name: getattr(args, name) for name in names if hasattr(args, name)}
+    config = TrainConfig(train=list(args.train or []), split=split, model=model, **values)
+    config.fill_budget()
+    return config
+
+
+def train_argv(config: TrainConfig) -> list[str]:
+    """`train` options that `config_from_args` turns back into `config`: how the GUI hands a run to a
+    child process (torchrun, or one chosen GPU). They are read off the parser's own options, so an
+    option added there travels without a change here. Options about the launch rather than the run
+    (--json, --resume, --nproc) are the caller's."""
+    parser = argparse.ArgumentParser(add_help=False)
+    for add in TRAIN_OPTIONS:
+        add(parser)
+    values = _option_values(config)
+    return [arg for action in parser._actions if action.dest in values
+            for arg in _option_argv(action, values[action.dest])]
+
+
+def _option_values(config: TrainConfig) -> dict[str, Any]:
+    """The value each option's destination must parse to: `config_from_args` read backwards."""
+    values = {f.name: getattr(config, f.name) for f in dataclasses.fields(TrainConfig) if f.name != "model"}
+    values.update((f.name, getattr(config.model, f.name)) for f in dataclasses.fields(ModelConfig))
+    values["split"] = ",".join(str(fraction) for fraction in config.split)
+    values["no_tie"] = not config.model.tie_weights
+    return values
+
+
+def _option_argv(action: argparse.Action, value: Any) -> list[str]:
+    """`--flag=value` keeps a value that starts with a dash (a negative seed) from reading as an option;
+    list items cannot be written that way, and none starts with one (layer names, the GUI's absolute paths)."""
+    flag = action.option_strings[0]
+    if action.nargs == 0:  # a switch: --var-bptt, --no-tie, --baseline
+        return [flag] if value else []
+    if value is None or value == []:
+        return []
+    if isinstance(value, list):
+        return [flag, *(str(item) for item in value)]
+    return [f"{flag}={value}"]
