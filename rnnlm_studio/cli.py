@@ -145,7 +145,8 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 def cmd_generate(args: argparse.Namespace) -> int:
     from .core.checkpoint import load_model
-    from .core.generate import SamplingOptions, beam_search, generate, use_fast_decoding
+    from .core.decoding import use_fast_decoding
+    from .core.sampling import SamplingOptions, beam_search, generate
 
     options = SamplingOptions(max_tokens=args.max_tokens, temperature=args.temperature, top_k=args.top_k,
                               top_p=args.top_p, repetition_penalty=args.repetition_penalty, stop_at=args.stop_at,
@@ -169,7 +170,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 def cmd_complete(args: argparse.Namespace) -> int:
     from .core.checkpoint import load_model
-    from .core.generate import Autocompleter
+    from .core.autocomplete import Autocompleter
 
     loaded = load_model(args.model)
     result = Autocompleter(loaded.model, loaded.tokenizer).suggest(args.prompt, args.k, phrase_words=args.phrase)

@@ -128,7 +128,7 @@ def _drive_window(scratch: Path, data: Path | None) -> Report:
 def _train_and_sample(app: Any, window: Any, corpus: Path, data: Path | None) -> Report:
     from .core.checkpoint import list_models
     from .core.events import DoneEvent, ErrorEvent
-    from .core.generate import SamplingOptions, generate
+    from .core.sampling import SamplingOptions, generate
 
     if window.windowIcon().pixmap(32).isNull():
         raise SelfTestError("the window icon did not load: resources/icons or Qt's SVG plugin is missing")

@@ -24,8 +24,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QFi
                                QStyleOptionViewItem, QTabWidget, QTextEdit, QToolButton, QToolTip,
                                QVBoxLayout, QWidget)
 
-from ..core import checkpoint
-from ..core import generate as gen
+from ..core import autocomplete, checkpoint, decoding, sampling, surprisal
 from ..core.errors import StudioError
 from ..core.metrics import summarize
 from .widgets import MessageBar, last_folder, remember_folder
@@ -170,7 +169,7 @@ class PromptEdit(QPlainTextEdit):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ghost = ""
-        self._suggestions: gen.Suggestions | None = None
+        self._suggestions: autocomplete.Suggestions | None = None
         self.popup = QListWidget(self.viewport())
         self.popup.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.popup.setItemDelegate(_BarDelegate(self.popup))
@@ -184,7 +183,7 @@ class PromptEdit(QPlainTextEdit):
         self._anchor = -1  # the cursor position the suggestions were made for
         self.cursorPositionChanged.connect(self._cursor_moved)
 
-    def set_suggestions(self, suggestions: gen.Suggestions | None) -> None:
+    def set_suggestions(self, suggestions: autocomplete.Suggestions | None) -> None:
         if suggestions and self._suggestions and suggestions.words == self._suggestions.words:
             self._suggestions = suggestions  # the same words with a longer phrase: keep the choice
             self._choose(self.popup.currentRow())
@@ -291,7 +290,7 @@ def heat_colour(nll: float) -> QColor:
     return QColor.fromHsvF((1 - t) * 55 / 360, 0.05 + 0.8 * t, 1.0)
 
 
-def token_tooltip(token: gen.TokenSurprisal) -> str:
+def token_tooltip(token: surprisal.TokenSurprisal) -> str:
     shown = token.text_piece.replace("\n", "⏎")
     alternatives = ", ".join(f"“{text.replace(chr(10), '⏎')}” {_percent(p)}" for text, p in token.top_alternatives)
     return (f"“{shown}”: probability {_percent(token.probability)} ({token.nll / math.log(2):.1f} bits)\n"
@@ -322,11 +321,11 @@ class HeatmapView(QWidget):
         self.text.viewport().installEventFilter(self)
         layout.addWidget(self.title)
         layout.addWidget(self.text, 1)
-        self.tokens: list[gen.TokenSurprisal] = []
+        self.tokens: list[surprisal.TokenSurprisal] = []
         self._starts: list[int] = []
         self._offsets: list[int] = []
 
-    def show_tokens(self, name: str, text: str, tokens: list[gen.TokenSurprisal]) -> None:
+    def show_tokens(self, name: str, text: str, tokens: list[surprisal.TokenSurprisal]) -> None:
         self.tokens = [t for t in tokens if t.end_char > t.start_char]
         self._starts = [t.start_char for t in self.tokens]
         self._offsets = _utf16_offsets(text)
@@ -343,7 +342,7 @@ class HeatmapView(QWidget):
         self.title.setText(f"<b>{name}</b> — {metrics['bpb']:.2f} bits/byte · "
                            f"word perplexity {_compact(metrics['word_ppl'])} (network alone) · {len(tokens)} tokens")
 
-    def token_at(self, char: int) -> gen.TokenSurprisal | None:
+    def token_at(self, char: int) -> surprisal.TokenSurprisal | None:
         index = bisect.bisect_right(self._starts, char) - 1
         if index >= 0 and self.tokens[index].start_char <= char < self.tokens[index].end_char:
             return self.tokens[index]
@@ -387,7 +386,7 @@ class PlaygroundPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.loaded: Any = None
-        self.autocompleter: gen.Autocompleter | None = None
+        self.autocompleter: autocomplete.Autocompleter | None = None
         self._models = _Runner(self)  # loading and surprisal
         self._suggester = _Runner(self)  # one suggestion at a time
         self._generator = _Runner(self)
@@ -555,14 +554,14 @@ class PlaygroundPanel(QWidget):
         self.messages.clear()
         self.summary.setText(f"Loading {Path(ref).name}…")
 
-        def load() -> tuple[Any, gen.Autocompleter]:
+        def load() -> tuple[Any, autocomplete.Autocompleter]:
             loaded = checkpoint.load_model(ref)
-            gen.use_fast_decoding(loaded.model)
-            return loaded, gen.Autocompleter(loaded.model, loaded.tokenizer)
+            decoding.use_fast_decoding(loaded.model)
+            return loaded, autocomplete.Autocompleter(loaded.model, loaded.tokenizer)
 
         self._models.start(load, lambda result: self._model_loaded(request, *result))
 
-    def _model_loaded(self, request: int, loaded: Any, autocompleter: gen.Autocompleter) -> None:
+    def _model_loaded(self, request: int, loaded: Any, autocompleter: autocomplete.Autocompleter) -> None:
         if request != self._load_request:
             return
         self.stop_generation()
@@ -604,17 +603,17 @@ class PlaygroundPanel(QWidget):
         prompt = self.editor.toPlainText()[:cursor.position()]
         self._request_suggestions(self._suggest_request, self.autocompleter, prompt, 1)
 
-    def _request_suggestions(self, request: int, completer: gen.Autocompleter, prompt: str, words: int) -> None:
+    def _request_suggestions(self, request: int, completer: autocomplete.Autocompleter, prompt: str, words: int) -> None:
         """Words first (ghost = the rest of the best word), then the longer ghost phrase:
         the phrase costs a few more model steps, and the list should not wait for them."""
-        def work() -> tuple[gen.Suggestions, float] | None:
+        def work() -> tuple[autocomplete.Suggestions, float] | None:
             if request != self._suggest_request:
                 return None  # typing went on while this waited: skip it
             started = time.perf_counter()
             result = completer.suggest(prompt, SUGGESTIONS, words)
             return result, (time.perf_counter() - started) * 1000
 
-        def done(result: tuple[gen.Suggestions, float] | None) -> None:
+        def done(result: tuple[autocomplete.Suggestions, float] | None) -> None:
             if result is None or request != self._suggest_request or self._streaming:
                 return
             suggestions, latency = result
@@ -629,9 +628,9 @@ class PlaygroundPanel(QWidget):
 
     # ----------------------------------------------------------------- generation
 
-    def sampling_options(self) -> gen.SamplingOptions:
+    def sampling_options(self) -> sampling.SamplingOptions:
         seed = self.seed.value()
-        return gen.SamplingOptions(max_tokens=self.length.value(), temperature=self.temperature.value(),
+        return sampling.SamplingOptions(max_tokens=self.length.value(), temperature=self.temperature.value(),
                                    top_k=self.top_k.value(), top_p=self.top_p.value(),
                                    seed=None if seed < 0 else seed)
 
@@ -649,7 +648,7 @@ class PlaygroundPanel(QWidget):
 
         def work() -> int:
             chars = 0
-            for piece in gen.generate(loaded, prompt, options, stop):
+            for piece in sampling.generate(loaded, prompt, options, stop):
                 self._generator.bridge.done.emit(self._append, piece)
                 chars += len(piece)
             return chars
@@ -694,17 +693,17 @@ class PlaygroundPanel(QWidget):
         second = self.compare_box.currentData()
         self.surprisal_hint.setText("Scoring…")
 
-        def work() -> list[tuple[str, list[gen.TokenSurprisal]]]:
+        def work() -> list[tuple[str, list[surprisal.TokenSurprisal]]]:
             models = [loaded]
             if second:
                 if second not in self._compare_cache:
                     self._compare_cache[second] = checkpoint.load_model(second)
                 models.append(self._compare_cache[second])
-            return [(m.name, gen.surprisal(m, text)) for m in models]
+            return [(m.name, surprisal.surprisal(m, text)) for m in models]
 
         self._models.start(work, lambda result: self._analysed(request, text, result))
 
-    def _analysed(self, request: int, text: str, results: list[tuple[str, list[gen.TokenSurprisal]]]) -> None:
+    def _analysed(self, request: int, text: str, results: list[tuple[str, list[surprisal.TokenSurprisal]]]) -> None:
         if request != self._analyse_request:
             return
         for view in self.heatmaps:

@@ -25,7 +25,7 @@ from typing import Any, Callable
 
 import torch
 
-from rnnlm_studio.core import generate as gen
+from rnnlm_studio.core import autocomplete, decoding, sampling
 from rnnlm_studio.core.config import ModelConfig
 from rnnlm_studio.core.corpus import Corpus
 from rnnlm_studio.core.model import RNNLM
@@ -99,26 +99,26 @@ def keystroke_handlers(loaded: Any) -> dict[str, Callable[[], Callable[[str], ob
     request, so the list never waits for the phrase; PHRASE times both requests together.
     """
     model, tokenizer = loaded.model, loaded.tokenizer
-    table = gen.PieceTable(tokenizer)  # built once per model in every way
+    table = decoding.PieceTable(tokenizer)  # built once per model in every way
 
     def words() -> Callable[[str], object]:
-        ac = gen.Autocompleter(model, tokenizer, table=table)
+        ac = autocomplete.Autocompleter(model, tokenizer, table=table)
         return lambda prompt: ac.suggest(prompt, 5, 1)
 
     def words_then_phrase() -> Callable[[str], object]:
-        ac = gen.Autocompleter(model, tokenizer, table=table)
+        ac = autocomplete.Autocompleter(model, tokenizer, table=table)
         return lambda prompt: (ac.suggest(prompt, 5, 1), ac.suggest(prompt, 5, 3))
 
     def whole_prompt() -> Callable[[str], object]:
-        ac = gen.Autocompleter(model, tokenizer, table=table)
+        ac = autocomplete.Autocompleter(model, tokenizer, table=table)
 
         def step(prompt: str) -> object:
-            ac.encoder = gen.IncrementalEncoder(model, tokenizer, table)  # no cached prompt states
+            ac.encoder = autocomplete.IncrementalEncoder(model, tokenizer, table)  # no cached prompt states
             return ac.suggest(prompt, 5, 1)
         return step
 
     def nothing_cached() -> Callable[[str], object]:
-        return lambda prompt: gen.Autocompleter(model, tokenizer, table=table).suggest(prompt, 5, 1)
+        return lambda prompt: autocomplete.Autocompleter(model, tokenizer, table=table).suggest(prompt, 5, 1)
 
     return {WORDS: words, PHRASE: words_then_phrase, BASELINE: whole_prompt, COLD: nothing_cached}
 
@@ -133,9 +133,9 @@ def measure_typing(loaded: Any, text: str) -> dict[str, dict[str, float]]:
 
 def measure_generation(loaded: Any, prompt: str) -> float:
     """Tokens per second of sampling (no stop condition, so exactly GENERATE_TOKENS are sampled)."""
-    options = gen.SamplingOptions(max_tokens=GENERATE_TOKENS, temperature=0.8, top_p=0.95, seed=0)
+    options = sampling.SamplingOptions(max_tokens=GENERATE_TOKENS, temperature=0.8, top_p=0.95, seed=0)
     t0 = time.perf_counter()
-    for _ in gen.generate(loaded, prompt, options):
+    for _ in sampling.generate(loaded, prompt, options):
         pass
     return GENERATE_TOKENS / (time.perf_counter() - t0)
 
@@ -145,7 +145,7 @@ def main() -> None:
     parser.add_argument("--model", default="english-lstm", help="a bundled model's name or a model folder")
     args = parser.parse_args()
     loaded, which = load(args.model)
-    fast = gen.use_fast_decoding(loaded.model)  # as the Playground does
+    fast = decoding.use_fast_decoding(loaded.model)  # as the Playground does
     which += f"; decoding matrices in {'bf16' if fast else 'fp32'}"
     text = paragraph()
     print(f"model: {which}\nparagraph: {len(text)} characters (decoding runs on one thread)")

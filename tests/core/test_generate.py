@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch.nn import functional as F
 
-from rnnlm_studio.core import generate as gen
+from rnnlm_studio.core import autocomplete, decoding, sampling, surprisal
 from rnnlm_studio.core.config import ModelConfig
 from rnnlm_studio.core.corpus import Corpus
 from rnnlm_studio.core.errors import ConfigError
@@ -32,7 +32,7 @@ logit_lists = st.lists(st.floats(-20, 20, allow_nan=False, width=32), min_size=2
 @given(logit_lists, st.integers(1, 50))
 def test_top_k_keeps_exactly_the_k_best(values: list[float], k: int) -> None:
     logits = torch.tensor(values)
-    kept = torch.isfinite(gen.filter_top_k(logits, k))
+    kept = torch.isfinite(sampling.filter_top_k(logits, k))
     assert int(kept.sum()) == min(k, len(values))
     if kept.all():
         return
@@ -44,17 +44,17 @@ def test_top_k_keeps_exactly_the_k_best(values: list[float], k: int) -> None:
 def test_sampling_with_top_k_never_leaves_the_k_best(values: list[float], k: int, seed: int) -> None:
     logits = torch.tensor(values)
     best = set(logits.topk(min(k, len(values))).indices.tolist())
-    options = gen.SamplingOptions(temperature=3.0, top_k=k)
+    options = sampling.SamplingOptions(temperature=3.0, top_k=k)
     generator = torch.Generator().manual_seed(seed)
     for _ in range(20):
-        assert gen.next_token(logits, options, generator) in best
+        assert sampling.next_token(logits, options, generator) in best
 
 
 @given(logit_lists, st.floats(0.01, 0.99))
 def test_top_p_keeps_the_smallest_set_reaching_p(values: list[float], p: float) -> None:
     logits = torch.tensor(values)
     probs = F.softmax(logits, dim=-1)
-    kept = torch.isfinite(gen.filter_top_p(logits, p))
+    kept = torch.isfinite(sampling.filter_top_p(logits, p))
     mass = float(probs[kept].sum())
     assert mass >= p - 1e-5
     assert mass - float(probs[kept].min()) < p + 1e-5, "dropping the least probable kept token must fall below p"
@@ -64,31 +64,31 @@ def test_top_p_keeps_the_smallest_set_reaching_p(values: list[float], p: float) 
 
 def test_top_p_one_and_top_k_zero_keep_everything() -> None:
     logits = torch.randn(10)
-    assert torch.equal(gen.filter_top_p(logits, 1.0), logits)
-    assert torch.equal(gen.filter_top_k(logits, 0), logits)
+    assert torch.equal(sampling.filter_top_p(logits, 1.0), logits)
+    assert torch.equal(sampling.filter_top_k(logits, 0), logits)
 
 
 def test_temperature_zero_is_greedy() -> None:
     logits = torch.tensor([0.1, 2.0, 1.9, -1.0])
-    assert gen.next_token(logits, gen.SamplingOptions(temperature=0)) == 1
+    assert sampling.next_token(logits, sampling.SamplingOptions(temperature=0)) == 1
 
 
 def test_repetition_penalty_makes_seen_tokens_less_likely() -> None:
     logits = torch.tensor([2.0, -1.0, 0.5])
-    out = gen.penalize_repetition(logits, [0, 1], 2.0)
+    out = sampling.penalize_repetition(logits, [0, 1], 2.0)
     assert out.tolist() == [1.0, -2.0, 0.5]
 
 
 def test_bad_options_fail_before_anything_streams(loaded: SimpleNamespace) -> None:
     with pytest.raises(ConfigError, match="--top-p"):
-        gen.generate(loaded, "The", gen.SamplingOptions(top_p=2.0))
+        sampling.generate(loaded, "The", sampling.SamplingOptions(top_p=2.0))
 
 
 @pytest.mark.parametrize("options", [
-    gen.SamplingOptions(temperature=-1), gen.SamplingOptions(top_p=0), gen.SamplingOptions(top_k=-2),
-    gen.SamplingOptions(max_tokens=0), gen.SamplingOptions(stop_at="page"),
-    gen.SamplingOptions(repetition_penalty=0.5)])
-def test_bad_options_are_refused_with_the_fix(options: gen.SamplingOptions) -> None:
+    sampling.SamplingOptions(temperature=-1), sampling.SamplingOptions(top_p=0), sampling.SamplingOptions(top_k=-2),
+    sampling.SamplingOptions(max_tokens=0), sampling.SamplingOptions(stop_at="page"),
+    sampling.SamplingOptions(repetition_penalty=0.5)])
+def test_bad_options_are_refused_with_the_fix(options: sampling.SamplingOptions) -> None:
     with pytest.raises(ConfigError, match="--"):
         options.validate()
 
@@ -105,8 +105,8 @@ def tokenizer(tmp_path_factory: pytest.TempPathFactory) -> Tokenizer:
 
 
 @pytest.fixture(scope="module")
-def table(tokenizer: Tokenizer) -> gen.PieceTable:
-    return gen.PieceTable(tokenizer)
+def table(tokenizer: Tokenizer) -> decoding.PieceTable:
+    return decoding.PieceTable(tokenizer)
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +120,7 @@ def loaded(tokenizer: Tokenizer) -> SimpleNamespace:
 
 
 def _scratch_log_probs(loaded: SimpleNamespace, text: str) -> torch.Tensor:
-    ids = gen.context_ids(loaded.tokenizer, text)
+    ids = decoding.context_ids(loaded.tokenizer, text)
     with torch.inference_mode():
         logits, _ = loaded.model(torch.tensor([ids]))
     return F.log_softmax(logits[0, -1], dim=-1)
@@ -130,7 +130,7 @@ def _scratch_log_probs(loaded: SimpleNamespace, text: str) -> torch.Tensor:
 
 
 def _sample(loaded: SimpleNamespace, prompt: str, **options: object) -> str:
-    return "".join(gen.generate(loaded, prompt, gen.SamplingOptions(**options)))
+    return "".join(sampling.generate(loaded, prompt, sampling.SamplingOptions(**options)))
 
 
 def test_same_seed_gives_the_same_text(loaded: SimpleNamespace) -> None:
@@ -140,7 +140,7 @@ def test_same_seed_gives_the_same_text(loaded: SimpleNamespace) -> None:
 
 
 def test_generation_streams_non_empty_pieces_up_to_max_tokens(loaded: SimpleNamespace) -> None:
-    pieces = list(gen.generate(loaded, "", gen.SamplingOptions(max_tokens=30, seed=1)))
+    pieces = list(sampling.generate(loaded, "", sampling.SamplingOptions(max_tokens=30, seed=1)))
     assert 5 < len(pieces) <= 30
     assert all(pieces)
 
@@ -148,13 +148,13 @@ def test_generation_streams_non_empty_pieces_up_to_max_tokens(loaded: SimpleName
 def test_long_streams_decode_the_same_in_windows(loaded: SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> None:
     """The detokenizer restarts its window every REBASE ids; the text must not notice."""
     whole = _sample(loaded, "The king ", max_tokens=150, seed=4)
-    monkeypatch.setattr(gen._Detokenizer, "REBASE", 3)
+    monkeypatch.setattr(sampling._Detokenizer, "REBASE", 3)
     assert _sample(loaded, "The king ", max_tokens=150, seed=4) == whole
 
 
 def test_stop_event_ends_generation_before_the_next_token(loaded: SimpleNamespace) -> None:
     stop = threading.Event()
-    stream = gen.generate(loaded, "The", gen.SamplingOptions(max_tokens=1000, seed=0), stop)
+    stream = sampling.generate(loaded, "The", sampling.SamplingOptions(max_tokens=1000, seed=0), stop)
     next(stream)
     stop.set()
     assert list(stream) == []
@@ -173,11 +173,11 @@ def test_a_trailing_space_is_not_doubled(loaded: SimpleNamespace) -> None:
 
 def test_beam_of_one_is_greedy(loaded: SimpleNamespace) -> None:
     greedy = _sample(loaded, "The king", max_tokens=12, temperature=0)
-    assert gen.beam_search(loaded, "The king", beam_width=1, max_tokens=12) == greedy
+    assert sampling.beam_search(loaded, "The king", beam_width=1, max_tokens=12) == greedy
 
 
 def test_beam_search_stops_at_the_line_end(loaded: SimpleNamespace) -> None:
-    text = gen.beam_search(loaded, "First Citizen:", beam_width=4, max_tokens=30, stop_at="line")
+    text = sampling.beam_search(loaded, "First Citizen:", beam_width=4, max_tokens=30, stop_at="line")
     assert text and "\n" not in text
 
 
@@ -186,8 +186,8 @@ def test_beam_search_stops_at_the_line_end(loaded: SimpleNamespace) -> None:
 
 def _single_piece_word_probs(loaded: SimpleNamespace, prompt: str, top: int) -> dict[str, float]:
     """Exact P(next word = w) for the one-piece words among the `top` likeliest first pieces."""
-    table = gen.PieceTable(loaded.tokenizer)
-    ids = gen.context_ids(loaded.tokenizer, prompt)
+    table = decoding.PieceTable(loaded.tokenizer)
+    ids = decoding.context_ids(loaded.tokenizer, prompt)
     with torch.inference_mode():
         first = F.softmax(loaded.model(torch.tensor([ids]))[0][0, -1], dim=-1).masked_fill(~table.word_first, 0)
         out: dict[str, float] = {}
@@ -201,13 +201,13 @@ def _single_piece_word_probs(loaded: SimpleNamespace, prompt: str, top: int) -> 
 
 @pytest.mark.parametrize("prompt", ["", "The king", "First Citizen:\nWe are"])
 def test_suggestions_are_sorted_probabilities_of_whole_words(loaded: SimpleNamespace, prompt: str) -> None:
-    words = gen.complete(loaded, prompt + " " if prompt else prompt, k=5)
+    words = autocomplete.complete(loaded, prompt + " " if prompt else prompt, k=5)
     assert len(words) == 5
     probs = [w.probability for w in words]
     assert probs == sorted(probs, reverse=True)
     assert 0 < sum(probs) <= 1
     assert all(w.text == w.word and w.word.strip() == w.word and w.word for w in words)
-    exact = _single_piece_word_probs(loaded, prompt, top=gen.Autocompleter.BEAM_WIDTH)
+    exact = _single_piece_word_probs(loaded, prompt, top=autocomplete.Autocompleter.BEAM_WIDTH)
     assert probs[0] >= max(exact.values()) * (1 - 1e-4), "a more probable one-piece word in the beam was missed"
     for w in words:  # a word's probability sums every spelling, so it is at least its one-piece spelling
         assert w.probability >= exact.get(w.word, 0) * (1 - 1e-4)
@@ -215,13 +215,13 @@ def test_suggestions_are_sorted_probabilities_of_whole_words(loaded: SimpleNames
 
 def test_punctuation_ends_a_word_unless_it_was_typed(loaded: SimpleNamespace) -> None:
     for prompt in ("", "First Citizen:\nWe are all ", "The kin"):
-        assert all(w.word[-1].isalnum() or w.word[-1] in "'-" for w in gen.complete(loaded, prompt, k=8))
-    typed = gen.complete(loaded, "You are all resolved,", k=5)
+        assert all(w.word[-1].isalnum() or w.word[-1] in "'-" for w in autocomplete.complete(loaded, prompt, k=8))
+    typed = autocomplete.complete(loaded, "You are all resolved,", k=5)
     assert typed and all(w.word.startswith("resolved,") for w in typed)
 
 
 def test_a_half_typed_word_is_completed(loaded: SimpleNamespace) -> None:
-    words = gen.complete(loaded, "First Citizen:\nWe ar", k=5)
+    words = autocomplete.complete(loaded, "First Citizen:\nWe ar", k=5)
     assert words
     for w in words:
         assert w.word.startswith("ar") and w.text == w.word[2:]
@@ -229,7 +229,7 @@ def test_a_half_typed_word_is_completed(loaded: SimpleNamespace) -> None:
 
 
 def test_the_phrase_continues_the_best_word_with_whole_words(loaded: SimpleNamespace) -> None:
-    ac = gen.Autocompleter(loaded.model, loaded.tokenizer)
+    ac = autocomplete.Autocompleter(loaded.model, loaded.tokenizer)
     result = ac.suggest("The ki", k=3, phrase_words=3)
     assert result.phrase.startswith(result.words[0].text)
     rest = result.phrase[len(result.words[0].text):]
@@ -239,7 +239,7 @@ def test_the_phrase_continues_the_best_word_with_whole_words(loaded: SimpleNames
 
 
 def test_keystrokes_reuse_the_states_of_earlier_ones(loaded: SimpleNamespace) -> None:
-    ac = gen.Autocompleter(loaded.model, loaded.tokenizer)
+    ac = autocomplete.Autocompleter(loaded.model, loaded.tokenizer)
     prompt = "First Citizen:\nBefore we proceed any further, hear me "
     first = ac.suggest(prompt, k=5)
     assert ac.model_calls > 0
@@ -254,12 +254,12 @@ def test_keystrokes_reuse_the_states_of_earlier_ones(loaded: SimpleNamespace) ->
 
 def test_bad_k_is_refused(loaded: SimpleNamespace) -> None:
     with pytest.raises(ConfigError, match="-k"):
-        gen.complete(loaded, "The", k=0)
+        autocomplete.complete(loaded, "The", k=0)
 
 
 @given(st.text(alphabet="thequiTkn'.,é", min_size=1, max_size=6), st.booleans())
 @settings(max_examples=60, deadline=None)
-def test_consistent_pieces_are_exactly_those_agreeing_with_the_typed_text(table: gen.PieceTable, typed: str,
+def test_consistent_pieces_are_exactly_those_agreeing_with_the_typed_text(table: decoding.PieceTable, typed: str,
                                                                           start: bool) -> None:
     data = typed.encode()
     mask = table.word_first if start else table.continuation
@@ -271,7 +271,7 @@ def test_consistent_pieces_are_exactly_those_agreeing_with_the_typed_text(table:
 @pytest.mark.parametrize("prompt, expected", [
     ("", ("", "")), ("the ki", ("the ", "ki")), ("the ", ("the ", "")), ("a\nb", ("a\n", "b")), ("word", ("", "word"))])
 def test_split_partial(prompt: str, expected: tuple[str, str]) -> None:
-    assert gen.split_partial(prompt) == expected
+    assert autocomplete.split_partial(prompt) == expected
 
 
 # --------------------------------------------------------------------------- incremental encoding
@@ -295,7 +295,7 @@ def _apply(text: str, edit: tuple) -> str:
 @given(edits)
 @settings(max_examples=40, deadline=None)
 def test_incremental_encoding_matches_encoding_from_scratch(loaded: SimpleNamespace, sequence: list) -> None:
-    encoder = gen.IncrementalEncoder(loaded.model, loaded.tokenizer)
+    encoder = autocomplete.IncrementalEncoder(loaded.model, loaded.tokenizer)
     text = "First Citizen:\nBefore we proceed"
     for edit in [("type", "")] + sequence:
         text = _apply(text, edit)
@@ -308,18 +308,18 @@ def test_incremental_encoding_matches_encoding_from_scratch(loaded: SimpleNamesp
 def test_suggestions_see_the_same_prompt_state_as_encoding_from_scratch(loaded: SimpleNamespace,
                                                                        sequence: list) -> None:
     """The word search hands states to the encoder through the memo; they must be exact too."""
-    ac = gen.Autocompleter(loaded.model, loaded.tokenizer)
+    ac = autocomplete.Autocompleter(loaded.model, loaded.tokenizer)
     text = "First Citizen:\nBefore we proceed"
     for edit in [("type", "")] + sequence:
         text = _apply(text, edit)
         ac.suggest(text, k=3, phrase_words=2)
-        context = gen.split_partial(text)[0].rstrip(" \t")
+        context = autocomplete.split_partial(text)[0].rstrip(" \t")
         torch.testing.assert_close(ac.encoder.state.log_probs, _scratch_log_probs(loaded, context),
                                    atol=1e-5, rtol=1e-4)
 
 
 def test_typing_runs_only_the_last_word(loaded: SimpleNamespace) -> None:
-    encoder = gen.IncrementalEncoder(loaded.model, loaded.tokenizer)
+    encoder = autocomplete.IncrementalEncoder(loaded.model, loaded.tokenizer)
     text = "First Citizen:\nBefore we proceed any further, hear me speak"
     encoder.update(text)
     assert encoder.tokens_run == len(encoder.ids)
@@ -333,8 +333,8 @@ def test_typing_runs_only_the_last_word(loaded: SimpleNamespace) -> None:
 
 def test_surprisal_covers_the_text_and_sums_to_the_model_loss(loaded: SimpleNamespace) -> None:
     text = "First Citizen:\nBefore  we proceed, café!\n\nAll: Speak."
-    tokens = gen.surprisal(loaded, text, alternatives=3)
-    ids = gen.context_ids(loaded.tokenizer, text)
+    tokens = surprisal.surprisal(loaded, text, alternatives=3)
+    ids = decoding.context_ids(loaded.tokenizer, text)
     assert len(tokens) == len(ids) - 1
     with torch.inference_mode():
         logits, _ = loaded.model(torch.tensor([ids[:-1]]))
@@ -351,8 +351,8 @@ def test_surprisal_covers_the_text_and_sums_to_the_model_loss(loaded: SimpleName
 
 def test_surprisal_in_chunks_equals_one_pass(loaded: SimpleNamespace) -> None:
     text = SHAKESPEARE.read_text(encoding="utf-8")[:600]
-    whole = gen.surprisal(loaded, text, chunk=10_000)
-    chunked = gen.surprisal(loaded, text, chunk=7)
+    whole = surprisal.surprisal(loaded, text, chunk=10_000)
+    chunked = surprisal.surprisal(loaded, text, chunk=7)
     assert [t.nll for t in chunked] == pytest.approx([t.nll for t in whole], abs=1e-4)
 
 
@@ -365,21 +365,21 @@ def test_other_cells_take_the_module_path_with_the_same_results(tokenizer: Token
     model = RNNLM(ModelConfig(cell=cell, vocab_size=tokenizer.vocab_size, emb_size=16, hidden_size=24, layers=2))
     other = SimpleNamespace(model=model.eval(), tokenizer=tokenizer)
     assert len(_sample(other, "The king", max_tokens=20, seed=0)) > 0
-    ac = gen.Autocompleter(model, tokenizer)
+    ac = autocomplete.Autocompleter(model, tokenizer)
     for text in ("The king", "The king is", "The kin"):
         ac.suggest(text, k=3)
-        context = gen.split_partial(text)[0].rstrip(" \t")
+        context = autocomplete.split_partial(text)[0].rstrip(" \t")
         torch.testing.assert_close(ac.encoder.state.log_probs, _scratch_log_probs(other, context),
                                    atol=1e-5, rtol=1e-4)
 
 
 def test_the_hand_stepped_lstm_matches_the_module(loaded: SimpleNamespace) -> None:
     model = loaded.model
-    ids = gen.context_ids(loaded.tokenizer, "First Citizen:\nBefore we")
+    ids = decoding.context_ids(loaded.tokenizer, "First Citizen:\nBefore we")
     with torch.inference_mode():
         _, hidden = model(torch.tensor([ids[:-1]]))
-        batch = gen._cat_hidden([hidden, hidden])
-        logits, after = gen._step(model, [ids[-1], 5], batch)
+        batch = decoding.cat_hidden([hidden, hidden])
+        logits, after = decoding.step(model, [ids[-1], 5], batch)
         expected, expected_after = model(torch.tensor([[ids[-1]], [5]]), batch)
     torch.testing.assert_close(logits, expected[:, -1], atol=1e-5, rtol=1e-4)
     torch.testing.assert_close(after[0][1], expected_after[0][1], atol=1e-5, rtol=1e-4)
@@ -394,8 +394,8 @@ def test_fast_decoding_stays_close_to_exact_and_drops_stale_copies(tokenizer: To
     config = ModelConfig(vocab_size=tokenizer.vocab_size, emb_size=24, hidden_size=48)
     exact, fast = RNNLM(config).eval(), RNNLM(config).eval()
     fast.load_state_dict(exact.state_dict())
-    assert gen.use_fast_decoding(fast)
-    exact_encoder, fast_encoder = gen.IncrementalEncoder(exact, tokenizer), gen.IncrementalEncoder(fast, tokenizer)
+    assert decoding.use_fast_decoding(fast)
+    exact_encoder, fast_encoder = autocomplete.IncrementalEncoder(exact, tokenizer), autocomplete.IncrementalEncoder(fast, tokenizer)
     text = "First Citizen:\nBefore we proceed any further, hear me speak."
     for end in range(1, len(text) + 1):
         want, got = exact_encoder.update(text[:end]), fast_encoder.update(text[:end])
@@ -403,9 +403,9 @@ def test_fast_decoding_stays_close_to_exact_and_drops_stale_copies(tokenizer: To
         assert -1e-6 < kl < 1e-3, (text[:end], kl)  # KL >= 0 up to rounding
     features = torch.randn(3, 48)  # top-layer outputs
     with torch.inference_mode():
-        assert not torch.equal(gen._logits(fast, features), gen._logits(exact, features)), "the bf16 copy is in use"
+        assert not torch.equal(decoding.logits_of(fast, features), decoding.logits_of(exact, features)), "the bf16 copy is in use"
     with torch.no_grad():
         fast.decoder.weight.mul_(2)
         exact.decoder.weight.mul_(2)
     with torch.inference_mode():
-        torch.testing.assert_close(gen._logits(fast, features), gen._logits(exact, features))  # stale copy dropped
+        torch.testing.assert_close(decoding.logits_of(fast, features), decoding.logits_of(exact, features))  # stale copy dropped

@@ -12,7 +12,7 @@ from PySide6.QtGui import QHelpEvent, QTextCursor
 from PySide6.QtWidgets import QApplication, QToolTip
 
 from rnnlm_studio.core import checkpoint
-from rnnlm_studio.core import generate as gen
+from rnnlm_studio.core import autocomplete, sampling
 from rnnlm_studio.core.config import ModelConfig
 from rnnlm_studio.core.corpus import Corpus
 from rnnlm_studio.core.errors import StudioError
@@ -242,7 +242,7 @@ def test_a_failed_generation_is_reported_and_the_panel_recovers(ready: Playgroun
         yield "x"
         raise StudioError("the model file vanished: reload the model")
 
-    monkeypatch.setattr(gen, "generate", broken)
+    monkeypatch.setattr(sampling, "generate", broken)
     ready.editor.setPlainText("First")
     ready.generate_button.click()
     qtbot.waitUntil(lambda: not ready.is_generating(), timeout=10_000)
@@ -266,5 +266,5 @@ def test_heat_colour_darkens_with_surprise() -> None:
 
 def test_suggestions_come_from_the_core(models: dict[str, Path]) -> None:
     loaded = checkpoint.load_model(models["tiny-bard"])
-    words = gen.complete(loaded, "First Citizen:\nWe are ", k=5)
+    words = autocomplete.complete(loaded, "First Citizen:\nWe are ", k=5)
     assert [w.probability for w in words] == sorted((w.probability for w in words), reverse=True)
