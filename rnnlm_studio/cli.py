@@ -17,11 +17,14 @@ from . import __version__
 from .core.config import TrainConfig
 from .core.errors import StudioError
 from .core.events import DoneEvent, Event
+from .core.sampling_options import STOP_AT, SamplingOptions
 from .core.train_options import (TRAIN_OPTIONS, add_budget_options, add_data_options, add_model_options,
                                  add_optim_options, add_run_options, add_transfer_options, config_from_args)
 
 if TYPE_CHECKING:
     from .core.trainer import TrainControl
+SAMPLING_DEFAULTS = SamplingOptions()
+
 
 class Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
     """Every option's help shows its default."""
@@ -146,7 +149,7 @@ def cmd_models(args: argparse.Namespace) -> int:
 def cmd_generate(args: argparse.Namespace) -> int:
     from .core.checkpoint import load_model
     from .core.decoding import use_fast_decoding
-    from .core.sampling import SamplingOptions, beam_search, generate
+    from .core.sampling import beam_search, generate
 
     options = SamplingOptions(max_tokens=args.max_tokens, temperature=args.temperature, top_k=args.top_k,
                               top_p=args.top_p, repetition_penalty=args.repetition_penalty, stop_at=args.stop_at,
@@ -328,12 +331,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = _model_command(sub, "generate", "continue a prompt (streamed)")
     p.add_argument("--prompt", required=True, help="text to continue")
-    p.add_argument("--max-tokens", type=int, default=100, help="tokens to generate")
-    p.add_argument("--temperature", type=float, default=1.0, help="sampling temperature (0 = greedy)")
-    p.add_argument("--top-k", type=int, default=0, help="sample among the k most probable tokens (0 = off)")
-    p.add_argument("--top-p", type=float, default=1.0, help="nucleus: smallest set reaching this mass (1 = off)")
-    p.add_argument("--repetition-penalty", type=float, default=1.0, help="penalise tokens already in the text")
-    p.add_argument("--stop-at", choices=("line", "sentence"), help="stop at the end of a line or sentence")
+    p.add_argument("--max-tokens", type=int, default=SAMPLING_DEFAULTS.max_tokens, help="tokens to generate")
+    p.add_argument("--temperature", type=float, default=SAMPLING_DEFAULTS.temperature,
+                   help="sampling temperature (0 = greedy)")
+    p.add_argument("--top-k", type=int, default=SAMPLING_DEFAULTS.top_k,
+                   help="sample among the k most probable tokens (0 = off)")
+    p.add_argument("--top-p", type=float, default=SAMPLING_DEFAULTS.top_p,
+                   help="nucleus: smallest set reaching this mass (1 = off)")
+    p.add_argument("--repetition-penalty", type=float, default=SAMPLING_DEFAULTS.repetition_penalty,
+                   help="penalise tokens already in the text")
+    p.add_argument("--stop-at", choices=STOP_AT, help="stop at the end of a line or sentence")
     p.add_argument("--beam", type=int, default=0, help="beam search of this width instead of sampling (0 = off)")
     p.add_argument("--seed", type=int, help="random seed (same seed, same text)")
     p.set_defaults(func=cmd_generate)

@@ -56,3 +56,16 @@ def format_estimate(seconds: float) -> str:
     if seconds < 5400:
         return f"{round(seconds / 60)} min"
     return f"{seconds / 3600:.1f} h"
+
+
+def format_percent(p: float) -> str:
+    """A probability in a list or tooltip: two digits where they mean something."""
+    return f"{p:.0%}" if p >= 0.1 else f"{p:.1%}" if p >= 0.001 else "<0.1%"
+
+
+def format_compact(value: float) -> str:
+    """Perplexities of tiny or untrained models run to millions: 281,963 -> 282k."""
+    for limit, unit, suffix in ((1e9, 1e9, "G"), (1e6, 1e6, "M"), (1e4, 1e3, "k")):
+        if value >= limit:
+            return f"{value / unit:.3g}{suffix}"
+    return f"{value:,.1f}"

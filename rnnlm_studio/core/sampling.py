@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import torch
@@ -16,40 +15,10 @@ from torch.nn import functional as F
 from .decoding import (NEG_INF, PieceTable, forward_last, ids_tensor, model_device, one_thread, prompt_ids,
                        select_rows, step)
 from .errors import ConfigError
+from .sampling_options import SamplingOptions
 
 if TYPE_CHECKING:
     from .tokenizer import Tokenizer
-
-STOP_AT = ("line", "sentence")
-
-
-@dataclass(frozen=True)
-class SamplingOptions:
-    """How `generate` picks each token; temperature 0 means greedy."""
-
-    max_tokens: int = 100
-    temperature: float = 1.0
-    top_k: int = 0
-    top_p: float = 1.0
-    repetition_penalty: float = 1.0
-    stop_at: str | None = None
-    seed: int | None = None
-
-    def validate(self) -> None:
-        if self.max_tokens <= 0:
-            raise ConfigError(f"--max-tokens must be a positive integer, got {self.max_tokens}")
-        if not self.temperature >= 0:
-            raise ConfigError(f"--temperature must be 0 (greedy) or positive, got {self.temperature}")
-        if self.top_k < 0:
-            raise ConfigError(f"--top-k must be 0 (off) or a positive integer, got {self.top_k}")
-        if not 0 < self.top_p <= 1:
-            raise ConfigError(f"--top-p must be in (0, 1] (1 turns it off), got {self.top_p}")
-        if not self.repetition_penalty >= 1:
-            raise ConfigError(f"--repetition-penalty must be at least 1 (1 turns it off), "
-                              f"got {self.repetition_penalty}")
-        if self.stop_at is not None and self.stop_at not in STOP_AT:
-            raise ConfigError(f"--stop-at {self.stop_at!r} is not one of: {', '.join(STOP_AT)}")
-
 
 def filter_top_k(logits: torch.Tensor, k: int) -> torch.Tensor:
     """Keep exactly the k largest logits (ties broken by position); k <= 0 keeps all."""

@@ -8,360 +8,31 @@ never make typing lag or show suggestions for text that has changed since.
 """
 from __future__ import annotations
 
-import bisect
-import logging
-import math
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QRect, Qt, QThreadPool, Signal, Slot
-from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPaintEvent, QTextCharFormat, QTextCursor
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QFileDialog, QGridLayout,
-                               QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPlainTextEdit,
-                               QPushButton, QSizePolicy, QSpinBox, QSplitter, QStyle, QStyledItemDelegate,
-                               QStyleOptionViewItem, QTabWidget, QTextEdit, QToolButton, QToolTip,
-                               QVBoxLayout, QWidget)
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QTextCursor
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QGridLayout, QHBoxLayout, QLabel,
+                               QPushButton, QSpinBox, QSplitter, QTabWidget, QToolButton, QVBoxLayout, QWidget)
 
 from ..core import autocomplete, checkpoint, decoding, sampling, surprisal
 from ..core.errors import StudioError
-from ..core.metrics import summarize
-from .widgets import MessageBar, last_folder, remember_folder
+from ..core.formatting import format_compact
+from ..core.sampling_options import SamplingOptions
+from .heatmap import HeatmapView
+from .heatmap import legend as heat_legend
+from .prompt_edit import PromptEdit
+from .widgets import ElidedLabel, MessageBar, last_folder, remember_folder
+from .workers import Lane
 
-log = logging.getLogger(__name__)
 
 NO_MODEL = "Choose a model to start"
 TYPE_HINT = "Type a prompt: suggestions appear as you type. Tab accepts, Esc dismisses, ↑/↓ choose."
 SUGGESTIONS = 5
 PHRASE_WORDS = 3
-HEAT_MAX_BITS = 12.0  # a token this surprising (1 in 4096) or more gets the darkest colour
-
-
-# --------------------------------------------------------------------------- background work
-
-
-class _Bridge(QObject):
-    """Carries results from worker threads to the interface thread (queued signals: the
-    bridge lives in the interface thread, so its slot runs there)."""
-
-    done = Signal(object, object)  # callback, result
-    failed = Signal(str)
-
-    def __init__(self, parent: QObject) -> None:
-        super().__init__(parent)
-        self.done.connect(self.deliver)
-
-    @Slot(object, object)
-    def deliver(self, callback: Callable[[Any], None], result: Any) -> None:
-        callback(result)
-
-
-def _describe(exc: BaseException) -> str:
-    if isinstance(exc, StudioError):
-        return str(exc)
-    log.exception("playground task failed", exc_info=exc)
-    return f"internal error ({exc!r}); please report this"
-
-
-class _Runner:
-    """Runs functions on a private pool and hands each result to a callback on the GUI thread."""
-
-    def __init__(self, parent: QObject, threads: int = 1) -> None:
-        self.pool = QThreadPool(parent)
-        self.pool.setMaxThreadCount(threads)
-        self.bridge = _Bridge(parent)
-
-    def start(self, work: Callable[[], Any], callback: Callable[[Any], None],
-              on_error: Callable[[Any], None] | None = None) -> None:
-        """Run `work` off the interface thread; then `callback(result)`, or on failure a message
-        and `on_error(None)`, both on the interface thread."""
-        def task() -> None:
-            try:
-                result = work()
-            except Exception as exc:  # every failure reaches the panel as a message
-                self.bridge.failed.emit(_describe(exc))
-                if on_error is not None:
-                    self.bridge.done.emit(on_error, None)
-                return
-            self.bridge.done.emit(callback, result)
-
-        self.pool.start(task)
-
-
-# --------------------------------------------------------------------------- prompt box
-
-
-class ElidedLabel(QLabel):
-    """A one-line label that ends in "…" when the dock is too narrow; the tooltip has it all."""
-
-    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self._full = ""
-        self.setText(text)
-
-    def setText(self, text: str) -> None:  # noqa: N802 (Qt name)
-        self._full = text
-        self.setToolTip(text)
-        self._elide()
-
-    def text(self) -> str:
-        return self._full
-
-    def resizeEvent(self, event: Any) -> None:  # noqa: N802 (Qt name)
-        super().resizeEvent(event)
-        self._elide()
-
-    def _elide(self) -> None:
-        width = max(self.width(), 40)
-        super().setText(self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, width))
-
-
-class _BarDelegate(QStyledItemDelegate):
-    """A suggestion row: the word, its probability and a bar as long as its share of the best."""
-
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Any) -> None:
-        share = float(index.data(Qt.ItemDataRole.UserRole) or 0.0)
-        prob = float(index.data(Qt.ItemDataRole.UserRole + 1) or 0.0)
-        rect = option.rect.adjusted(1, 1, -1, -1)
-        painter.save()
-        if option.state & QStyle.StateFlag.State_Selected:
-            painter.fillRect(rect, QColor("#cfe0f7"))
-        painter.fillRect(QRect(rect.left(), rect.top(), int(rect.width() * share), rect.height()),
-                         QColor(91, 143, 217, 60))
-        text_rect = rect.adjusted(6, 0, -6, 0)
-        painter.setPen(option.palette.text().color())
-        painter.drawText(text_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
-                         index.data(Qt.ItemDataRole.DisplayRole))
-        painter.setPen(QColor("#555555"))
-        painter.drawText(text_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, _percent(prob))
-        painter.restore()
-
-    def sizeHint(self, option: QStyleOptionViewItem, index: Any) -> Any:
-        size = super().sizeHint(option, index)
-        size.setHeight(size.height() + 6)
-        return size
-
-
-def _percent(p: float) -> str:
-    return f"{p:.0%}" if p >= 0.1 else f"{p:.1%}" if p >= 0.001 else "<0.1%"
-
-
-def _compact(value: float) -> str:
-    """Perplexities of tiny or untrained models run to millions: 281,963 -> 282k."""
-    for limit, unit, suffix in ((1e9, 1e9, "G"), (1e6, 1e6, "M"), (1e4, 1e3, "k")):
-        if value >= limit:
-            return f"{value / unit:.3g}{suffix}"
-    return f"{value:,.1f}"
-
-
-class PromptEdit(QPlainTextEdit):
-    """A text box that shows a greyed completion after the cursor and a list of next words.
-
-    The list and the ghost text are views of the same `Suggestions`: row 0 is the ghost
-    phrase; choosing another row with ↑/↓ turns the ghost into that word. Tab inserts
-    the ghost (and a space, so the next suggestions are for the next word).
-    """
-
-    accepted = Signal(str)
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.ghost = ""
-        self._suggestions: autocomplete.Suggestions | None = None
-        self.popup = QListWidget(self.viewport())
-        self.popup.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.popup.setItemDelegate(_BarDelegate(self.popup))
-        self.popup.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.popup.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.popup.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.popup.setStyleSheet("QListWidget {background: palette(base); border: 1px solid #9aa7b8;"
-                                 " border-radius: 3px;}")
-        self.popup.currentRowChanged.connect(self._choose)
-        self.popup.hide()
-        self._anchor = -1  # the cursor position the suggestions were made for
-        self.cursorPositionChanged.connect(self._cursor_moved)
-
-    def set_suggestions(self, suggestions: autocomplete.Suggestions | None) -> None:
-        if suggestions and self._suggestions and suggestions.words == self._suggestions.words:
-            self._suggestions = suggestions  # the same words with a longer phrase: keep the choice
-            self._choose(self.popup.currentRow())
-            return
-        self._suggestions = suggestions if suggestions and suggestions.words else None
-        self.popup.clear()
-        if self._suggestions is None:
-            self.dismiss()
-            return
-        best = self._suggestions.words[0].probability or 1.0
-        for word in self._suggestions.words:
-            item = QListWidgetItem(word.word)
-            item.setData(Qt.ItemDataRole.UserRole, word.probability / best)
-            item.setData(Qt.ItemDataRole.UserRole + 1, word.probability)
-            item.setToolTip(f"{word.word}: probability {word.probability:.2%}")
-            self.popup.addItem(item)
-        self.popup.setCurrentRow(0)
-        self._anchor = self.textCursor().position()
-        self._place_popup()
-        self.popup.show()
-
-    def dismiss(self) -> None:
-        self._suggestions = None
-        self.ghost = ""
-        self.popup.hide()
-        self.viewport().update()
-
-    def _cursor_moved(self) -> None:
-        if self._suggestions is not None and self.textCursor().position() != self._anchor:
-            self.dismiss()
-
-    def suggestions_shown(self) -> list[str]:
-        """The words in the list, top first (empty when hidden)."""
-        if not self.popup.isVisible():
-            return []
-        return [self.popup.item(i).text() for i in range(self.popup.count())]
-
-    def _choose(self, row: int) -> None:
-        if self._suggestions is None or row < 0:
-            return
-        self.ghost = self._suggestions.phrase if row == 0 else self._suggestions.words[row].text
-        self.viewport().update()
-
-    def _place_popup(self) -> None:
-        rows = self.popup.count()
-        height = sum(self.popup.sizeHintForRow(i) for i in range(rows)) + 2 * self.popup.frameWidth()
-        width = min(240, max(160, self.viewport().width() // 3))
-        cursor = self.cursorRect()
-        x = min(cursor.left(), max(0, self.viewport().width() - width))
-        y = cursor.bottom() + 4
-        if y + height > self.viewport().height() and cursor.top() - height - 4 >= 0:
-            y = cursor.top() - height - 4
-        self.popup.setGeometry(x, y, width, height)
-
-    def accept_ghost(self) -> bool:
-        if not self.ghost:
-            return False
-        text = self.ghost if self.ghost.endswith(("\n", " ")) else self.ghost + " "
-        self.dismiss()
-        self.textCursor().insertText(text)
-        self.accepted.emit(text)
-        return True
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt name)
-        key = event.key()
-        if key == Qt.Key.Key_Tab and self.accept_ghost():
-            return
-        if key == Qt.Key.Key_Escape and self.popup.isVisible():
-            self.dismiss()
-            return
-        if key in (Qt.Key.Key_Up, Qt.Key.Key_Down) and self.popup.isVisible():
-            step = 1 if key == Qt.Key.Key_Down else -1
-            self.popup.setCurrentRow((self.popup.currentRow() + step) % self.popup.count())
-            return
-        if key == Qt.Key.Key_Tab:
-            return  # Tab never inserts a tab character: it is the accept key
-        super().keyPressEvent(event)
-
-    def resizeEvent(self, event: Any) -> None:  # noqa: N802 (Qt name)
-        super().resizeEvent(event)
-        if self.popup.isVisible():
-            self._place_popup()
-
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt name)
-        super().paintEvent(event)
-        if not self.ghost or not self.textCursor().atBlockEnd():
-            return
-        painter = QPainter(self.viewport())
-        painter.setPen(QColor(140, 140, 140))
-        painter.setFont(self.font())
-        rect = self.cursorRect()
-        first_line = self.ghost.split("\n", 1)[0]
-        painter.drawText(QRect(rect.right() + 1, rect.top(), self.viewport().width(), rect.height()),
-                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, first_line)
-        painter.end()
-
-
-# --------------------------------------------------------------------------- surprisal heatmap
-
-
-def heat_colour(nll: float) -> QColor:
-    """White for an expected token, through yellow to red for a surprising one."""
-    t = min(1.0, max(0.0, nll / math.log(2) / HEAT_MAX_BITS))
-    return QColor.fromHsvF((1 - t) * 55 / 360, 0.05 + 0.8 * t, 1.0)
-
-
-def token_tooltip(token: surprisal.TokenSurprisal) -> str:
-    shown = token.text_piece.replace("\n", "⏎")
-    alternatives = ", ".join(f"“{text.replace(chr(10), '⏎')}” {_percent(p)}" for text, p in token.top_alternatives)
-    return (f"“{shown}”: probability {_percent(token.probability)} ({token.nll / math.log(2):.1f} bits)\n"
-            f"the model expected: {alternatives}")
-
-
-def _utf16_offsets(text: str) -> list[int]:
-    """Qt counts positions in UTF-16 units; characters beyond the BMP take two."""
-    offsets, pos = [], 0
-    for char in text:
-        offsets.append(pos)
-        pos += 2 if ord(char) > 0xFFFF else 1
-    offsets.append(pos)
-    return offsets
-
-
-class HeatmapView(QWidget):
-    """One model's surprisal of a text: a title with its totals and the coloured text."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        self.title = QLabel()
-        self.title.setWordWrap(True)
-        self.text = QTextEdit()
-        self.text.setReadOnly(True)
-        self.text.viewport().installEventFilter(self)
-        layout.addWidget(self.title)
-        layout.addWidget(self.text, 1)
-        self.tokens: list[surprisal.TokenSurprisal] = []
-        self._starts: list[int] = []
-        self._offsets: list[int] = []
-
-    def show_tokens(self, name: str, text: str, tokens: list[surprisal.TokenSurprisal]) -> None:
-        self.tokens = [t for t in tokens if t.end_char > t.start_char]
-        self._starts = [t.start_char for t in self.tokens]
-        self._offsets = _utf16_offsets(text)
-        self.text.setPlainText(text)
-        cursor = QTextCursor(self.text.document())
-        for token in self.tokens:
-            fmt = QTextCharFormat()
-            fmt.setBackground(heat_colour(token.nll))
-            cursor.setPosition(self._offsets[token.start_char])
-            cursor.setPosition(self._offsets[token.end_char], QTextCursor.MoveMode.KeepAnchor)
-            cursor.mergeCharFormat(fmt)
-        total = sum(t.nll for t in tokens)
-        metrics = summarize(total, max(len(tokens), 1), len(text.split()), len(text.encode("utf-8")))
-        self.title.setText(f"<b>{name}</b> — {metrics['bpb']:.2f} bits/byte · "
-                           f"word perplexity {_compact(metrics['word_ppl'])} (network alone) · {len(tokens)} tokens")
-
-    def token_at(self, char: int) -> surprisal.TokenSurprisal | None:
-        index = bisect.bisect_right(self._starts, char) - 1
-        if index >= 0 and self.tokens[index].start_char <= char < self.tokens[index].end_char:
-            return self.tokens[index]
-        return None
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
-        if event.type() == QEvent.Type.ToolTip and self.tokens:
-            position = self.text.cursorForPosition(event.pos()).position()
-            char = bisect.bisect_right(self._offsets, position) - 1
-            token = self.token_at(char)
-            if token is not None:
-                QToolTip.showText(event.globalPos(), token_tooltip(token), self.text)
-            else:
-                QToolTip.hideText()
-            return True
-        return super().eventFilter(watched, event)
-
-
-# --------------------------------------------------------------------------- the panel
 
 
 def model_summary(loaded: Any) -> str:
@@ -375,7 +46,7 @@ def model_summary(loaded: Any) -> str:
     for split in ("test", "valid"):
         values = metrics.get(split) or {}
         if isinstance(values, dict) and "word_ppl" in values:
-            parts.append(f"{split} word ppl {_compact(values['word_ppl'])}")
+            parts.append(f"{split} word ppl {format_compact(values['word_ppl'])}")
             break
     return f"{loaded.name}: " + " · ".join(parts)
 
@@ -387,11 +58,9 @@ class PlaygroundPanel(QWidget):
         super().__init__(parent)
         self.loaded: Any = None
         self.autocompleter: autocomplete.Autocompleter | None = None
-        self._models = _Runner(self)  # loading and surprisal
-        self._suggester = _Runner(self)  # one suggestion at a time
-        self._generator = _Runner(self)
-        for runner in (self._models, self._suggester, self._generator):
-            runner.bridge.failed.connect(self._failed)
+        self._models = Lane(self)  # loading and surprisal
+        self._suggester = Lane(self)  # one suggestion at a time
+        self._generator = Lane(self)
         self._load_request = 0
         self._suggest_request = 0
         self._analyse_request = 0
@@ -439,11 +108,13 @@ class PlaygroundPanel(QWidget):
         self.editor.setPlaceholderText(NO_MODEL)
         self.editor.textChanged.connect(self._text_changed)
         layout.addWidget(self.editor, 1)
-        self.temperature = _double(0.0, 5.0, 0.8, 0.05, "0 picks the most probable token every time (greedy)")
-        self.top_k = _int(0, 9999, 40, "Sample only among the k most probable tokens (0: all)")
-        self.top_p = _double(0.01, 1.0, 0.95, 0.01, "Sample only among the most probable tokens whose "
-                                                    "probabilities add up to p (1: all)")
-        self.length = _int(1, 5000, 100, "Tokens to generate")
+        defaults = SamplingOptions()  # the CLI's `generate` defaults
+        self.temperature = _double(0.0, 5.0, defaults.temperature, 0.05,
+                                   "0 picks the most probable token every time (greedy)")
+        self.top_k = _int(0, 9999, defaults.top_k, "Sample only among the k most probable tokens (0: all)")
+        self.top_p = _double(0.01, 1.0, defaults.top_p, 0.01, "Sample only among the most probable tokens whose "
+                                                              "probabilities add up to p (1: all)")
+        self.length = _int(1, 5000, defaults.max_tokens, "Tokens to generate")
         self.seed = _int(-1, 999_999, -1, "The same seed gives the same text")
         self.seed.setSpecialValueText("random")
         self.generate_button = QPushButton("Generate")
@@ -488,7 +159,7 @@ class PlaygroundPanel(QWidget):
         self.surprisal_hint.setWordWrap(True)
         self.surprisal_hint.setStyleSheet("color: #555;")
         legend = QHBoxLayout()
-        legend.addWidget(_legend())
+        legend.addWidget(heat_legend())
         legend.addStretch(1)
         layout.addLayout(legend)
         layout.addWidget(self.surprisal_hint)
@@ -559,7 +230,7 @@ class PlaygroundPanel(QWidget):
             decoding.use_fast_decoding(loaded.model)
             return loaded, autocomplete.Autocompleter(loaded.model, loaded.tokenizer)
 
-        self._models.start(load, lambda result: self._model_loaded(request, *result))
+        self._models.start(load, lambda result: self._model_loaded(request, *result), self._failed)
 
     def _model_loaded(self, request: int, loaded: Any, autocompleter: autocomplete.Autocompleter) -> None:
         if request != self._load_request:
@@ -624,15 +295,15 @@ class PlaygroundPanel(QWidget):
                 if PHRASE_WORDS > 1 and suggestions.words:
                     self._request_suggestions(request, completer, prompt, PHRASE_WORDS)
 
-        self._suggester.start(work, done)
+        self._suggester.start(work, done, self._failed)
 
     # ----------------------------------------------------------------- generation
 
-    def sampling_options(self) -> sampling.SamplingOptions:
+    def sampling_options(self) -> SamplingOptions:
         seed = self.seed.value()
-        return sampling.SamplingOptions(max_tokens=self.length.value(), temperature=self.temperature.value(),
-                                   top_k=self.top_k.value(), top_p=self.top_p.value(),
-                                   seed=None if seed < 0 else seed)
+        return SamplingOptions(max_tokens=self.length.value(), temperature=self.temperature.value(),
+                               top_k=self.top_k.value(), top_p=self.top_p.value(),
+                               seed=None if seed < 0 else seed)
 
     def start_generation(self) -> None:
         if self.loaded is None or self._streaming:
@@ -649,7 +320,7 @@ class PlaygroundPanel(QWidget):
         def work() -> int:
             chars = 0
             for piece in sampling.generate(loaded, prompt, options, stop):
-                self._generator.bridge.done.emit(self._append, piece)
+                self._generator.post(self._append, piece)
                 chars += len(piece)
             return chars
 
@@ -662,7 +333,11 @@ class PlaygroundPanel(QWidget):
             verb = "Stopped after" if stop.is_set() else "Generated"
             self.status.setText(f"{verb} {chars} characters in {time.perf_counter() - started:.1f} s.  {TYPE_HINT}")
 
-        self._generator.start(work, finished, on_error=finished)
+        def failed(message: str) -> None:
+            self._failed(message)
+            finished(None)
+
+        self._generator.start(work, finished, failed)
 
     def _append(self, piece: str) -> None:
         cursor = self.editor.textCursor()
@@ -701,7 +376,7 @@ class PlaygroundPanel(QWidget):
                 models.append(self._compare_cache[second])
             return [(m.name, surprisal.surprisal(m, text)) for m in models]
 
-        self._models.start(work, lambda result: self._analysed(request, text, result))
+        self._models.start(work, lambda result: self._analysed(request, text, result), self._failed)
 
     def _analysed(self, request: int, text: str, results: list[tuple[str, list[surprisal.TokenSurprisal]]]) -> None:
         if request != self._analyse_request:
@@ -718,8 +393,8 @@ class PlaygroundPanel(QWidget):
     def shutdown(self) -> None:
         """Stop generation and wait for background work, before the window closes."""
         self.stop_generation()
-        for runner in (self._models, self._suggester, self._generator):
-            runner.pool.waitForDone(5000)
+        for lane in (self._models, self._suggester, self._generator):
+            lane.wait(5000)
 
 
 def _double(low: float, high: float, value: float, step: float, tip: str) -> QDoubleSpinBox:
@@ -738,11 +413,3 @@ def _int(low: int, high: int, value: int, tip: str) -> QSpinBox:
     box.setValue(value)
     box.setToolTip(tip)
     return box
-
-
-def _legend() -> QLabel:
-    stops = ", ".join(f"stop:{i / 4:.2f} {heat_colour(i / 4 * HEAT_MAX_BITS * math.log(2)).name()}" for i in range(5))
-    label = QLabel(f"expected … surprising (≥ {HEAT_MAX_BITS:g} bits)")
-    label.setStyleSheet(f"padding: 2px 6px; border-radius: 3px; background: qlineargradient(x1:0, y1:0, x2:1, y2:0, "
-                        f"{stops});")
-    return label

@@ -1,10 +1,12 @@
-"""Small pieces every panel shares: the settings store, remembered folders, the message bar."""
+"""Small pieces every panel shares: the settings store, remembered folders, the message bar, an
+eliding label."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QWidget
 
 ORGANIZATION = "RNNLM Studio"
 APPLICATION = "rnnlm-studio"
@@ -68,3 +70,29 @@ class MessageBar(QFrame):
     def text(self) -> str:
         """The message shown now ("" when none), which tests and the status bar read."""
         return self.label.text() if self.level else ""
+
+
+class ElidedLabel(QLabel):
+    """A one-line label that ends in "…" when the dock is too narrow; the tooltip has it all."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self._full = ""
+        self.setText(text)
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt name)
+        self._full = text
+        self.setToolTip(text)
+        self._elide()
+
+    def text(self) -> str:
+        return self._full
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 (Qt name)
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        width = max(self.width(), 40)
+        super().setText(self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, width))

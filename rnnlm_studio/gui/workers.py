@@ -1,4 +1,5 @@
-"""Background work: the training thread, and short tasks (statistics, previews) on a pool.
+"""Background work, for every panel: the training thread or process, and short calls (statistics,
+previews, model loading, suggestions, generation) on thread pools.
 
 The core never sees a thread or a widget: a worker iterates the trainer's generator in
 its own `QThread` and re-emits each event as a queued Qt signal, so the interface thread
@@ -15,7 +16,7 @@ import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QRunnable, QThread, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QThread, QThreadPool, Signal, Slot
 
 from ..core.baseline import train_with_baseline
 from ..core.config import TrainConfig
@@ -225,52 +226,82 @@ def warm_up() -> None:
     import torch._dynamo  # noqa: F401
 
 
-class Task(QObject):
-    """The result of one background call, delivered on the interface thread."""
-
-    done = Signal(object)
-    failed = Signal(str)
-
-    @Slot()
-    def release(self) -> None:
-        _pending.discard(self)
+def failure_message(exc: BaseException) -> str:
+    """What the panel that asked shows when background work fails: a StudioError says the problem
+    and the fix in its own words; anything else is a bug, logged, and the interface keeps running."""
+    if isinstance(exc, StudioError):
+        return str(exc)
+    log.error("background task failed", exc_info=exc)
+    return f"internal error ({exc!r}); please report this"
 
 
-class _TaskRunnable(QRunnable):
-    def __init__(self, task: Task, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
-        super().__init__()
-        self.task, self.fn, self.args = task, fn, args
+class _Deliveries(QObject):
+    """Carries a callback and its argument from a worker thread to the thread this object lives in
+    (the interface thread): the signal is queued, so the callback runs there."""
 
-    def run(self) -> None:
-        try:
-            result = self.fn(*self.args)
-        except StudioError as exc:
-            self.task.failed.emit(str(exc))
-        except Exception as exc:  # shown in the panel that asked; the interface keeps running
-            log.exception("background task failed")
-            self.task.failed.emit(f"internal error ({exc!r}); please report this")
+    deliver = Signal(object, object)  # callback, argument
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.deliver.connect(self._call)
+
+    @Slot(object, object)
+    def _call(self, callback: Callable[[Any], None], argument: Any) -> None:
+        callback(argument)
+
+
+class Lane:
+    """Background calls whose results reach callbacks on the interface thread.
+
+    `Lane(parent)` has a private pool of one thread: its calls run one at a time, in order (the
+    Playground's model loading, suggestions and generation each have one, so a keystroke's
+    suggestion never races the previous one). `run_task` uses a lane on the shared pool.
+    Must be made on the interface thread.
+    """
+
+    def __init__(self, parent: QObject | None = None, threads: int | None = 1) -> None:
+        if threads is None:
+            self.pool = QThreadPool.globalInstance()
         else:
-            self.task.done.emit(result)
+            self.pool = QThreadPool(parent)
+            self.pool.setMaxThreadCount(threads)
+        self._deliveries = _Deliveries(parent)
+
+    def start(self, work: Callable[[], Any], on_done: Callable[[Any], None],
+              on_failed: Callable[[str], None]) -> None:
+        """Run `work` off the interface thread; then `on_done(result)`, or `on_failed(message)`."""
+        def job() -> None:
+            try:
+                result = work()
+            except Exception as exc:  # every failure reaches the panel that asked, as a message
+                self._deliveries.deliver.emit(on_failed, failure_message(exc))
+                return
+            self._deliveries.deliver.emit(on_done, result)
+
+        self.pool.start(job)
+
+    def post(self, callback: Callable[[Any], None], argument: Any) -> None:
+        """From inside a running `work`: hand a partial result (a generated piece) to the interface."""
+        self._deliveries.deliver.emit(callback, argument)
+
+    def wait(self, msecs: int) -> bool:
+        return self.pool.waitForDone(msecs)
 
 
-_pending: set[Task] = set()
+_shared: Lane | None = None
 
 
 def run_task(fn: Callable[..., Any], *args: Any, on_failed: Callable[[str], None],
              on_done: Callable[[Any], None] | None = None) -> None:
-    """Run `fn(*args)` on the shared pool; the callbacks run on the interface thread.
+    """Run `fn(*args)` on the shared pool; the callbacks run on the interface thread."""
+    global _shared
+    if _shared is None:
+        _shared = Lane(threads=None)
+    _shared.start(lambda: fn(*args), on_done or _ignore, on_failed)
 
-    Callbacks are connected before the work starts, so a fast task cannot finish unheard;
-    the task is kept alive here until it has reported.
-    """
-    task = Task()
-    if on_done is not None:
-        task.done.connect(on_done)
-    task.failed.connect(on_failed)
-    task.done.connect(task.release)
-    task.failed.connect(task.release)
-    _pending.add(task)
-    QThreadPool.globalInstance().start(_TaskRunnable(task, fn, args))
+
+def _ignore(_result: Any) -> None:
+    """The result of a task run for its effect only."""
 
 
 class LatestOnly(QObject):

@@ -11,14 +11,14 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QHelpEvent, QTextCursor
 from PySide6.QtWidgets import QApplication, QToolTip
 
-from rnnlm_studio.core import checkpoint
-from rnnlm_studio.core import autocomplete, sampling
+from rnnlm_studio.core import autocomplete, checkpoint, sampling
 from rnnlm_studio.core.config import ModelConfig
 from rnnlm_studio.core.corpus import Corpus
 from rnnlm_studio.core.errors import StudioError
 from rnnlm_studio.core.model import RNNLM
 from rnnlm_studio.core.tokenizer import Tokenizer
-from rnnlm_studio.gui.playground import NO_MODEL, PlaygroundPanel, heat_colour, token_tooltip
+from rnnlm_studio.gui.heatmap import heat_colour, token_tooltip
+from rnnlm_studio.gui.playground import NO_MODEL, PlaygroundPanel
 
 PROMPT = "First Citizen:\nBefore we proceed any further, hear me "
 
