@@ -39,6 +39,12 @@ class LockedDropout(nn.Module):
         return x * mask
 
 
+def layer_names(layers: int) -> list[str]:
+    """Transferable groups of a model with `layers` recurrent layers, bottom to top: embedding,
+    rnn.0 .. rnn.N-1, output. The one spelling of the names `--transfer-layers` and `--freeze` take."""
+    return ["embedding", *[f"rnn.{i}" for i in range(layers)], "output"]
+
+
 class RNNLM(nn.Module):
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
@@ -128,8 +134,7 @@ class RNNLM(nn.Module):
         return total
 
     def layer_names(self) -> list[str]:
-        """Transferable groups, bottom to top: embedding, rnn.0 .. rnn.N-1, output."""
-        return ["embedding", *[f"rnn.{i}" for i in range(len(self.rnn))], "output"]
+        return layer_names(len(self.rnn))
 
     def layer_parameters(self, group: str) -> list[nn.Parameter]:
         """Parameters of one group; with tied weights the embedding matrix belongs to `embedding`."""

@@ -89,6 +89,16 @@ def total_steps(config: TrainConfig, steps_per_epoch: int) -> int | None:
     return min(limits) if limits else None
 
 
+def warm_up() -> None:
+    """Import what a run's first steps import lazily, before the user presses Start (the window
+    calls it on a background thread at start-up).
+
+    Building the first optimizer imports `torch._dynamo` (seconds of imports that hold the GIL in
+    long stretches); done when the user presses Start, it froze the window for up to half a second.
+    """
+    import torch._dynamo  # noqa: F401
+
+
 class RunLoop:
     """One run's state and the loop that drives it; `events()` runs it to the end.
 

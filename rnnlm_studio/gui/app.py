@@ -19,6 +19,7 @@ from ..core.config import TrainConfig
 from ..core.errors import StudioError
 from ..core.events import CheckpointEvent, DoneEvent, ErrorEvent, Event, StartEvent
 from ..core.paths import resources_dir, sample_corpus
+from ..core.run_loop import warm_up
 from ..core.runs import RunRecord, RunStore
 from .corpus_panel import CorpusPanel
 from .model_panel import ModelPanel
@@ -26,7 +27,7 @@ from .playground import PlaygroundPanel
 from .runs_panel import RunsPanel
 from .training_panel import TrainingPanel
 from .widgets import APPLICATION, ORGANIZATION, open_settings
-from .workers import ProcessTrainingJob, TrainingJob, run_task, wait_for_tasks, warm_up
+from .workers import ProcessTrainingJob, TrainingJob, run_task, wait_for_tasks
 
 TITLE = "RNNLM Studio"
 SETTINGS_VERSION = 1

@@ -5,14 +5,10 @@ agree on what "default" means; the form only adds ranges, tooltips and the estim
 """
 from __future__ import annotations
 
-import os
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import torch
-import torch.distributed as dist
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox,
                                QHeaderView, QLabel, QPushButton, QScrollArea, QSpinBox, QTableWidget,
@@ -20,9 +16,11 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog
 
 from ..core.checkpoint import CARD, list_models, read_config, resolve_model
 from ..core.config import CELLS, OPTIMIZERS, SCHEDULES, TRANSFERS, ModelConfig, TrainConfig, default_lr
+from ..core.device import DeviceChoice, device_choices
 from ..core.errors import StudioError
+from ..core.estimate import count_and_measure, epoch_seconds, flops_from_throughput
 from ..core.formatting import format_estimate
-from ..core.model import RNNLM
+from ..core.model import layer_names
 from ..core.runs import RunStore
 from .widgets import MessageBar, last_folder, remember_folder
 from .workers import LatestOnly
@@ -38,9 +36,6 @@ TRANSFER_HELP = {
               "learn more slowly, with a slanted triangular learning rate.",
     "task": "Reuse the source's encoder under a new classifier head trained on labelled text.",
 }
-FLOPS_PER_PARAM_TOKEN = 6  # forward + backward, per weight and token
-RNN_EFFICIENCY = 0.25  # share of matmul peak a small-batch recurrent model reaches on a CPU
-CPU_PROCESSES = 2  # "CPU, N processes": the torchrun path, tried out on a machine without GPUs
 
 
 @dataclass
@@ -51,64 +46,12 @@ class SourceInfo:
     card: str
 
     def layer_names(self) -> list[str]:
-        return ["embedding", *[f"rnn.{i}" for i in range(int(self.config["model"]["layers"]))], "output"]
+        return layer_names(int(self.config["model"]["layers"]))
 
     def describe_architecture(self) -> str:
         m = self.config["model"]
         return (f"{m['layers']}×{m['hidden_size']} {m['cell'].upper()}, embedding {m['emb_size']}, "
                 f"{self.config['tokenizer']['kind']} vocabulary of {m['vocab_size']:,}")
-
-
-@dataclass(frozen=True)
-class DeviceChoice:
-    """One entry of the device list: where a run trains, and in how many processes.
-
-    "Auto" and "CPU" train inside the window's process (pause works there). A chosen GPU trains in
-    a child process that sees only that GPU (CUDA_VISIBLE_DEVICES), so the trainer's plain "cuda"
-    device is the chosen one; torchrun choices run `train --nproc N` as a child. A CPU child sees
-    no GPU, so that torchrun's workers use gloo and never ask for a GPU per rank.
-    """
-
-    key: str  # what the settings keep: "auto", "cpu", "cpu:2", "cuda:0", "cuda:all"
-    label: str
-    device: str  # TrainConfig.device
-    processes: int = 1
-    gpu: int | None = None
-    unavailable: str = ""  # why this machine cannot run it; empty when it can
-
-    @property
-    def in_process(self) -> bool:
-        return self.processes == 1 and self.gpu is None
-
-    def child_env(self) -> dict[str, str]:
-        if self.gpu is not None:
-            return {"CUDA_VISIBLE_DEVICES": str(self.gpu)}
-        return {"CUDA_VISIBLE_DEVICES": ""} if self.device == "cpu" else {}
-
-
-def device_choices() -> list[DeviceChoice]:
-    """Every entry, the ones this machine cannot run included (disabled, saying why), so a user
-    learns that multi-GPU training exists and what it needs."""
-    gpus = torch.cuda.device_count()
-    choices = [DeviceChoice("auto", "Auto (a GPU if there is one)", "auto"), DeviceChoice("cpu", "CPU", "cpu")]
-    choices += [DeviceChoice(f"cuda:{i}", f"GPU {i}: {torch.cuda.get_device_name(i)}", "cuda", gpu=i)
-                for i in range(gpus)]
-    if not gpus:
-        choices.append(DeviceChoice("cuda:0", "GPU", "cuda", gpu=0,
-                                    unavailable="PyTorch sees no CUDA GPU on this machine"))
-    choices.append(DeviceChoice("cuda:all", f"All {gpus} GPUs (torchrun)" if gpus >= 2 else "All GPUs (torchrun)",
-                                "cuda", processes=max(gpus, 2),
-                                unavailable="" if gpus >= 2 else f"needs two or more CUDA GPUs; PyTorch sees {gpus}"))
-    choices.append(DeviceChoice(f"cpu:{CPU_PROCESSES}", f"CPU, {CPU_PROCESSES} processes (torchrun)", "cpu",
-                                processes=CPU_PROCESSES, unavailable=_cpu_processes_unavailable()))
-    return choices
-
-
-def _cpu_processes_unavailable() -> str:
-    if not dist.is_gloo_available():
-        return "this PyTorch build has no gloo backend for CPU processes"
-    cores = os.cpu_count() or 1
-    return "" if cores >= CPU_PROCESSES else f"needs {CPU_PROCESSES} CPU cores; this machine has {cores}"
 
 
 def load_source(ref: str) -> SourceInfo:
@@ -117,20 +60,6 @@ def load_source(ref: str) -> SourceInfo:
     card_path = folder / CARD
     card = card_path.read_text(encoding="utf-8") if card_path.is_file() else ""
     return SourceInfo(ref, folder, read_config(folder), card)
-
-
-def count_parameters(model: ModelConfig) -> int:
-    return RNNLM(model).num_parameters()
-
-
-def measure_flops() -> float:
-    """Matmul throughput of this machine with the training thread count, for the time estimate."""
-    a, b = torch.randn(256, 512), torch.randn(512, 1024)
-    a @ b
-    started, repeats = time.perf_counter(), 5
-    for _ in range(repeats):
-        a @ b
-    return 2 * 256 * 512 * 1024 * repeats / max(time.perf_counter() - started, 1e-9)
 
 
 def _spin(low: int, high: int, value: int, tip: str, step: int = 1) -> QSpinBox:
@@ -537,7 +466,7 @@ class ModelPanel(QWidget):
     def note_throughput(self, tokens_per_s: float, parameters: int) -> None:
         """A finished run's measured speed calibrates the estimate better than the matmul probe."""
         if tokens_per_s > 0 and parameters > 0:
-            self._flops = tokens_per_s * parameters * FLOPS_PER_PARAM_TOKEN / RNN_EFFICIENCY
+            self._flops = flops_from_throughput(tokens_per_s, parameters)
             self._show_estimate()
 
     def _estimate(self) -> None:
@@ -545,7 +474,7 @@ class ModelPanel(QWidget):
         if own:
             model = self.model_config()
             model.vocab_size = self._vocab_size
-            self._counter.request(_count_and_measure, model, self._flops)
+            self._counter.request(count_and_measure, model, self._flops)
         else:
             self._on_count((int(self.source.config.get("parameters", 0)), self._flops))
 
@@ -558,7 +487,7 @@ class ModelPanel(QWidget):
             return
         text = f"<b>{self._parameters:,}</b> parameters"
         if self._train_tokens and self._flops:
-            seconds = self._train_tokens * self._parameters * FLOPS_PER_PARAM_TOKEN / (self._flops * RNN_EFFICIENCY)
+            seconds = epoch_seconds(self._train_tokens, self._parameters, self._flops)
             text += f" · about <b>{format_estimate(seconds)}</b> per epoch on this machine (rough estimate)"
         self.estimate_label.setText(text)
 
@@ -611,8 +540,4 @@ def _device_tip(choice: DeviceChoice) -> str:
         return f"Trains in a child process that sees only GPU {choice.gpu}"
     return "Trains inside this window's process" + ("; uses a CUDA GPU when there is one" if choice.device == "auto"
                                                      else "")
-
-
-def _count_and_measure(model: ModelConfig, flops: float) -> tuple[int, float]:
-    return count_parameters(model), flops or measure_flops()
 

@@ -16,6 +16,7 @@ import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QThread, QThreadPool, Signal, Slot
 
 from ..core.baseline import train_with_baseline
@@ -217,15 +218,6 @@ def child_arguments(config: TrainConfig, processes: int, resume: str | None = No
             *(["--resume", resume] if resume else [])]
 
 
-def warm_up() -> None:
-    """Import what a run's first steps import lazily, while the window is still idle.
-
-    Building the first optimizer imports `torch._dynamo` (seconds of imports that hold the GIL in
-    long stretches); done when the user presses Start, it froze the window for up to half a second.
-    """
-    import torch._dynamo  # noqa: F401
-
-
 def failure_message(exc: BaseException) -> str:
     """What the panel that asked shows when background work fails: a StudioError says the problem
     and the fix in its own words; anything else is a bug, logged, and the interface keeps running."""
@@ -247,6 +239,11 @@ class _Deliveries(QObject):
 
     @Slot(object, object)
     def _call(self, callback: Callable[[Any], None], argument: Any) -> None:
+        """A method of a Qt object deleted meanwhile (a closed panel) is skipped, as Qt itself skips
+        the slots of a deleted receiver."""
+        owner = getattr(callback, "__self__", None)
+        if isinstance(owner, QObject) and not shiboken6.isValid(owner):
+            return
         callback(argument)
 
 
