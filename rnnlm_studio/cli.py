@@ -331,14 +331,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = _model_command(sub, "generate", "continue a prompt (streamed)")
     p.add_argument("--prompt", required=True, help="text to continue")
-    p.add_argument("--max-tokens", type=int, default=SAMPLING_DEFAULTS.max_tokens, help="tokens to generate")
-    p.add_argument("--temperature", type=float, default=SAMPLING_DEFAULTS.temperature,
-                   help="sampling temperature (0 = greedy)")
-    p.add_argument("--top-k", type=int, default=SAMPLING_DEFAULTS.top_k,
-                   help="sample among the k most probable tokens (0 = off)")
-    p.add_argument("--top-p", type=float, default=SAMPLING_DEFAULTS.top_p,
-                   help="nucleus: smallest set reaching this mass (1 = off)")
-    p.add_argument("--repetition-penalty", type=float, default=SAMPLING_DEFAULTS.repetition_penalty,
+    d = SAMPLING_DEFAULTS
+    p.add_argument("--max-tokens", type=int, default=d.max_tokens, help="tokens to generate")
+    p.add_argument("--temperature", type=float, default=d.temperature, help="sampling temperature (0 = greedy)")
+    p.add_argument("--top-k", type=int, default=d.top_k, help="sample among the k most probable tokens (0 = off)")
+    p.add_argument("--top-p", type=float, default=d.top_p, help="nucleus: smallest set reaching this mass (1 = off)")
+    p.add_argument("--repetition-penalty", type=float, default=d.repetition_penalty,
                    help="penalise tokens already in the text")
     p.add_argument("--stop-at", choices=STOP_AT, help="stop at the end of a line or sentence")
     p.add_argument("--beam", type=int, default=0, help="beam search of this width instead of sampling (0 = off)")
