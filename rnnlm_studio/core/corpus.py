@@ -22,6 +22,7 @@ from typing import Protocol
 import numpy as np
 
 from .errors import ConfigError, CorpusError
+from .words import LONG_LINE, count_words, word_chunks
 
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".text", ".tokens"})
 SNIFF_BYTES = 64 * 1024
@@ -72,35 +73,11 @@ class TextSource(Protocol):
     def stats(self) -> CorpusStats: ...
 
 
-LONG_LINE = 1 << 20  # lines longer than this are counted piecewise, never split or encoded whole
-
-
 def utf8_len(line: str) -> int:
     """UTF-8 size without encoding the (usual) pure-ASCII line, nor a huge line at once."""
     if line.isascii():
         return len(line)
     return sum(len(line[i:i + LONG_LINE].encode("utf-8")) for i in range(0, len(line), LONG_LINE))
-
-
-def word_chunks(line: str) -> Iterator[list[str]]:
-    """The whitespace words of `line` (as `line.split()`), in lists of bounded size.
-
-    A 50 MB line split at once would hold millions of small strings; a word cut by a
-    chunk boundary is carried over to the next chunk so the count stays exact.
-    """
-    if len(line) <= LONG_LINE:
-        yield line.split()
-        return
-    carry = ""
-    for start in range(0, len(line), LONG_LINE):
-        piece = carry + line[start:start + LONG_LINE]
-        words = piece.split()
-        carry = words.pop() if start + LONG_LINE < len(line) and words and not piece[-1].isspace() else ""
-        yield words
-
-
-def count_words(line: str) -> int:
-    return sum(len(words) for words in word_chunks(line))
 
 
 class _Tally:
@@ -115,7 +92,7 @@ class _Tally:
         self.lines += 1
         self.chars += len(line) + 1
         self.bytes += utf8_len(line) + 1
-        for words in (line.split(),) if len(line) <= LONG_LINE else word_chunks(line):
+        for words in word_chunks(line):
             self.words += len(words)
             self.vocab.update(words)
         self.seen_chars.update(line)

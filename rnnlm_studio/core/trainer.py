@@ -421,7 +421,7 @@ class TrainingRun(Budgeted):
         improved = metrics["loss"] < self.best_loss
         self.schedule.on_eval(improved)
         yield eval_event("valid", metrics, step=self.step, tokens_seen=self.tokens_seen, elapsed=self.elapsed,
-                         is_best=improved)
+                         is_best=improved, word_unit=self.data.valid.word_unit)
         if improved:
             self.best_loss = metrics["loss"]
             self.best_valid = dict(metrics, step=self.step, tokens_seen=self.tokens_seen)
@@ -456,12 +456,12 @@ class TrainingRun(Budgeted):
         self._load_best()
         valid = evaluate(self.model, self.data.valid, self.device, self.precision, dist_ctx=self.dist)
         yield eval_event("valid", valid, {"final": 1.0}, step=self.step, tokens_seen=self.tokens_seen,
-                         elapsed=self.elapsed)
+                         elapsed=self.elapsed, word_unit=self.data.valid.word_unit)
         test = {}
         if self.data.test is not None:
             test = evaluate(self.model, self.data.test, self.device, self.precision, dist_ctx=self.dist)
             yield eval_event("test", test, {"final": 1.0}, step=self.step, tokens_seen=self.tokens_seen,
-                             elapsed=self.elapsed)
+                             elapsed=self.elapsed, word_unit=self.data.test.word_unit)
         self.store.update(self.run_id, status="done", final={"valid": valid, "test": test})
         yield self._done(reason, valid, test, time.perf_counter() - started)
 
@@ -478,7 +478,7 @@ class TrainingRun(Budgeted):
                          tokens_seen=self.tokens_seen, elapsed=self.elapsed,
                          tokens_per_s=self.tokens_seen / max(self.train_seconds, 1e-9), reason=reason,
                          valid=valid, test=test, best_checkpoint=str(ckpt.run_checkpoint(self.run_dir)),
-                         eval_seconds=eval_seconds)
+                         eval_seconds=eval_seconds, word_unit=self.data.valid.word_unit)
 
 
 def _load_source(config: TrainConfig) -> ckpt.LoadedModel | None:
