@@ -8,7 +8,9 @@ except the `stop` event `generate` checks between tokens.
 Every prompt is read the way the trainer saw text: after an end-of-line (`<eos>`), so an
 empty prompt means "the start of a line" and the first token of a prompt has a context.
 Words are whitespace words: SentencePiece marks a piece that starts one with "▁", and
-`<eos>` ends a word too.
+`<eos>` ends a word too. A Chinese or Japanese character is a word of its own (core/words.py),
+so a piece that begins with one begins a word without a space, and Chinese suggestions are the
+next characters (or the multi-character pieces of a unigram vocabulary: short phrases).
 """
 from __future__ import annotations
 
@@ -28,12 +30,13 @@ from torch.nn import functional as F
 
 from .errors import ConfigError
 from .model import RNNLM, Hidden
+from .words import is_cjk, split_partial, starts_with_cjk
 
 if TYPE_CHECKING:
     from .tokenizer import Tokenizer
 
 STOP_AT = ("line", "sentence")
-_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*$")
+_SENTENCE_END = re.compile(r"[.!?。！？][\"'”’)\]」』]*$")
 _BYTE_PIECE = re.compile(r"^<0x([0-9A-Fa-f]{2})>$")
 _CONTROL_PIECE = re.compile(r"^<[^<>\s]+>$")
 _NEG_INF = float("-inf")
@@ -69,14 +72,16 @@ class PieceTable:
             text = piece.replace("▁", " ")
             self.surface.append((text[1:] if starts[i] and text.startswith(" ") else text).encode("utf-8"))
         self.word_start = starts
-        self.boundary = starts.clone()
+        # A piece that begins with a CJK character begins a word too, with no space (core/words.py).
+        cjk = torch.tensor([starts_with_cjk(s) for s in self.surface], dtype=torch.bool)
+        self.boundary = starts | cjk
         self.boundary[self.eos_id] = True
         self.banned = banned
         empty = torch.tensor([not s for s in self.surface], dtype=torch.bool)
         spaced = torch.tensor([b" " in s for s in self.surface], dtype=torch.bool)
         wordy = torch.tensor([_starts_wordy(s) for s in self.surface], dtype=torch.bool)
         self.continuation = ~self.boundary & ~banned & ~empty & ~spaced
-        self.word_first = starts & ~spaced  # may begin a word: a space-only piece never does
+        self.word_first = (starts | cjk) & ~spaced  # may begin a word: a space-only piece never does
         inner = self.continuation & wordy  # continues a suggested word: punctuation ends one
         # Additive masks (0 or -inf) for log-probs: what may begin a word, continue one, end one,
         # and what writes visible text (no line end, no control, no run of spaces).
@@ -670,16 +675,6 @@ class _Word:
         self.best = max(self.best, (logp, key))
 
 
-def split_partial(prompt: str) -> tuple[str, str]:
-    """(context, the word being typed): "the ki" -> ("the ", "ki"); "the " -> ("the ", "")."""
-    if not prompt or prompt[-1].isspace():
-        return prompt, ""
-    cut = len(prompt)
-    while cut > 0 and not prompt[cut - 1].isspace():
-        cut -= 1
-    return prompt[:cut], prompt[cut:]
-
-
 class Autocompleter:
     """Per-keystroke suggestions for one model; keeps states between calls.
 
@@ -719,15 +714,17 @@ class Autocompleter:
             self.encoder.update(context.rstrip(" \t"))
             root = tuple(self.encoder.ids)
             self.memo.put(root, self.encoder.state)
-            words = self._words(root, partial.encode("utf-8"), k)
+            # A Latin word typed right after a CJK character starts without a space ("用Pyth").
+            after_cjk = bool(partial) and is_cjk(context[-1:])
+            words = self._words(root, partial.encode("utf-8"), k, start=not after_cjk)
             ranked = sorted(words.values(), key=lambda w: -w.probability)[:k]
             suggestions = [WordSuggestion(w.surface.decode()[len(partial):], w.surface.decode(), w.probability)
                            for w in ranked]
             more = self._phrase(ranked[0].best[1], phrase_words) if ranked and phrase_words > 1 else ""
         return Suggestions(suggestions, suggestions[0].text + more if suggestions else "")
 
-    def _words(self, root: tuple[int, ...], typed: bytes, k: int) -> dict[bytes, _Word]:
-        frontier = self._extend([_Path(root, b"", 0.0)], typed, start=True)
+    def _words(self, root: tuple[int, ...], typed: bytes, k: int, start: bool = True) -> dict[bytes, _Word]:
+        frontier = self._extend([_Path(root, b"", 0.0)], typed, start=start)
         words: dict[bytes, _Word] = {}
         for _ in range(self.max_pieces):
             bound = _bound(words, k)
@@ -797,9 +794,9 @@ class Autocompleter:
         allowed, started = table.word_first_penalty, 1
         for _ in range(4 * n_words):
             token = int((self._states([key])[0].log_probs + allowed).argmax())
-            if table.word_start[token] and started == n_words:
+            if table.boundary[token] and started == n_words:
                 break
-            started += int(bool(table.word_start[token]))
+            started += int(bool(table.boundary[token]))
             out.append(token)
             key, allowed = key + (token,), table.visible_penalty
             if table.ends_sentence(token):

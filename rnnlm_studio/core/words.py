@@ -65,3 +65,28 @@ def count_words(line: str) -> int:
 def word_unit(n_words: int, n_cjk: int) -> str:
     """What `word_ppl` is per: "character" for mostly Chinese/Japanese text, else "word"."""
     return "character" if n_cjk > MOSTLY * n_words else "word"
+
+
+def split_partial(prompt: str) -> tuple[str, str]:
+    """(context, the word being typed), for autocomplete: "the ki" -> ("the ", "ki"), "the " ->
+    ("the ", ""). A CJK character is a whole word, so "我今天去北京" is all context with nothing
+    half-typed, and "我用Pyth" is ("我用", "Pyth")."""
+    cut = len(prompt)
+    while cut > 0 and not prompt[cut - 1].isspace() and not is_cjk(prompt[cut - 1]):
+        cut -= 1
+    return prompt[:cut], prompt[cut:]
+
+
+def starts_with_cjk(surface: bytes) -> bool:
+    """Whether a tokenizer piece's text (UTF-8) begins with a CJK character, which begins a word
+    of its own. A lone lead byte (byte fallback spelling a rare character) of U+3000-U+9FFF counts."""
+    if not surface:
+        return False
+    lead = surface[0]
+    size = 1 if lead < 0xC0 else 2 if lead < 0xE0 else 3 if lead < 0xF0 else 4
+    if len(surface) < size:
+        return 0xE3 <= lead <= 0xE9
+    try:
+        return is_cjk(surface[:size].decode("utf-8"))
+    except UnicodeDecodeError:
+        return False
