@@ -21,6 +21,7 @@ from ..core.events import CheckpointEvent, DoneEvent, ErrorEvent, Event, StartEv
 from ..core.paths import resources_dir, sample_corpus
 from ..core.runs import RunRecord, RunStore
 from .corpus_panel import CorpusPanel
+from .fonts import log_missing_cjk_font
 from .model_panel import ModelPanel
 from .playground import PlaygroundPanel
 from .runs_panel import RunsPanel
@@ -345,6 +346,7 @@ def run_gui(argv: list[str] | None = None) -> int:
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     app.setApplicationDisplayName(TITLE)
+    log_missing_cjk_font()
     window = MainWindow()
     window.show()
     code = app.exec()
