@@ -14,8 +14,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .core.config import (CELLS, FINE_TUNE_LR, OPTIMIZERS, PRECISIONS, SCHEDULES, SCRATCH_LR, TOKENIZER_KINDS,
-                          TRANSFERS, ModelConfig, TrainConfig)
+from .core.config import (CELLS, FINE_TUNE_LR, NEW_PIECES, OPTIMIZERS, PRECISIONS, SCHEDULES, SCRATCH_LR,
+                          TOKENIZER_KINDS, TRANSFERS, ModelConfig, TrainConfig)
 from .core.errors import StudioError
 from .core.events import DoneEvent, Event
 
@@ -41,6 +41,9 @@ def _add_data_options(p: argparse.ArgumentParser) -> None:
                    help="auto = the source's tokenizer when a source is given, else a new one")
     g.add_argument("--tokenizer-kind", choices=TOKENIZER_KINDS, default=TRAIN_DEFAULTS.tokenizer_kind,
                    help="SentencePiece model type for a new tokenizer")
+    g.add_argument("--new-pieces", choices=NEW_PIECES, default=TRAIN_DEFAULTS.new_pieces,
+                   help="with a source and --tokenizer new: how pieces the source lacks start (compose = the mean "
+                        "of the source pieces their text splits into; mean = the mean row; random = fresh init)")
     g.add_argument("--vocab-size", type=int, default=MODEL_DEFAULTS.vocab_size,
                    help="pieces in a new tokenizer (lowered, with a warning, if the text is too small)")
 
