@@ -126,6 +126,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 def cmd_models(args: argparse.Namespace) -> int:
     from .core.checkpoint import install_model, list_models
+    from .core.formatting import pad
 
     if args.install:
         target = install_model(args.install, args.name)
@@ -142,7 +143,7 @@ def cmd_models(args: argparse.Namespace) -> int:
               "`rnnlm-studio models --install FOLDER`")
     for m in models:
         first = next((line for line in m.card.splitlines() if line and not line.startswith("#")), "")
-        print(f"{m.name:<20} {m.origin:<10} {first}")
+        print(f"{pad(m.name, 20)} {m.origin:<10} {first}")
     return 0
 
 
@@ -211,6 +212,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_runs(args: argparse.Namespace) -> int:
     from .core.runs import RunStore
+    from .core.formatting import pad
 
     records = RunStore().list()
     if args.json:
@@ -223,7 +225,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
     for r in records:
         ppl = r.best.get("word_ppl")
         shown = f"{ppl:10.2f}" if isinstance(ppl, (int, float)) else f"{'-':>10}"
-        print(f"{r.id:<48} {r.status:<9} {r.transfer:<10} word ppl {shown}")
+        print(f"{pad(r.id, 48)} {r.status:<9} {r.transfer:<10} word ppl {shown}")
     return 0
 
 

@@ -8,7 +8,7 @@ from typing import TextIO
 
 from .core.events import DoneEvent, ErrorEvent, EvalEvent, Event, LogEvent, StartEvent, StepEvent
 from .core.formatting import format_clock
-from .core.metrics import network_alone
+from .core.metrics import network_alone, word_ppl_label
 
 
 class JsonReporter:
@@ -67,7 +67,8 @@ class ConsoleReporter:
         elif isinstance(event, EvalEvent):
             mark = " *best*" if event.is_best else ""
             print(f"{self._end_bar()}{event.split} @ step {event.step}: loss {event.loss:.4f} ppl {event.ppl:.2f} "
-                  f"word ppl {event.word_ppl:.2f}{network_alone(event.extra)} bpb {event.bpb:.4f}{mark}",
+                  f"{word_ppl_label(event.word_unit)} {event.word_ppl:.2f}{network_alone(event.extra)} "
+                  f"bpb {event.bpb:.4f}{mark}",
                   file=self.out)
         elif isinstance(event, ErrorEvent):
             self.out.write(self._end_bar())
@@ -81,7 +82,7 @@ class ConsoleReporter:
 
 
 def done_table(event: DoneEvent) -> str:
-    rows = [("", "loss", "token ppl", "word ppl", "bits/byte", "w/o cache")]
+    rows = [("", "loss", "token ppl", word_ppl_label(event.word_unit), "bits/byte", "w/o cache")]
     for split in ("valid", "test"):
         metrics = getattr(event, split)
         if metrics:

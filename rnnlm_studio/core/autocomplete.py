@@ -21,6 +21,7 @@ from .decoding import (NEG_INF, PieceTable, advance, cat_hidden, context_ids, lo
                        select_rows, step)
 from .errors import ConfigError
 from .model import RNNLM, Hidden
+from .words import is_cjk, split_partial
 
 if TYPE_CHECKING:
     from .tokenizer import Tokenizer
@@ -189,16 +190,6 @@ class _Word:
         self.best = max(self.best, (logp, key))
 
 
-def split_partial(prompt: str) -> tuple[str, str]:
-    """(context, the word being typed): "the ki" -> ("the ", "ki"); "the " -> ("the ", "")."""
-    if not prompt or prompt[-1].isspace():
-        return prompt, ""
-    cut = len(prompt)
-    while cut > 0 and not prompt[cut - 1].isspace():
-        cut -= 1
-    return prompt[:cut], prompt[cut:]
-
-
 class Autocompleter:
     """Per-keystroke suggestions for one model; keeps states between calls.
 
@@ -238,15 +229,17 @@ class Autocompleter:
             self.encoder.update(context.rstrip(" \t"))
             root = tuple(self.encoder.ids)
             self.memo.put(root, self.encoder.state)
-            words = self._words(root, partial.encode("utf-8"), k)
+            # A Latin word typed right after a CJK character starts without a space ("用Pyth").
+            after_cjk = bool(partial) and is_cjk(context[-1:])
+            words = self._words(root, partial.encode("utf-8"), k, start=not after_cjk)
             ranked = sorted(words.values(), key=lambda w: -w.probability)[:k]
             suggestions = [WordSuggestion(w.surface.decode()[len(partial):], w.surface.decode(), w.probability)
                            for w in ranked]
             more = self._phrase(ranked[0].best[1], phrase_words) if ranked and phrase_words > 1 else ""
         return Suggestions(suggestions, suggestions[0].text + more if suggestions else "")
 
-    def _words(self, root: tuple[int, ...], typed: bytes, k: int) -> dict[bytes, _Word]:
-        frontier = self._extend([_Path(root, b"", 0.0)], typed, start=True)
+    def _words(self, root: tuple[int, ...], typed: bytes, k: int, start: bool = True) -> dict[bytes, _Word]:
+        frontier = self._extend([_Path(root, b"", 0.0)], typed, start=start)
         words: dict[bytes, _Word] = {}
         for _ in range(self.max_pieces):
             bound = _bound(words, k)
@@ -316,9 +309,9 @@ class Autocompleter:
         allowed, started = table.word_first_penalty, 1
         for _ in range(4 * n_words):
             token = int((self._states([key])[0].log_probs + allowed).argmax())
-            if table.word_start[token] and started == n_words:
+            if table.boundary[token] and started == n_words:
                 break
-            started += int(bool(table.word_start[token]))
+            started += int(bool(table.boundary[token]))
             out.append(token)
             key, allowed = key + (token,), table.visible_penalty
             if table.ends_sentence(token):

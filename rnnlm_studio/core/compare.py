@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import StudioError
-from .formatting import format_compact_duration
+from .formatting import columns, format_compact_duration
 from .runs import RunRecord, RunStore, read_events
 
 METRICS = ("word_ppl", "bpb", "ppl")
@@ -142,18 +142,12 @@ def compare_runs(store: RunStore, refs: list[str]) -> tuple[list[CompareRow], li
 
 
 def format_table(rows: list[CompareRow]) -> str:
-    """A fixed-width table: text columns left-aligned, numbers right-aligned."""
+    """A fixed-width table: text columns left-aligned, numbers right-aligned, CJK names two columns a character."""
     headers = ("run", "transfer", "source", "valid wppl", "test wppl", "best wppl",
                "valid bpb", "test bpb", "tokens", "time", "gain")
     text_columns = 3
     cells = [headers] + [_cells(row) for row in rows]
-    widths = [max(len(line[col]) for line in cells) for col in range(len(headers))]
-    lines = []
-    for line in cells:
-        parts = [cell.ljust(width) if col < text_columns else cell.rjust(width)
-                 for col, (cell, width) in enumerate(zip(line, widths))]
-        lines.append("  ".join(parts))
-    return "\n".join(lines)
+    return "\n".join(columns(cells, right=range(text_columns, len(headers))))
 
 
 def rows_to_json(rows: list[CompareRow]) -> list[dict[str, Any]]:

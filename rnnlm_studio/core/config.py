@@ -17,6 +17,7 @@ from .errors import ConfigError
 
 CELLS = ("lstm", "gru", "rnn_tanh", "rnn_relu")
 TOKENIZER_KINDS = ("unigram", "bpe", "char")
+NEW_PIECES = ("compose", "mean", "random")  # core/vocab_map.py: how pieces a source lacks start
 OPTIMIZERS = ("adamw", "adam", "sgd")
 SCHEDULES = ("constant", "cosine", "plateau", "slanted")
 TRANSFERS = ("scratch", "structure", "parameter", "feature", "partial", "ulmfit", "task")
@@ -83,6 +84,7 @@ class TrainConfig:
 
     tokenizer: str = "auto"  # auto | source | new
     tokenizer_kind: str = "unigram"
+    new_pieces: str = "compose"  # compose | mean | random: how pieces the source lacks start (core/vocab_map.py)
     model: ModelConfig = field(default_factory=ModelConfig)
 
     source: str | None = None
@@ -127,6 +129,7 @@ class TrainConfig:
         checks = {
             "tokenizer": (self.tokenizer, ("auto", "source", "new")),
             "tokenizer-kind": (self.tokenizer_kind, TOKENIZER_KINDS),
+            "new-pieces": (self.new_pieces, NEW_PIECES),
             "optimizer": (self.optimizer, OPTIMIZERS),
             "schedule": (self.schedule, SCHEDULES),
             "transfer": (self.transfer, TRANSFERS),

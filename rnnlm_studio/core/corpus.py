@@ -22,6 +22,7 @@ from typing import Protocol
 import numpy as np
 
 from .errors import ConfigError, CorpusError
+from .words import LONG_LINE, count_words, word_chunks
 
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".text", ".tokens"})
 SNIFF_BYTES = 64 * 1024
@@ -34,6 +35,7 @@ MAX_SPLIT_CHUNKS = 1000
 # C0/C1 controls except the whitespace ones and ESC (ANSI colour codes are text).
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f-\x9f]")
 # Reading codec per detected encoding: Python's "utf-16" consumes the BOM of either byte order.
+# A BOM-less UTF-16 file is named "utf-16le"/"utf-16be" and read as it is (see `_detect`).
 _CODECS = {"utf-16-le": "utf-16", "utf-16-be": "utf-16"}
 _WIDTH_WORDS = frozenset({"HALFWIDTH", "FULLWIDTH"})
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
@@ -71,35 +73,11 @@ class TextSource(Protocol):
     def stats(self) -> CorpusStats: ...
 
 
-LONG_LINE = 1 << 20  # lines longer than this are counted piecewise, never split or encoded whole
-
-
 def utf8_len(line: str) -> int:
     """UTF-8 size without encoding the (usual) pure-ASCII line, nor a huge line at once."""
     if line.isascii():
         return len(line)
     return sum(len(line[i:i + LONG_LINE].encode("utf-8")) for i in range(0, len(line), LONG_LINE))
-
-
-def word_chunks(line: str) -> Iterator[list[str]]:
-    """The whitespace words of `line` (as `line.split()`), in lists of bounded size.
-
-    A 50 MB line split at once would hold millions of small strings; a word cut by a
-    chunk boundary is carried over to the next chunk so the count stays exact.
-    """
-    if len(line) <= LONG_LINE:
-        yield line.split()
-        return
-    carry = ""
-    for start in range(0, len(line), LONG_LINE):
-        piece = carry + line[start:start + LONG_LINE]
-        words = piece.split()
-        carry = words.pop() if start + LONG_LINE < len(line) and words and not piece[-1].isspace() else ""
-        yield words
-
-
-def count_words(line: str) -> int:
-    return sum(len(words) for words in word_chunks(line))
 
 
 class _Tally:
@@ -114,7 +92,7 @@ class _Tally:
         self.lines += 1
         self.chars += len(line) + 1
         self.bytes += utf8_len(line) + 1
-        for words in (line.split(),) if len(line) <= LONG_LINE else word_chunks(line):
+        for words in word_chunks(line):
             self.words += len(words)
             self.vocab.update(words)
         self.seen_chars.update(line)
@@ -167,6 +145,36 @@ def _legacy_encoding(data: bytes) -> str:
         return "latin-1"
 
 
+def _detect(sample: bytes) -> str | None:
+    """The encoding charset-normalizer finds for `sample` (GB18030, Big5, Shift-JIS, cp1251, BOM-less
+    UTF-16...), as a Python codec name; None if it finds none.
+
+    On Latin-script text it cannot tell the single-byte code pages apart (it reads French cp1252
+    "très" as cp1250 "trčs"), so a single-byte answer that decodes to Latin letters only becomes
+    the usual cp1252 / Latin-1 guess. A BOM-less UTF-16 is named "utf-16le"/"utf-16be", since the
+    "utf-16-le"/"utf-16-be" names mean a file with a BOM (read by the BOM-consuming codec).
+    """
+    import charset_normalizer  # 90 ms to import: only files that are not UTF-8 pay for it
+
+    match = charset_normalizer.from_bytes(sample).best()
+    if match is None:
+        return None
+    name = codecs.lookup(match.encoding).name
+    if name.startswith("utf-16-"):
+        return name.replace("utf-16-", "utf-16")
+    if name in ("gbk", "gb2312"):
+        return "gb18030"  # a superset, so a rare character further on still decodes
+    letters = {char for char in str(match) if char.isalpha()}
+    if _single_byte(name) and all(unicodedata.name(char, "").startswith("LATIN") for char in letters):
+        return _legacy_encoding(sample)
+    return name
+
+
+def _single_byte(codec: str) -> bool:
+    """Whether every byte is a character of its own: a multi-byte codec pairs up lead bytes."""
+    return len(bytes(range(0x80, 0x100)).decode(codec, errors="replace")) == 0x80
+
+
 def _sniff(path: Path, head: bytes) -> str:
     """The encoding a BOM names, else UTF-8 to be verified; refuses obvious binaries."""
     for bom, name in _BOMS:
@@ -174,9 +182,13 @@ def _sniff(path: Path, head: bytes) -> str:
             encoding = name
             break
     else:
-        if b"\0" in head:
-            raise _binary(path, "it contains NUL bytes")
         encoding = "utf-8"
+        if b"\0" in head:
+            # NUL bytes: binary, or UTF-16 saved without a byte-order mark, where they are the high
+            # bytes of ASCII characters (line ends, spaces), so its text must hold some of those.
+            encoding = _detect(head) or ""
+            if not (encoding.startswith("utf-16") and re.search("[\t\n\r -~]", head.decode(encoding, "replace"))):
+                raise _binary(path, "it contains NUL bytes")
     codec = _CODECS.get(encoding, encoding)
     try:
         sample = codecs.getincrementaldecoder(codec)(errors="strict").decode(head, final=False)
@@ -225,6 +237,20 @@ def _check_whole(path: Path, encoding: str) -> _Check:
     return _Check(True, has_text)
 
 
+def _sample_at(path: Path, head: bytes, offset: int) -> bytes:
+    """What the detector reads: the head, or for a file that goes wrong further on, the text
+    around the first bad byte, from a line start so no multi-byte character is cut."""
+    if offset < len(head) - 1024:
+        return head
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(max(0, offset - SNIFF_BYTES // 2))
+            data = handle.read(SNIFF_BYTES)
+    except OSError:
+        return head
+    return data[data.find(b"\n") + 1:] if offset > SNIFF_BYTES // 2 else data
+
+
 def _inspect(path: Path, warnings: list[str]) -> TextFile | None:
     """The file's encoding, or None for a file with no visible text; raises CorpusError for a binary."""
     head = _read_head(path)
@@ -232,14 +258,18 @@ def _inspect(path: Path, warnings: list[str]) -> TextFile | None:
     check = _check_whole(path, encoding)
     if not check.decodes:
         bad_offset = check.bad_offset
-        fallback = _legacy_encoding(head) if encoding.startswith("utf-8") else "latin-1"
-        check = _check_whole(path, fallback)
-        if not check.decodes:
-            fallback = "latin-1"
+        candidates = [_legacy_encoding(head), "latin-1"] if encoding.startswith("utf-8") else ["latin-1"]
+        detected = _detect(_sample_at(path, head, bad_offset)) if encoding.startswith("utf-8") else None
+        for fallback in dict.fromkeys([detected, *candidates] if detected else candidates):
             check = _check_whole(path, fallback)
+            if check.decodes:
+                break
+        how = "detected" if fallback == detected and fallback not in candidates else "guessed"
         warnings.append(f"{path}: not valid {encoding.upper()} (bad byte at offset {bad_offset}); read as "
-                        f"{fallback} instead - re-save it as UTF-8 if accented letters look wrong")
+                        f"{fallback.upper()} ({how}) instead - re-save it as UTF-8 if the text looks wrong")
         encoding = fallback
+    elif encoding in ("utf-16le", "utf-16be"):
+        warnings.append(f"{path}: read as {encoding.upper()} (detected: the file has no byte-order mark)")
     if not check.has_text:
         return None
     return TextFile(path=path, encoding=encoding, size=path.stat().st_size)

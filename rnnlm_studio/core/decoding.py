@@ -8,7 +8,9 @@ interactive decoding multiplies one to eight vectors by each matrix), and hidden
 Every prompt is read the way the trainer saw text: after an end-of-line (`<eos>`), so an
 empty prompt means "the start of a line" and the first token of a prompt has a context.
 Words are whitespace words: SentencePiece marks a piece that starts one with "▁", and
-`<eos>` ends a word too.
+`<eos>` ends a word too. A Chinese or Japanese character is a word of its own (core/words.py),
+so a piece that begins with one begins a word without a space, and Chinese suggestions are the
+next characters (or the multi-character pieces of a unigram vocabulary: short phrases).
 """
 from __future__ import annotations
 
@@ -24,11 +26,12 @@ import torch
 from torch.nn import functional as F
 
 from .model import RNNLM, Hidden
+from .words import starts_with_cjk
 
 if TYPE_CHECKING:
     from .tokenizer import Tokenizer
 
-_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*$")
+_SENTENCE_END = re.compile(r"[.!?。！？][\"'”’)\]」』]*$")
 _BYTE_PIECE = re.compile(r"^<0x([0-9A-Fa-f]{2})>$")
 _CONTROL_PIECE = re.compile(r"^<[^<>\s]+>$")
 NEG_INF = float("-inf")
@@ -61,14 +64,16 @@ class PieceTable:
             text = piece.replace("▁", " ")
             self.surface.append((text[1:] if starts[i] and text.startswith(" ") else text).encode("utf-8"))
         self.word_start = starts
-        self.boundary = starts.clone()
+        # A piece that begins with a CJK character begins a word too, with no space (core/words.py).
+        cjk = torch.tensor([starts_with_cjk(s) for s in self.surface], dtype=torch.bool)
+        self.boundary = starts | cjk
         self.boundary[self.eos_id] = True
         self.banned = banned
         empty = torch.tensor([not s for s in self.surface], dtype=torch.bool)
         spaced = torch.tensor([b" " in s for s in self.surface], dtype=torch.bool)
         wordy = torch.tensor([_starts_wordy(s) for s in self.surface], dtype=torch.bool)
         self.continuation = ~self.boundary & ~banned & ~empty & ~spaced
-        self.word_first = starts & ~spaced  # may begin a word: a space-only piece never does
+        self.word_first = (starts | cjk) & ~spaced  # may begin a word: a space-only piece never does
         inner = self.continuation & wordy  # continues a suggested word: punctuation ends one
         # Additive masks (0 or -inf) for log-probs: what may begin a word, continue one, end one,
         # and what writes visible text (no line end, no control, no run of spaces).

@@ -54,7 +54,7 @@ def evaluate(model: RNNLM, array: TokenArray, device: torch.device, precision: s
     return dict(summarize(total, count, words, n_bytes), lstm_word_ppl=lstm_word_ppl)
 
 
-def evaluate_text(model_ref: str, text_paths: list[str], device: str = "auto") -> dict[str, float]:
+def evaluate_text(model_ref: str, text_paths: list[str], device: str = "auto") -> dict[str, float | str]:
     """Token, word and byte perplexity of `text_paths` under the model, with its own tokenizer."""
     corpus = Corpus.open(text_paths)
     dev, precision = resolve_device(TrainConfig(device=device))
@@ -62,4 +62,4 @@ def evaluate_text(model_ref: str, text_paths: list[str], device: str = "auto") -
     array = encode_source(loaded.tokenizer, corpus, paths.cache_dir())
     with torch.inference_mode():
         result = evaluate(loaded.model, array, dev, precision)
-    return dict(result, tokens=len(array), words=array.n_words, bytes=array.n_bytes)
+    return dict(result, tokens=len(array), words=array.n_words, bytes=array.n_bytes, word_unit=array.word_unit)

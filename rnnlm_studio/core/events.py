@@ -66,7 +66,8 @@ class StepEvent(Event):
 
 @dataclass
 class EvalEvent(Event):
-    """Metrics on one split; `loss` is mean NLL per token in nats."""
+    """Metrics on one split; `loss` is mean NLL per token in nats. `word_ppl` is per `word_unit`:
+    "character" for mostly Chinese/Japanese text (core/words.py), else "word"."""
 
     kind: ClassVar[str] = "eval"
     step: int
@@ -79,6 +80,7 @@ class EvalEvent(Event):
     bpb: float
     is_best: bool = False
     extra: dict[str, float] = field(default_factory=dict)
+    word_unit: str = "word"
 
 
 @dataclass
@@ -113,6 +115,7 @@ class DoneEvent(Event):
     best_checkpoint: str
     eval_seconds: float = 0.0
     baseline: dict[str, Any] | None = None
+    word_unit: str = "word"  # what the `word_ppl` figures are per, as in EvalEvent
 
 
 @dataclass

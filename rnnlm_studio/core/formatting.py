@@ -3,8 +3,15 @@
 Each front door shows a duration in the form its medium suits: the console a clock (`01:05`),
 the GUI words (`1 min 05 s`), the fixed-width comparison table a compact form (`1m05s`), and an
 estimate one rounded figure. They all live here so that a change to one is seen beside the others.
+
+Fixed-width tables (`runs`, `models`, `compare`) pad by display width, not by `str.ljust`, which
+counts characters: a CJK character takes two terminal columns, so a run named 红楼梦 would push
+its row out of line by as many columns as the name has wide characters.
 """
 from __future__ import annotations
+
+import unicodedata
+from collections.abc import Container, Sequence
 
 # Curve colours of the plots in the window and in plot files: run i gets PALETTE[i % len].
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf",
@@ -69,3 +76,24 @@ def format_compact(value: float) -> str:
         if value >= limit:
             return f"{value / unit:.3g}{suffix}"
     return f"{value:,.1f}"
+
+
+def display_width(text: str) -> int:
+    """Columns `text` takes in a terminal: East Asian Wide and Fullwidth characters two, combining marks none."""
+    if text.isascii():
+        return len(text)
+    return sum(0 if unicodedata.combining(char) else 2 if unicodedata.east_asian_width(char) in "WF" else 1
+               for char in text)
+
+
+def pad(text: str, width: int, align: str = "<") -> str:
+    """`text` filled with spaces to `width` columns, on the right (align "<") or the left (">")."""
+    fill = " " * max(0, width - display_width(text))
+    return text + fill if align == "<" else fill + text
+
+
+def columns(rows: Sequence[Sequence[str]], right: Container[int] = ()) -> list[str]:
+    """Rows of cells as aligned lines, two spaces between columns; columns in `right` are right-aligned."""
+    widths = [max(display_width(row[col]) for row in rows) for col in range(len(rows[0]))]
+    return ["  ".join(pad(cell, width, ">" if col in right else "<") for col, (cell, width) in enumerate(zip(row, widths)))
+            for row in rows]

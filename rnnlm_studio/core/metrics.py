@@ -1,8 +1,8 @@
 """Loss -> the three perplexities DESIGN.md reports.
 
 Token perplexity depends on the vocabulary, so runs with different tokenizers are only
-comparable per word (total NLL / whitespace words) or in bits per byte (total NLL in
-bits / UTF-8 bytes). Every number here is computed from the *total* NLL of a text.
+comparable per word (total NLL / words, where a Chinese or Japanese character is a word:
+core/words.py) or in bits per byte (total NLL in bits / UTF-8 bytes). Every number here is computed from the *total* NLL of a text.
 """
 from __future__ import annotations
 
@@ -41,3 +41,8 @@ def network_alone(metrics: dict[str, float]) -> str:
     """" (network alone X)": the word perplexity without the neural cache, where scoring used one."""
     alone = metrics.get("lstm_word_ppl")
     return "" if alone is None or alone == metrics.get("word_ppl") else f" (network alone {alone:.2f})"
+
+
+def word_ppl_label(word_unit: str) -> str:
+    """The column name for `word_ppl`: Chinese runs are per character (core/words.py)."""
+    return "char ppl" if word_unit == "character" else "word ppl"

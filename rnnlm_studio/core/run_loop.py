@@ -174,6 +174,10 @@ class RunLoop:
     def done_metrics(self, metrics: dict) -> dict:
         return metrics
 
+    def word_unit(self) -> str:
+        """What the run's `word_ppl` is per (core/words.py): "character" for mostly Chinese text."""
+        return "word"
+
     # --- budget ------------------------------------------------------------------------------
     def progress(self) -> float:
         """How far the run is through its budget: whichever of steps and seconds runs out first."""
@@ -345,7 +349,8 @@ class RunLoop:
                          tokens_seen=self.tokens_seen, elapsed=self.elapsed,
                          tokens_per_s=self.tokens_seen / max(self.train_seconds, 1e-9), reason=reason,
                          valid=self.done_metrics(valid), test=self.done_metrics(test),
-                         best_checkpoint=str(ckpt.run_checkpoint(self.run_dir) or ""), eval_seconds=eval_seconds)
+                         best_checkpoint=str(ckpt.run_checkpoint(self.run_dir) or ""), eval_seconds=eval_seconds,
+                         word_unit=self.word_unit())
 
 
 def drive(open_run: Callable[[], RunLoop], store: Any, control: TrainControl, *, record: bool = True,

@@ -23,6 +23,7 @@ import secrets
 import shutil
 import sqlite3
 import time
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -259,7 +260,8 @@ def default_name(config: dict[str, Any], transfer: str) -> str:
 
 
 def slug(text: str, limit: int = 40) -> str:
-    cleaned = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    """Letters and digits of any script ("红楼梦.txt" gives "红楼梦-txt"), the rest folded into dashes."""
+    cleaned = re.sub(r"[\W_]+", "-", unicodedata.normalize("NFC", text).lower()).strip("-")
     return cleaned[:limit].strip("-") or "run"
 
 

@@ -19,9 +19,10 @@ import torch
 from numpy.lib import format as npy_format
 
 from .atomic import atomic_write, atomic_write_text
-from .corpus import TextSource, count_words, utf8_len
+from .corpus import TextSource, utf8_len
 from .errors import ConfigError, CorpusError
 from .tokenizer import Tokenizer
+from .words import counts as count_units, word_unit
 
 ENCODE_LINES = 10_000  # lines per SentencePiece batch
 ENCODE_CHARS = 8 << 20  # ... or fewer when lines are long, to bound memory
@@ -34,12 +35,18 @@ VAR_BPTT_OVER = 20  # the longest window is bptt + this
 @dataclass
 class TokenArray:
     ids: np.ndarray
-    n_words: int  # whitespace words of the encoded text
+    n_words: int  # words of the encoded text (core/words.py: a CJK character is a word)
     n_bytes: int  # UTF-8 bytes of the encoded text, one "\n" per line
     path: Path
+    n_cjk: int = 0  # how many of the words are CJK characters
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    @property
+    def word_unit(self) -> str:
+        """What its word perplexity is per: "character" for mostly Chinese/Japanese text."""
+        return word_unit(self.n_words, self.n_cjk)
 
 
 # ---------------------------------------------------------------- encoding
@@ -74,6 +81,7 @@ class _Counts:
     tokens: int = 0
     words: int = 0
     bytes: int = 0
+    cjk: int = 0
 
 
 def _write_ids(tokenizer: Tokenizer, source: TextSource, tmp: Path, dtype: np.dtype, counts: _Counts) -> None:
@@ -94,7 +102,10 @@ def _write_ids(tokenizer: Tokenizer, source: TextSource, tmp: Path, dtype: np.dt
             for ids in parts:
                 out.write(np.asarray(ids, dtype=dtype).tobytes())
                 counts.tokens += len(ids)
-            counts.words += sum(count_words(line) for line in batch)
+            for line in batch:
+                words, cjk = count_units(line)
+                counts.words += words
+                counts.cjk += cjk
             counts.bytes += sum(utf8_len(line) + 1 for line in batch)
         header = _npy_header(dtype, counts.tokens)
         if len(header) != header_size:
@@ -111,13 +122,15 @@ def _load_ids(path: Path) -> np.ndarray:
 
 
 def _cached(npy: Path, meta: Path) -> TokenArray | None:
-    """The cached array if both files are there and agree; anything else is a miss."""
+    """The cached array if both files are there and agree; anything else is a miss (so is a cache
+    from before CJK characters counted as words, which has no "n_cjk")."""
     try:
         info = json.loads(meta.read_text(encoding="utf-8"))
         ids = _load_ids(npy)
         if len(ids) != info["n_tokens"]:
             return None
-        return TokenArray(ids=ids, n_words=int(info["n_words"]), n_bytes=int(info["n_bytes"]), path=npy)
+        return TokenArray(ids=ids, n_words=int(info["n_words"]), n_bytes=int(info["n_bytes"]), path=npy,
+                          n_cjk=int(info["n_cjk"]))
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -137,9 +150,9 @@ def encode_source(tokenizer: Tokenizer, source: TextSource, cache_dir: Path) -> 
     counts = _Counts()
     atomic_write(npy, lambda tmp: _write_ids(tokenizer, source, tmp, dtype, counts))
     atomic_write_text(meta, json.dumps(
-        {"n_tokens": counts.tokens, "n_words": counts.words, "n_bytes": counts.bytes,
+        {"n_tokens": counts.tokens, "n_words": counts.words, "n_bytes": counts.bytes, "n_cjk": counts.cjk,
          "tokenizer": tokenizer.fingerprint(), "source": source.fingerprint()}))
-    return TokenArray(ids=_load_ids(npy), n_words=counts.words, n_bytes=counts.bytes, path=npy)
+    return TokenArray(ids=_load_ids(npy), n_words=counts.words, n_bytes=counts.bytes, path=npy, n_cjk=counts.cjk)
 
 
 # ---------------------------------------------------------------- batches

@@ -10,8 +10,8 @@ import argparse
 import dataclasses
 from typing import Any
 
-from .config import (CELLS, FINE_TUNE_LR, OPTIMIZERS, PRECISIONS, SCHEDULES, SCRATCH_LR, TOKENIZER_KINDS,
-                     TRANSFERS, ModelConfig, TrainConfig)
+from .config import (CELLS, FINE_TUNE_LR, NEW_PIECES, OPTIMIZERS, PRECISIONS, SCHEDULES, SCRATCH_LR,
+                     TOKENIZER_KINDS, TRANSFERS, ModelConfig, TrainConfig)
 from .errors import StudioError
 
 TRAIN_DEFAULTS = TrainConfig()
@@ -29,6 +29,9 @@ def add_data_options(p: argparse.ArgumentParser) -> None:
                    help="auto = the source's tokenizer when a source is given, else a new one")
     g.add_argument("--tokenizer-kind", choices=TOKENIZER_KINDS, default=TRAIN_DEFAULTS.tokenizer_kind,
                    help="SentencePiece model type for a new tokenizer")
+    g.add_argument("--new-pieces", choices=NEW_PIECES, default=TRAIN_DEFAULTS.new_pieces,
+                   help="with a source and --tokenizer new: how pieces the source lacks start (compose = the mean "
+                        "of the source pieces their text splits into; mean = the mean row; random = fresh init)")
     g.add_argument("--vocab-size", type=int, default=MODEL_DEFAULTS.vocab_size,
                    help="pieces in a new tokenizer (lowered, with a warning, if the text is too small)")
 

@@ -159,11 +159,15 @@ class TrainingRun(RunLoop):
 
     def eval_event(self, split: str, metrics: dict[str, float], is_best: bool = False,
                    final: bool = False) -> EvalEvent:
+        unit = getattr(self.data, split).word_unit
         if final:
             return eval_event(split, metrics, {"final": 1.0}, step=self.step, tokens_seen=self.tokens_seen,
-                              elapsed=self.elapsed)
+                              elapsed=self.elapsed, word_unit=unit)
         return eval_event(split, metrics, step=self.step, tokens_seen=self.tokens_seen, elapsed=self.elapsed,
-                          is_best=is_best)
+                          is_best=is_best, word_unit=unit)
+
+    def word_unit(self) -> str:
+        return self.data.valid.word_unit
 
     def divergence_advice(self) -> str:
         return (f"Lower the learning rate (--lr, now {self.config.peak_lr:g}) or clip gradients harder (--clip, "

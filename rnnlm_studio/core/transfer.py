@@ -128,7 +128,7 @@ def build_target(config: TrainConfig, tokenizer: Tokenizer, source: LoadedModel 
         _check_layers(layers, model, "--transfer-layers")
         source_model = source.model
         if source.tokenizer.fingerprint() != tokenizer.fingerprint():
-            source_model, coverage = map_vocabulary(source.model, source.tokenizer, tokenizer)
+            source_model, coverage = map_vocabulary(source.model, source.tokenizer, tokenizer, config.new_pieces)
             messages.append(coverage)
         copy_tensors(source_model.cpu(), model, layers)
     groups = [{"params": [p for p in model.parameters()]}]

@@ -22,6 +22,7 @@ from ..core.paths import resources_dir, sample_corpus
 from ..core.run_loop import warm_up
 from ..core.runs import RunRecord, RunStore
 from .corpus_panel import CorpusPanel
+from .fonts import log_missing_cjk_font
 from .model_panel import ModelPanel
 from .playground import PlaygroundPanel
 from .runs_panel import RunsPanel
@@ -346,6 +347,7 @@ def run_gui(argv: list[str] | None = None) -> int:
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     app.setApplicationDisplayName(TITLE)
+    log_missing_cjk_font()
     window = MainWindow()
     window.show()
     code = app.exec()

@@ -25,6 +25,7 @@ from ..core.dataset import cached_tokenizer, open_sources
 from ..core.errors import StudioError
 from ..core.formatting import format_bytes
 from ..core.tokenizer import WORD_START, Tokenizer
+from .fonts import cjk_font_problem
 from .widgets import MessageBar, last_folder, remember_folder
 from .workers import LatestOnly, run_task
 
@@ -313,8 +314,9 @@ class CorpusPanel(QWidget):
         for column, (text, value) in enumerate(cells, start=2):
             self.table.setItem(row, column, _NumberItem(text, value))
         self.table.setItem(row, 5, QTableWidgetItem(", ".join(sorted(stats.encodings))))
-        if result.warnings:
-            self.message.show_message("\n".join(result.warnings), "warning")
+        notes = result.warnings + [note for note in [cjk_font_problem(stats.scripts)] if note]
+        if notes:
+            self.message.show_message("\n".join(notes), "warning")
 
     def _drop_unusable(self, row: int, message: str) -> None:
         """An unusable file leaves the list with the reason shown; the other entries stay."""

@@ -1,13 +1,15 @@
 """Moving a model onto a new tokenizer: shared rows copied, new rows composed, coverage reported."""
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
 import pytest
 import torch
 
-from rnnlm_studio.core.config import ModelConfig
+from rnnlm_studio.core.config import ModelConfig, TrainConfig
+from rnnlm_studio.core.errors import ConfigError
 from rnnlm_studio.core.corpus import Corpus
 from rnnlm_studio.core.model import RNNLM
 from rnnlm_studio.core.tokenizer import Tokenizer
@@ -120,3 +122,32 @@ def test_the_same_tokenizer_maps_onto_itself(tokenizers: tuple[Tokenizer, Tokeni
     plan = plan_rows(source, source)
     assert plan.copied == source.vocab_size and plan.composed == plan.new == 0
     assert plan.sources == [[i] for i in range(source.vocab_size)]
+
+
+@pytest.mark.parametrize("new_pieces", ["mean", "random"])
+def test_new_pieces_can_start_plain_instead_of_composed(tokenizers: tuple[Tokenizer, Tokenizer],
+                                                        new_pieces: str) -> None:
+    """The comparison the Chinese transfer needs: composed rows against a plain new embedding."""
+    source, target = tokenizers
+    torch.manual_seed(0)
+    model = RNNLM(ModelConfig(vocab_size=source.vocab_size, emb_size=16, hidden_size=24, tie_weights=False))
+    torch.manual_seed(1)
+    result, coverage = map_vocabulary(model, source, target, new_pieces)
+    torch.manual_seed(1)
+    fresh = RNNLM(dataclasses.replace(model.config, vocab_size=target.vocab_size))
+    shared, new = shared_and_new(tokenizers)
+    plan = plan_rows(source, target, new_pieces)
+    assert plan.composed == 0 and plan.new == len(new) and plan.copied == target.vocab_size - len(new)
+    assert coverage.endswith(f"{len(new)} new ({'random init' if new_pieces == 'random' else 'mean embedding'})")
+    for t, s in shared:  # shared pieces are copied whatever the choice
+        assert torch.equal(result.embedding.weight[t], model.embedding.weight[s])
+    for name in ("embedding.weight", "decoder.weight", "decoder.bias"):
+        want = fresh.state_dict()[name] if new_pieces == "random" else model.state_dict()[name].mean(dim=0).expand(
+            target.vocab_size, *model.state_dict()[name].shape[1:])
+        assert torch.equal(result.state_dict()[name][new], want[new]), name
+
+
+def test_new_pieces_option_is_checked() -> None:
+    config = TrainConfig(train=["x.txt"], new_pieces="bytes")
+    with pytest.raises(ConfigError, match="--new-pieces 'bytes' is not one of: compose, mean, random"):
+        config.validate()

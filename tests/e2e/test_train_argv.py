@@ -20,7 +20,8 @@ def every_field_changed() -> TrainConfig:
                         dropout_emb=0.05, dropout_input=0.2, dropout_hidden=0.3, dropout_output=0.4,
                         cache_window=300, cache_theta=1.5, cache_lambda=0.3)
     return TrainConfig(train=["/data/a.txt", "/data/b folder"], valid="/data/v.txt", test="/data/t.txt",
-                       split=(0.8, 0.1, 0.1), split_seed=3, tokenizer="new", tokenizer_kind="bpe", model=model,
+                       split=(0.8, 0.1, 0.1), split_seed=3, tokenizer="new", tokenizer_kind="bpe", new_pieces="mean",
+                       model=model,
                        source="/models/src", transfer="partial", transfer_layers=["embedding", "rnn.0"],
                        freeze=["embedding"], unfreeze_every=40, discriminative_factor=3.1, baseline=True,
                        optimizer="sgd", lr=0.25, weight_decay=0.002, clip=0.0, schedule="plateau", warmup_steps=7,
