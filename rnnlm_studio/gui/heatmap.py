@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QLabel, QTextEdit, QToolTip, QVBoxLayout, QWidget
 from ..core.formatting import format_compact, format_percent
 from ..core.metrics import summarize
 from ..core.surprisal import TokenSurprisal
+from ..core.words import counts, word_unit
 
 HEAT_MAX_BITS = 12.0  # a token this surprising (1 in 4096) or more gets the darkest colour
 
@@ -36,6 +37,15 @@ def _utf16_offsets(text: str) -> list[int]:
         pos += 2 if ord(char) > 0xFFFF else 1
     offsets.append(pos)
     return offsets
+
+
+def heatmap_title(name: str, text: str, tokens: list[TokenSurprisal]) -> str:
+    """The totals over `text`, per word as training reports them (core/words.py): for Chinese text
+    each character is a word, and the figure is called what it is, a character perplexity."""
+    n_words, n_cjk = counts(text)
+    metrics = summarize(sum(t.nll for t in tokens), max(len(tokens), 1), n_words, len(text.encode("utf-8")))
+    return (f"<b>{name}</b> — {metrics['bpb']:.2f} bits/byte · {word_unit(n_words, n_cjk)} perplexity "
+            f"{format_compact(metrics['word_ppl'])} (network alone) · {len(tokens)} tokens")
 
 
 class HeatmapView(QWidget):
@@ -68,10 +78,7 @@ class HeatmapView(QWidget):
             cursor.setPosition(self._offsets[token.start_char])
             cursor.setPosition(self._offsets[token.end_char], QTextCursor.MoveMode.KeepAnchor)
             cursor.mergeCharFormat(fmt)
-        total = sum(t.nll for t in tokens)
-        metrics = summarize(total, max(len(tokens), 1), len(text.split()), len(text.encode("utf-8")))
-        self.title.setText(f"<b>{name}</b> — {metrics['bpb']:.2f} bits/byte · "
-                           f"word perplexity {format_compact(metrics['word_ppl'])} (network alone) · {len(tokens)} tokens")
+        self.title.setText(heatmap_title(name, text, tokens))
 
     def token_at(self, char: int) -> TokenSurprisal | None:
         index = bisect.bisect_right(self._starts, char) - 1

@@ -2,6 +2,7 @@
 Stop, and the surprisal heatmap with a second model side by side."""
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +18,8 @@ from rnnlm_studio.core.corpus import Corpus
 from rnnlm_studio.core.errors import StudioError
 from rnnlm_studio.core.model import RNNLM
 from rnnlm_studio.core.tokenizer import Tokenizer
-from rnnlm_studio.gui.heatmap import heat_colour, token_tooltip
+from rnnlm_studio.core.surprisal import TokenSurprisal
+from rnnlm_studio.gui.heatmap import heat_colour, heatmap_title, token_tooltip
 from rnnlm_studio.gui.playground import NO_MODEL, PlaygroundPanel
 
 PROMPT = "First Citizen:\nBefore we proceed any further, hear me "
@@ -234,6 +236,14 @@ def test_surprisal_colours_tokens_side_by_side(ready: PlaygroundPanel, models: d
                            QHelpEvent(QEvent.Type.ToolTip, where, view.text.viewport().mapToGlobal(where)))
     assert QToolTip.text() == tip, "hovering a token shows its tooltip"
     ready.grab().save(str(artifacts / "playground-surprisal.png"))
+
+
+@pytest.mark.parametrize(("text", "unit", "words"), [("我用Python写代码。", "character", 7),
+                                                   ("hear me now", "word", 3)])
+def test_the_heatmap_title_counts_words_as_training_does(text: str, unit: str, words: int) -> None:
+    """A Chinese character is a word (core/words.py), so a Chinese text's figure is per character."""
+    tokens = [TokenSurprisal(char, i, i + 1, words * math.log(10) / len(text), 0.1, []) for i, char in enumerate(text)]
+    assert f"{unit} perplexity 10.0 (network alone) · {len(text)} tokens" in heatmap_title("m", text, tokens)
 
 
 def test_a_failed_generation_is_reported_and_the_panel_recovers(ready: PlaygroundPanel, qtbot,  # noqa: ANN001
