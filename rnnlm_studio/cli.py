@@ -55,8 +55,13 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
     for name in ("emb", "input", "hidden", "output"):
         g.add_argument(f"--dropout-{name}", type=float, default=getattr(MODEL_DEFAULTS, f"dropout_{name}"),
                        help=f"{name} dropout")
+    _add_cache_options(g)
+
+
+def _add_cache_options(g: Any) -> None:
     g.add_argument("--cache-window", type=int, default=MODEL_DEFAULTS.cache_window,
-                   help="scoring: positions the neural cache remembers (0 = score with the network alone)")
+                   help="scoring: also report cached_* figures with a neural cache of this many positions "
+                        "(0 = off); the headline figures are always the network alone")
     g.add_argument("--cache-theta", type=float, default=MODEL_DEFAULTS.cache_theta,
                    help="scoring: how sharply the cache matches hidden states")
     g.add_argument("--cache-lambda", type=float, default=MODEL_DEFAULTS.cache_lambda,
@@ -276,12 +281,13 @@ def stop_on_signals(control: TrainControl) -> Iterator[None]:
 def cmd_eval(args: argparse.Namespace) -> int:
     from .core.evaluate import evaluate_text
 
-    result = evaluate_text(args.model, args.text, device=args.device)
+    cache = {name: getattr(args, name) for name in ("cache_window", "cache_theta", "cache_lambda")}
+    result = evaluate_text(args.model, args.text, device=args.device, cache=cache)
     if args.json:
         print(json.dumps(result))
     else:
         for key, value in result.items():
-            print(f"{key:>10}  {value:.4f}" if isinstance(value, float) else f"{key:>10}  {value}")
+            print(f"{key:>15}  {value:.4f}" if isinstance(value, float) else f"{key:>15}  {value}")
     return 0
 
 
@@ -388,12 +394,12 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from .core.compare import compare_runs, format_table, rows_to_json
+    from .core.compare import compare_runs, format_table, lead_metric, rows_to_json
     from .core.runs import RunStore
 
     rows, curves, notes = compare_runs(RunStore(), args.runs)
     if args.json:
-        print(json.dumps({"runs": rows_to_json(rows), "notes": notes}))
+        print(json.dumps({"runs": rows_to_json(rows), "notes": notes, "lead": lead_metric(rows)}))
     else:
         print(format_table(rows))
         for note in notes:
@@ -486,6 +492,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = _model_command(sub, "eval", "evaluate a model on a text")
     p.add_argument("--text", required=True, nargs="+", help="text file(s) or folder(s)")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="device")
+    _add_cache_options(p)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_eval)
 

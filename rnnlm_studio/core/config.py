@@ -51,7 +51,7 @@ class ModelConfig:
     dropout_input: float = 0.1
     dropout_hidden: float = 0.1
     dropout_output: float = 0.1
-    cache_window: int = 2000  # neural cache used in scoring (core/cache.py); 0 = off
+    cache_window: int = 0  # neural cache (core/cache.py): adds cached_* figures beside the network's; 0 = off
     cache_theta: float = 5.0
     cache_lambda: float = 0.2
 

@@ -28,7 +28,7 @@ from .distributed import DistContext, init_from_env
 from .errors import StudioError
 from .events import (CheckpointEvent, DoneEvent, ErrorEvent, EvalEvent, Event, LogEvent, PauseEvent,
                      StartEvent, StepEvent)
-from .metrics import summarize
+from .metrics import summarize, with_cache
 from .model import RNNLM, Hidden, detach_hidden, reset_rows
 from .runs import RunStore, append_event, read_events
 from .schedule import LRSchedule, build_optimizer
@@ -89,8 +89,9 @@ def evaluate(model: RNNLM, array: TokenArray, device: torch.device, precision: s
              max_tokens: int | None = None, *, dist_ctx: DistContext | None = None) -> dict[str, float]:
     """Total-NLL metrics of a text; a partial pass scales words and bytes by the share evaluated.
 
-    Scores mix in the model's neural cache (core/cache.py); `lstm_word_ppl` is the word perplexity
-    of the network alone. A cap the text fits under is dropped, so that a periodic evaluation of the
+    The figures are the network alone. A model scored with a neural cache (core/cache.py, off unless
+    its config sets a window) also gets the cached figures as `cached_loss`, `cached_word_ppl`, ...:
+    extra columns that never replace the network's, so they never pick the best checkpoint. A cap the text fits under is dropped, so that a periodic evaluation of the
     whole text lays it out exactly as the final one does: an undertrained LSTM's loss can swing by
     nats with the row layout. Under torchrun each rank scores its share of the rows and the sums are
     added up, so every rank gets the metrics one process would.
@@ -115,8 +116,10 @@ def evaluate(model: RNNLM, array: TokenArray, device: torch.device, precision: s
     count = int(count)
     share = count / max(len(array) - 1, 1)
     words, n_bytes = round(array.n_words * share), round(array.n_bytes * share)
-    lstm_word_ppl = summarize(plain, count, words, n_bytes)["word_ppl"]
-    return dict(summarize(total, count, words, n_bytes), lstm_word_ppl=lstm_word_ppl)
+    metrics = summarize(plain, count, words, n_bytes)
+    if cache.enabled:
+        metrics.update(with_cache(summarize(total, count, words, n_bytes)))
+    return metrics
 
 
 def apply_gradients(optimizer: torch.optim.Optimizer, loss: torch.Tensor, clip: float) -> torch.Tensor:
