@@ -14,8 +14,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .core.config import (CELLS, FINE_TUNE_LR, OPTIMIZERS, PRECISIONS, SCHEDULES, SCRATCH_LR, TOKENIZER_KINDS,
-                          TRANSFERS, ModelConfig, TrainConfig)
+from .core.config import (AUTO_VOCAB, CELLS, FINE_TUNE_LR, OPTIMIZERS, PRECISIONS, SCHEDULES, SCRATCH_LR,
+                          TOKENIZER_KINDS, TRANSFERS, ModelConfig, TrainConfig)
 from .core.errors import StudioError
 from .core.events import DoneEvent, Event
 
@@ -41,8 +41,9 @@ def _add_data_options(p: argparse.ArgumentParser) -> None:
                    help="auto = the source's tokenizer when a source is given, else a new one")
     g.add_argument("--tokenizer-kind", choices=TOKENIZER_KINDS, default=TRAIN_DEFAULTS.tokenizer_kind,
                    help="SentencePiece model type for a new tokenizer")
-    g.add_argument("--vocab-size", type=int, default=MODEL_DEFAULTS.vocab_size,
-                   help="pieces in a new tokenizer (lowered, with a warning, if the text is too small)")
+    g.add_argument("--vocab-size", type=int,
+                   help="pieces in a new tokenizer (lowered, with a warning, if the text is too small); "
+                        "default: 258 + 2 sqrt(training bytes), at most 4000 (see README)")
 
 
 def _add_model_options(p: argparse.ArgumentParser) -> None:
@@ -146,7 +147,11 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         raise StudioError(f"--split {args.split!r} must be three comma-separated fractions, e.g. 0.9,0.05,0.05")
     if len(split) != 3:
         raise StudioError(f"--split {args.split!r} must have exactly three fractions")
-    model = ModelConfig(cell=args.cell, vocab_size=args.vocab_size, emb_size=args.emb_size,
+    if args.vocab_size is not None and args.vocab_size <= 0:
+        raise StudioError(f"--vocab-size must be a positive integer, got {args.vocab_size}; "
+                          "leave it out for a size that follows the training text")
+    vocab_size = AUTO_VOCAB if args.vocab_size is None else args.vocab_size
+    model = ModelConfig(cell=args.cell, vocab_size=vocab_size, emb_size=args.emb_size,
                         hidden_size=args.hidden_size, layers=args.layers, tie_weights=not args.no_tie,
                         dropout_emb=args.dropout_emb, dropout_input=args.dropout_input,
                         dropout_hidden=args.dropout_hidden, dropout_output=args.dropout_output,
@@ -180,6 +185,8 @@ def _option_values(config: TrainConfig) -> dict[str, Any]:
     values.update((f.name, getattr(config.model, f.name)) for f in dataclasses.fields(ModelConfig))
     values["split"] = ",".join(str(fraction) for fraction in config.split)
     values["no_tie"] = not config.model.tie_weights
+    if config.model.vocab_size == AUTO_VOCAB:
+        values["vocab_size"] = None  # left out: the child picks the same size from the same text
     return values
 
 
@@ -282,12 +289,24 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from .core.evaluate import evaluate_text
 
     cache = {name: getattr(args, name) for name in ("cache_window", "cache_theta", "cache_lambda")}
-    result = evaluate_text(args.model, args.text, device=args.device, cache=cache)
+    result = evaluate_text(args.model, args.text, device=args.device, cache=cache,
+                           exact_whitespace=args.exact_whitespace)
     if args.json:
         print(json.dumps(result))
     else:
         for key, value in result.items():
             print(f"{key:>15}  {value:.4f}" if isinstance(value, float) else f"{key:>15}  {value}")
+    return 0
+
+
+def cmd_sources(args: argparse.Namespace) -> int:
+    from .core.sources import format_ranking, rank_sources
+
+    new = args.tokenizer == "new"
+    vocab_size = AUTO_VOCAB if args.vocab_size is None else args.vocab_size
+    ranking = rank_sources(args.text, new_tokenizer=new, kind=args.tokenizer_kind, vocab_size=vocab_size,
+                           sample_bytes=args.sample_bytes, device=args.device)
+    print(json.dumps(ranking.to_dict()) if args.json else format_ranking(ranking, new))
     return 0
 
 
@@ -493,6 +512,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--text", required=True, nargs="+", help="text file(s) or folder(s)")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="device")
     _add_cache_options(p)
+    p.add_argument("--exact-whitespace", action="store_true",
+                   help="score whitespace the model's tokenizer has no piece for (a tab, say) as it is, in byte "
+                        "pieces; by default it is read as a space and which one it was costs its own bits")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_eval)
 
@@ -527,6 +549,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--like", required=True, metavar="MODEL", help="model whose architecture and tokenizer it has")
     p.add_argument("--to", required=True, metavar="FOLDER", help="the model folder to write")
     p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("sources", help="rank the available source models for a target text",
+                       formatter_class=Formatter,
+                       description="Scores the head of the text under every bundled and installed source model "
+                                   "(zero-shot bits per byte, the network alone) and ranks them, fewest bits first.")
+    p.add_argument("--text", required=True, nargs="+", help="the target text: file(s) or folder(s)")
+    p.add_argument("--tokenizer", choices=("source", "new"), default="source",
+                   help="new: also report how much of a new tokenizer's vocabulary each source covers")
+    p.add_argument("--tokenizer-kind", choices=TOKENIZER_KINDS, default=TRAIN_DEFAULTS.tokenizer_kind,
+                   help="the new tokenizer's SentencePiece model type")
+    p.add_argument("--vocab-size", type=int, help="the new tokenizer's pieces (default: as `train` picks them)")
+    p.add_argument("--sample-bytes", type=int, default=32_000, help="bytes of the text each source reads")
+    p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="device")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_sources)
 
     p = sub.add_parser("models", help="list bundled and installed source models", formatter_class=Formatter)
     p.add_argument("--install", metavar="FOLDER", help="copy a model folder into the data folder")

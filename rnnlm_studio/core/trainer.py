@@ -91,9 +91,9 @@ def evaluate(model: RNNLM, array: TokenArray, device: torch.device, precision: s
 
     The figures are the network alone. A model scored with a neural cache (core/cache.py, off unless
     its config sets a window) also gets the cached figures as `cached_loss`, `cached_word_ppl`, ...:
-    extra columns that never replace the network's, so they never pick the best checkpoint. A cap the text fits under is dropped, so that a periodic evaluation of the
-    whole text lays it out exactly as the final one does: an undertrained LSTM's loss can swing by
-    nats with the row layout. Under torchrun each rank scores its share of the rows and the sums are
+    extra columns that never replace the network's, so they never pick the best checkpoint. A cap
+    the text fits under is dropped, so that a periodic evaluation of the whole text lays it out
+    exactly as the final one does: an undertrained LSTM's loss can swing by nats with the row layout. Under torchrun each rank scores its share of the rows and the sums are
     added up, so every rank gets the metrics one process would.
     """
     dist_ctx = dist_ctx or DistContext()

@@ -23,6 +23,7 @@ from ..core.config import CELLS, OPTIMIZERS, SCHEDULES, TRANSFERS, ModelConfig, 
 from ..core.errors import StudioError
 from ..core.model import RNNLM
 from ..core.runs import RunStore
+from .source_ranking import SourceRanking
 from .widgets import MessageBar, last_folder, remember_folder
 from .workers import LatestOnly
 
@@ -170,7 +171,7 @@ class ModelPanel(QWidget):
         super().__init__(parent)
         self.source: SourceInfo | None = None
         self._train_tokens = 0
-        self._vocab_size = ModelConfig().vocab_size
+        self._vocab_size = ModelConfig().vocab_size or 4000  # until the corpus preview tells the real size
         self._flops = 0.0
         self._parameters = 0
         self._counter = LatestOnly(self)
@@ -192,6 +193,8 @@ class ModelPanel(QWidget):
         layout = QVBoxLayout(inner)
         layout.addWidget(self.message)
         layout.addWidget(self._build_source())
+        self.ranking = SourceRanking()  # which source reads the loaded corpus best (source_ranking.py)
+        layout.addWidget(self.ranking)
         layout.addWidget(self._build_transfer())
         layout.addWidget(self._build_architecture())
         layout.addWidget(self._build_optimiser())
