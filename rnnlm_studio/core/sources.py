@@ -84,7 +84,7 @@ def rank_sources(text_paths: Sequence[str], *, new_tokenizer: bool = False, kind
     comes. With `new_tokenizer`, the tokenizer a run would train on the whole text is built (and
     cached for that run) to measure each source's coverage of it."""
     if sample_bytes <= 0:
-        raise StudioError(f"the sample must be at least one byte, got {sample_bytes}")
+        raise StudioError(f"--sample-bytes must be a positive number of bytes, got {sample_bytes}")
     corpus = Corpus.open(list(text_paths))
     sample = TextSample(corpus, sample_bytes)
     if sample.bytes == 0:

@@ -3,7 +3,8 @@
 The scoring (core/sources.py) loads every source and reads a sample of the text, seconds per
 source, so it runs in the background through the shared `LatestOnly` worker, only when the
 training text or the tokenizer choice really changed and has stayed so for a moment, on a sample
-small enough to leave the pool to the previews (the CLI's `sources` reads four times as much).
+small enough to leave the pool to the previews (the CLI's `sources` reads eight times as much;
+sources as different as a word model of novels and a character model of plays rarely need it).
 """
 from __future__ import annotations
 
@@ -16,10 +17,10 @@ from ..core.sources import Ranking, SourceScore, rank_sources
 from .corpus_panel import CorpusPanel
 from .workers import LatestOnly
 
-SAMPLE_BYTES = 8_000
+SAMPLE_BYTES = 4_000
 SETTLE_MS = 1500  # adding several files, or flipping the tokenizer choice, asks once
 HEADERS = ("Source", "Bits per byte", "Word ppl", "Vocabulary known")
-HELP = ("Each source reads the first 8 KB of your training text before any training (zero-shot, the network "
+HELP = ("Each source reads the first 4 KB of your training text before any training (zero-shot, the network "
         "alone). Fewer bits per byte: the source already knows this kind of text, so transfer from it has "
         "more to give. Bits per byte compare across tokenizers; token perplexity would not.")
 COVERAGE_HELP = ("With a new tokenizer: the share of its pieces the source has as they are, and (+) the share it "
