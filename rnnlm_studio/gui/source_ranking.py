@@ -70,6 +70,11 @@ class SourceRanking(QGroupBox):
         self.status.setText("Scoring a sample of your text under each source…")
         self._timer.start()
 
+    @property
+    def busy(self) -> bool:
+        """A ranking is waiting for the text to settle or being computed."""
+        return self._timer.isActive() or self._worker.running
+
     def _start(self) -> None:
         if self._asked and self._asked[0]:
             self._worker.request(_rank, list(self._asked[0]), self._asked[1])

@@ -16,7 +16,9 @@ def test_loading_a_corpus_ranks_the_sources_on_it(make_window, qtbot, shakespear
     assert "Scoring" in ranking.status.text()  # the sample corpus a first start loads
     corpus.set_train_paths([shakespeare_small["test"]])
     assert ranking.ranking is None and "Scoring" in ranking.status.text()
+    assert ranking.busy
     qtbot.waitUntil(lambda: ranking.ranking is not None, timeout=120_000)
+    assert not ranking.busy
     assert ranking.table.isVisible() and ranking.table.rowCount() == 2
     assert [ranking.table.item(row, 0).text() for row in range(2)] == ["reader", "stranger"]
     assert "reader</b> reads it best" in ranking.status.text()
