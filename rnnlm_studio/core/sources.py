@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from . import paths
 from .checkpoint import list_models, load_model
 from .config import AUTO_VOCAB, TrainConfig
 from .corpus import Corpus, CorpusStats, TextSource, utf8_len
