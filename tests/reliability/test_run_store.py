@@ -51,8 +51,9 @@ def test_a_writer_killed_mid_write_leaves_a_sound_store(tmp_path: Path) -> None:
         committed = {proc.stdout.readline().strip()}  # writing is under way
         time.sleep(0.05 + 0.07 * kill)
         proc.send_signal(signal.SIGKILL)
-        out, _ = proc.communicate()
-        committed.update(out.split())
+        proc.wait()
+        with proc.stdout, proc.stderr:  # through the buffer readline filled: communicate() would read past it
+            committed.update(proc.stdout.read().split())
         records = RunStore(tmp_path).list()  # opens after every kill
         new = {r.id for r in records} - before
         assert committed <= new and len(new - committed) <= 1  # at most the run whose updates were cut short
