@@ -14,12 +14,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .core.config import TrainConfig
+from .core.config import AUTO_VOCAB, TOKENIZER_KINDS, TrainConfig
 from .core.errors import StudioError
 from .core.events import DoneEvent, Event
 from .core.sampling_options import STOP_AT, SamplingOptions
-from .core.train_options import (TRAIN_OPTIONS, add_budget_options, add_data_options, add_model_options,
-                                 add_optim_options, add_run_options, add_transfer_options, config_from_args)
+from .core.train_options import (TRAIN_DEFAULTS, TRAIN_OPTIONS, add_budget_options, add_cache_options,
+                                 add_data_options, add_model_options, add_optim_options, add_run_options,
+                                 add_transfer_options, config_from_args)
 
 if TYPE_CHECKING:
     from .core.trainer import TrainControl
@@ -115,12 +116,25 @@ def stop_on_signals(control: TrainControl) -> Iterator[None]:
 def cmd_eval(args: argparse.Namespace) -> int:
     from .core.evaluate import evaluate_text
 
-    result = evaluate_text(args.model, args.text, device=args.device)
+    cache = {name: getattr(args, name) for name in ("cache_window", "cache_theta", "cache_lambda")}
+    result = evaluate_text(args.model, args.text, device=args.device, cache=cache,
+                           exact_whitespace=args.exact_whitespace)
     if args.json:
         print(json.dumps(result))
     else:
         for key, value in result.items():
-            print(f"{key:>10}  {value:.4f}" if isinstance(value, float) else f"{key:>10}  {value}")
+            print(f"{key:>15}  {value:.4f}" if isinstance(value, float) else f"{key:>15}  {value}")
+    return 0
+
+
+def cmd_sources(args: argparse.Namespace) -> int:
+    from .core.sources import format_ranking, rank_sources
+
+    new = args.tokenizer == "new"
+    vocab_size = AUTO_VOCAB if args.vocab_size is None else args.vocab_size
+    ranking = rank_sources(args.text, new_tokenizer=new, kind=args.tokenizer_kind, vocab_size=vocab_size,
+                           sample_bytes=args.sample_bytes, device=args.device)
+    print(json.dumps(ranking.to_dict()) if args.json else format_ranking(ranking, new))
     return 0
 
 
@@ -230,12 +244,12 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from .core.compare import compare_runs, format_table, rows_to_json
+    from .core.compare import compare_runs, format_table, lead_metric, rows_to_json
     from .core.runs import RunStore
 
     rows, curves, notes = compare_runs(RunStore(), args.runs)
     if args.json:
-        print(json.dumps({"runs": rows_to_json(rows), "notes": notes}))
+        print(json.dumps({"runs": rows_to_json(rows), "notes": notes, "lead": lead_metric(rows)}))
     else:
         print(format_table(rows))
         for note in notes:
@@ -328,6 +342,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = _model_command(sub, "eval", "evaluate a model on a text")
     p.add_argument("--text", required=True, nargs="+", help="text file(s) or folder(s)")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="device")
+    add_cache_options(p)
+    p.add_argument("--exact-whitespace", action="store_true",
+                   help="score whitespace the model's tokenizer has no piece for (a tab, say) as it is, in byte "
+                        "pieces; by default it is read as a space and which one it was costs its own bits")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_eval)
 
@@ -364,6 +382,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--like", required=True, metavar="MODEL", help="model whose architecture and tokenizer it has")
     p.add_argument("--to", required=True, metavar="FOLDER", help="the model folder to write")
     p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("sources", help="rank the available source models for a target text",
+                       formatter_class=Formatter,
+                       description="Scores the head of the text under every bundled and installed source model "
+                                   "(zero-shot bits per byte, the network alone) and ranks them, fewest bits first.")
+    p.add_argument("--text", required=True, nargs="+", help="the target text: file(s) or folder(s)")
+    p.add_argument("--tokenizer", choices=("source", "new"), default="source",
+                   help="new: also report how much of a new tokenizer's vocabulary each source covers")
+    p.add_argument("--tokenizer-kind", choices=TOKENIZER_KINDS, default=TRAIN_DEFAULTS.tokenizer_kind,
+                   help="the new tokenizer's SentencePiece model type")
+    p.add_argument("--vocab-size", type=int, help="the new tokenizer's pieces (default: as `train` picks them)")
+    p.add_argument("--sample-bytes", type=int, default=32_000, help="bytes of the text each source reads")
+    p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="device")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_sources)
 
     p = sub.add_parser("models", help="list bundled and installed source models", formatter_class=Formatter)
     p.add_argument("--install", metavar="FOLDER", help="copy a model folder into the data folder")

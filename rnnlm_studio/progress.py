@@ -8,7 +8,7 @@ from typing import TextIO
 
 from .core.events import DoneEvent, ErrorEvent, EvalEvent, Event, LogEvent, StartEvent, StepEvent
 from .core.formatting import format_clock
-from .core.metrics import network_alone, word_ppl_label
+from .core.metrics import CACHED, cache_note, word_ppl_label
 
 
 class JsonReporter:
@@ -67,7 +67,7 @@ class ConsoleReporter:
         elif isinstance(event, EvalEvent):
             mark = " *best*" if event.is_best else ""
             print(f"{self._end_bar()}{event.split} @ step {event.step}: loss {event.loss:.4f} ppl {event.ppl:.2f} "
-                  f"{word_ppl_label(event.word_unit)} {event.word_ppl:.2f}{network_alone(event.extra)} "
+                  f"{word_ppl_label(event.word_unit)} {event.word_ppl:.2f}{cache_note(event.extra)} "
                   f"bpb {event.bpb:.4f}{mark}",
                   file=self.out)
         elif isinstance(event, ErrorEvent):
@@ -82,15 +82,33 @@ class ConsoleReporter:
 
 
 def done_table(event: DoneEvent) -> str:
-    rows = [("", "loss", "token ppl", word_ppl_label(event.word_unit), "bits/byte", "w/o cache")]
-    for split in ("valid", "test"):
-        metrics = getattr(event, split)
-        if metrics:
-            rows.append((split, f"{metrics['loss']:.4f}", f"{metrics['ppl']:.2f}", f"{metrics['word_ppl']:.2f}",
-                         f"{metrics['bpb']:.4f}", f"{metrics.get('lstm_word_ppl', math.nan):.2f}"))
+    """The final figures (network alone); the neural cache's, when it was asked for, in columns of their own."""
+    splits = [(split, getattr(event, split)) for split in ("valid", "test") if getattr(event, split)]
+    cached = any(CACHED + "word_ppl" in metrics for _split, metrics in splits)
+    rows = [("", "loss", "token ppl", word_ppl_label(event.word_unit), "bits/byte")
+            + (("cached wppl", "cached bpb") if cached else ())]
+    for split, metrics in splits:
+        row = (split, f"{metrics['loss']:.4f}", f"{metrics['ppl']:.2f}", f"{metrics['word_ppl']:.2f}",
+               f"{metrics['bpb']:.4f}")
+        if cached:
+            row += (f"{metrics.get(CACHED + 'word_ppl', math.nan):.2f}", f"{metrics.get(CACHED + 'bpb', math.nan):.4f}")
+        rows.append(row)
     lines = [f"\n{event.reason}: {event.step} steps, {event.tokens_seen:,} tokens in {format_clock(event.elapsed)} "
              f"({event.tokens_per_s:,.0f} tokens/s)"]
-    lines += ["  ".join(f"{cell:>10}" for cell in row) for row in rows]
+    lines += ["  ".join(f"{cell:>11}" for cell in row) for row in rows]
+    lines += gain_lines(event.baseline)
     lines.append(f"run folder: {event.run_dir}")
     return "\n".join(lines)
 
+
+def gain_lines(baseline: dict | None) -> list[str]:
+    """The matched scratch baseline's figures and the transfer gain in bits saved, beside the word-ppl ratio."""
+    if not baseline:
+        return []
+    lines = []
+    for split in ("valid", "test"):
+        metrics = baseline.get(split) or {}
+        if metrics:
+            lines.append(f"{'baseline ' + split:>11}  {metrics['loss']:>11.4f}  {metrics['ppl']:>11.2f}  "
+                         f"{metrics['word_ppl']:>11.2f}  {metrics['bpb']:>11.4f}")
+    return lines + [f"transfer gain (bits saved, 1 - bpb / baseline bpb): {baseline['message']}"]

@@ -59,7 +59,10 @@ def train_with_baseline(config: TrainConfig, control: TrainControl | None = None
     gain = transfer_gain(curve_from_events(done_transfer.run_id, "transfer", read_events(done_transfer.run_dir)),
                          curve_from_events(done_base.run_id, "scratch", read_events(done_base.run_dir)))
     yield LogEvent(level="info", message=gain.message)
+    figures = {"gain": gain.gain, "word_ppl_ratio": gain.word_ppl_ratio,  # gain = bits saved
+               "gain_tokens": gain.tokens, "negative": gain.negative, "message": gain.message}
+    record = store.get(done_transfer.run_id)
+    store.update(record.id, final={**record.final, "gain": figures})
     done_transfer.baseline = {"run_id": done_base.run_id, "valid": done_base.valid, "test": done_base.test,
-                              "gain": gain.gain, "gain_tokens": gain.tokens, "negative": gain.negative,
-                              "message": gain.message}
+                              **figures}
     yield done_transfer

@@ -5,6 +5,13 @@ scratch run trained longer would otherwise flatter or hide the transfer. So the 
 read at the largest tokens-seen both validation curves cover, interpolating between
 evaluation points in the loss domain (log perplexity, or bits per byte, which is already
 proportional to the loss).
+
+The gain is counted in bits: bits saved = 1 - bpb(transfer) / bpb(baseline), the share of the
+baseline's code length for the validation text that starting from the source saves. It is a
+plain proportion of the loss, so it reads the same at any scale, where a word-perplexity ratio
+(reported beside it) exponentiates the loss per word: 0.2 bits a byte less on text of six bytes
+a word is a ratio of 0.43, and a few bits a byte turn word perplexities into 10^5 that hide
+everything else. So when word perplexities run past 10^4 the table leads with bits per byte.
 """
 from __future__ import annotations
 
@@ -17,13 +24,16 @@ from pathlib import Path
 from typing import Any
 
 from .errors import StudioError
-from .formatting import columns, format_compact_duration
+from .formatting import columns, format_compact_duration, format_ratio
 from .runs import RunRecord, RunStore, read_events
 
 METRICS = ("word_ppl", "bpb", "ppl")
-_METRIC_WORDS = {"word_ppl": "word perplexity", "bpb": "bits per byte", "ppl": "token perplexity"}
 TOKENIZER_NOTE = "runs use different tokenizers: compare word perplexity or bits per byte, not token perplexity"
 VALID_TEXT_NOTE = "runs were validated on different text: their perplexities are not directly comparable"
+WIDE_PPL = 1e4  # past this word perplexity, bits per byte lead
+WIDE_PPL_NOTE = ("word perplexities run past 10^4, so bits per byte lead: at that scale a small difference per "
+                 "byte multiplies the word perplexity many times over (word ppl = 2^(bits per byte x bytes per "
+                 "word)), and the gain is read in bits saved")
 
 
 @dataclass
@@ -43,14 +53,16 @@ class Curve:
 @dataclass
 class GainResult:
     tokens: int  # the tokens-seen where both runs were compared
-    transfer_value: float
-    baseline_value: float
-    gain: float  # 1 - transfer / baseline: positive means the transfer helped
+    transfer_bpb: float
+    baseline_bpb: float
+    gain: float  # bits saved, 1 - transfer_bpb / baseline_bpb: positive means the transfer helped
+    transfer_word_ppl: float
+    baseline_word_ppl: float
+    word_ppl_ratio: float  # transfer / baseline: below 1 means the transfer helped
     negative: bool
     message: str
-    final_transfer_value: float  # each run's last point, whatever its tokens seen
-    final_baseline_value: float
-    final_gain: float
+    final_gain: float  # bits saved between each run's last point, whatever its tokens seen
+    final_word_ppl_ratio: float
 
 
 @dataclass
@@ -63,6 +75,7 @@ class CompareRow:
     final_valid_word_ppl: float | None
     final_test_word_ppl: float | None
     best_valid_word_ppl: float | None
+    best_valid_bpb: float | None
     final_valid_bpb: float | None
     final_test_bpb: float | None
     tokens_seen: int
@@ -104,22 +117,38 @@ def value_at(curve: Curve, tokens: int, metric: str = "word_ppl") -> float | Non
     return math.exp(math.log(ys[i - 1]) + weight * (math.log(ys[i]) - math.log(ys[i - 1])))
 
 
-def transfer_gain(transfer: Curve, baseline: Curve, metric: str = "word_ppl") -> GainResult:
+def transfer_gain(transfer: Curve, baseline: Curve) -> GainResult:
+    """Bits saved and the word-perplexity ratio at the largest tokens seen both curves reach."""
     for curve in (transfer, baseline):
         if not curve.tokens:
             raise StudioError(f"run {curve.name} has no validation points yet: "
                               "let it train past its first evaluation")
     tokens = min(transfer.tokens[-1], baseline.tokens[-1])
-    transfer_value, baseline_value = value_at(transfer, tokens, metric), value_at(baseline, tokens, metric)
-    if transfer_value is None or baseline_value is None:
+    bpb = value_at(transfer, tokens, "bpb"), value_at(baseline, tokens, "bpb")
+    word_ppl = value_at(transfer, tokens), value_at(baseline, tokens)
+    if None in bpb or None in word_ppl:
         raise StudioError(f"runs {transfer.name} and {baseline.name} share no range of tokens seen: "
                           "train the shorter run longer")
-    gain = 1.0 - transfer_value / baseline_value
-    final_transfer, final_baseline = _series(transfer, metric)[-1], _series(baseline, metric)[-1]
-    return GainResult(tokens=tokens, transfer_value=transfer_value, baseline_value=baseline_value,
-                      gain=gain, negative=gain < 0, message=_gain_message(gain, metric, tokens),
-                      final_transfer_value=final_transfer, final_baseline_value=final_baseline,
-                      final_gain=1.0 - final_transfer / final_baseline)
+    gain, ratio = _saved(*bpb), _ratio(*word_ppl)
+    return GainResult(tokens=tokens, transfer_bpb=bpb[0], baseline_bpb=bpb[1], gain=gain,
+                      transfer_word_ppl=word_ppl[0], baseline_word_ppl=word_ppl[1], word_ppl_ratio=ratio,
+                      negative=gain < 0, message=_gain_message(gain, ratio, bpb, tokens),
+                      final_gain=_saved(transfer.bpb[-1], baseline.bpb[-1]),
+                      final_word_ppl_ratio=_ratio(transfer.word_ppl[-1], baseline.word_ppl[-1]))
+
+
+def _saved(transfer_bpb: float, baseline_bpb: float) -> float:
+    return 1.0 - transfer_bpb / baseline_bpb if baseline_bpb > 0 else math.nan
+
+
+def _ratio(transfer_ppl: float, baseline_ppl: float) -> float:
+    return transfer_ppl / baseline_ppl if baseline_ppl > 0 else math.nan
+
+
+def lead_metric(rows: list[CompareRow]) -> str:
+    """"bpb" where any word perplexity runs past 10^4 (see the module's docstring), else "word_ppl"."""
+    values = [row.best_valid_word_ppl for row in rows] + [row.final_valid_word_ppl for row in rows]
+    return "bpb" if any(v is not None and not v <= WIDE_PPL for v in values) else "word_ppl"
 
 
 def compare_runs(store: RunStore, refs: list[str]) -> tuple[list[CompareRow], list[Curve], list[str]]:
@@ -138,15 +167,20 @@ def compare_runs(store: RunStore, refs: list[str]) -> tuple[list[CompareRow], li
         notes.append(TOKENIZER_NOTE)
     if len({_valid_text(record.config) for record in records}) > 1:
         notes.append(VALID_TEXT_NOTE)
+    if lead_metric(rows) == "bpb":
+        notes.append(WIDE_PPL_NOTE)
     return rows, [curves[record.id] for record in records], notes
 
 
 def format_table(rows: list[CompareRow]) -> str:
-    """A fixed-width table: text columns left-aligned, numbers right-aligned, CJK names two columns a character."""
-    headers = ("run", "transfer", "source", "valid wppl", "test wppl", "best wppl",
-               "valid bpb", "test bpb", "tokens", "time", "gain")
+    """A fixed-width table: text columns left-aligned, numbers right-aligned, CJK names two columns a
+    character; bits per byte first when word perplexities run past 10^4."""
+    word_ppl = ("valid wppl", "test wppl", "best wppl")
+    bpb = ("valid bpb", "test bpb", "best bpb")
+    measures = bpb + word_ppl if lead_metric(rows) == "bpb" else word_ppl + bpb
+    headers = ("run", "transfer", "source", *measures, "tokens", "time", "gain: bits saved (wppl ratio)")
     text_columns = 3
-    cells = [headers] + [_cells(row) for row in rows]
+    cells = [headers] + [_cells(row, measures) for row in rows]
     return "\n".join(columns(cells, right=range(text_columns, len(headers))))
 
 
@@ -160,16 +194,17 @@ def _series(curve: Curve, metric: str) -> list[float]:
     return getattr(curve, metric)
 
 
-def _gain_message(gain: float, metric: str, tokens: int) -> str:
-    words, at = _METRIC_WORDS[metric], f"at {_count(tokens)} tokens"
+def _gain_message(gain: float, ratio: float, bpb: tuple[float, float], tokens: int) -> str:
+    at = f"at {_count(tokens)} tokens"
     if not math.isfinite(gain):
-        return f"transfer gain is unknown {at}: a run's {words} is not finite (the run diverged)"
-    size = f"{abs(gain):.0%}" if abs(gain) >= 0.01 else f"{abs(gain):.1%}"
+        return f"transfer gain is unknown {at}: a run's bits per byte is not finite (the run diverged)"
+    size = f"{abs(gain):.1%}"  # bits saved are a few percent where word perplexity halves
+    figures = f"{bpb[0]:.3f} against {bpb[1]:.3f} bits per byte; word perplexity x{format_ratio(ratio)}"
     if gain < 0:
-        return (f"negative transfer: starting from the source made {words} {size} worse than training "
-                f"from scratch {at} — the source's knowledge does not fit this text; "
+        return (f"negative transfer: starting from the source cost {size} more bits per byte than training "
+                f"from scratch {at} ({figures}) — the source's knowledge does not fit this text; "
                 "try more target data, ulmfit, or no transfer")
-    return f"transfer lowered {words} by {size} versus training from scratch {at}"
+    return f"transfer saved {size} of the bits per byte versus training from scratch {at} ({figures})"
 
 
 def _gain(store: RunStore, record: RunRecord, curve_of: Callable[[RunRecord], Curve],
@@ -191,11 +226,14 @@ def _row(record: RunRecord, curve: Curve, gain: GainResult | None) -> CompareRow
     best = record.best.get("word_ppl")
     if best is None and curve.word_ppl:
         best = min(curve.word_ppl)
+    best_bpb = record.best.get("bpb")
+    if best_bpb is None and curve.bpb:
+        best_bpb = min(curve.bpb)
     return CompareRow(
         run_id=record.id, name=record.name, source=record.source, transfer=record.transfer,
         tokenizer=record.tokenizer,
         final_valid_word_ppl=valid.get("word_ppl"), final_test_word_ppl=test.get("word_ppl"),
-        best_valid_word_ppl=best,
+        best_valid_word_ppl=best, best_valid_bpb=best_bpb,
         final_valid_bpb=valid.get("bpb"), final_test_bpb=test.get("bpb"),
         tokens_seen=record.tokens_seen, elapsed=record.elapsed, gain=gain,
     )
@@ -208,12 +246,13 @@ def _valid_text(config: dict[str, Any]) -> tuple[Any, ...]:
     return (tuple(config.get("train") or ()), tuple(config.get("split") or ()), config.get("split_seed"))
 
 
-def _cells(row: CompareRow) -> tuple[str, ...]:
+def _cells(row: CompareRow, measures: tuple[str, ...]) -> tuple[str, ...]:
+    values = {"valid wppl": _number(row.final_valid_word_ppl, 2), "test wppl": _number(row.final_test_word_ppl, 2),
+              "best wppl": _number(row.best_valid_word_ppl, 2), "valid bpb": _number(row.final_valid_bpb, 3),
+              "test bpb": _number(row.final_test_bpb, 3), "best bpb": _number(row.best_valid_bpb, 3)}
     return (
         row.name, row.transfer, Path(row.source).name if row.source else "-",
-        _number(row.final_valid_word_ppl, 2), _number(row.final_test_word_ppl, 2),
-        _number(row.best_valid_word_ppl, 2), _number(row.final_valid_bpb, 3),
-        _number(row.final_test_bpb, 3), _count(row.tokens_seen), format_compact_duration(row.elapsed),
+        *(values[name] for name in measures), _count(row.tokens_seen), format_compact_duration(row.elapsed),
         _gain_cell(row.gain),
     )
 
@@ -225,7 +264,7 @@ def _number(value: float | None, digits: int) -> str:
 def _gain_cell(gain: GainResult | None) -> str:
     if gain is None:
         return "-"
-    cell = f"{gain.gain:+.1%}"
+    cell = f"{gain.gain:+.1%} (x{format_ratio(gain.word_ppl_ratio)})"
     return f"{cell} (negative transfer)" if gain.negative else cell
 
 

@@ -24,6 +24,7 @@ TRANSFERS = ("scratch", "structure", "parameter", "feature", "partial", "ulmfit"
 DEVICES = ("auto", "cpu", "cuda")
 PRECISIONS = ("auto", "fp32", "bf16")
 MOVES_WEIGHTS = ("parameter", "feature", "partial", "ulmfit", "task")
+AUTO_VOCAB = 0  # a vocabulary size nobody chose: a new tokenizer's follows the training text (tokenizer.py)
 SCRATCH_LR = 8e-3
 FINE_TUNE_LR = 2e-3
 
@@ -43,7 +44,7 @@ class ModelConfig:
     """Architecture; stored in a model folder's config.json."""
 
     cell: str = "lstm"
-    vocab_size: int = 4000
+    vocab_size: int = AUTO_VOCAB  # a new tokenizer's pieces; a model's is always its tokenizer's
     emb_size: int = 256
     hidden_size: int = 512
     layers: int = 1
@@ -52,14 +53,16 @@ class ModelConfig:
     dropout_input: float = 0.1
     dropout_hidden: float = 0.1
     dropout_output: float = 0.1
-    cache_window: int = 2000  # neural cache used in scoring (core/cache.py); 0 = off
+    cache_window: int = 0  # neural cache (core/cache.py): adds cached_* figures beside the network's; 0 = off
     cache_theta: float = 5.0
     cache_lambda: float = 0.2
 
     def validate(self) -> None:
         if self.cell not in CELLS:
             raise ConfigError(f"unknown cell {self.cell!r}: choose one of {', '.join(CELLS)}")
-        for name in ("vocab_size", "emb_size", "hidden_size", "layers"):
+        if self.vocab_size < 0:
+            raise ConfigError(f"--vocab-size must be a positive integer, got {self.vocab_size}")
+        for name in ("emb_size", "hidden_size", "layers"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"--{name.replace('_', '-')} must be a positive integer, got {getattr(self, name)}")
         for name in ("dropout_emb", "dropout_input", "dropout_hidden", "dropout_output"):

@@ -10,11 +10,11 @@ import hashlib
 from dataclasses import dataclass, field
 
 from . import paths
-from .config import TrainConfig
+from .config import AUTO_VOCAB, TrainConfig
 from .corpus import Corpus, TextSource, split_corpus
 from .errors import CorpusError
 from .stream import TokenArray, encode_source
-from .tokenizer import Tokenizer
+from .tokenizer import Tokenizer, auto_vocab_size
 
 
 @dataclass
@@ -42,7 +42,10 @@ def open_sources(config: TrainConfig) -> tuple[TextSource, TextSource, TextSourc
 
 
 def cached_tokenizer(source: TextSource, kind: str, vocab_size: int) -> tuple[Tokenizer, list[str]]:
-    """Training a tokenizer takes seconds to minutes; the same text and settings reuse it."""
+    """Training a tokenizer takes seconds to minutes; the same text and settings reuse it.
+    AUTO_VOCAB (no size chosen) gets a size that follows the text's (`auto_vocab_size`)."""
+    if vocab_size == AUTO_VOCAB:
+        vocab_size = auto_vocab_size(source.stats().bytes)
     key = hashlib.sha256(f"{source.fingerprint()}:{kind}:{vocab_size}".encode()).hexdigest()[:32]
     path = paths.cache_dir() / f"tokenizer-{key}.model"
     note = path.with_suffix(".warnings")

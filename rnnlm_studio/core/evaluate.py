@@ -2,18 +2,21 @@
 `eval` command and the GUI's model card numbers."""
 from __future__ import annotations
 
+import dataclasses
+
 import torch
 
 from . import paths
 from .cache import NeuralCache
-from .checkpoint import load_model
+from .checkpoint import LoadedModel, load_model
 from .config import TrainConfig
-from .corpus import Corpus
+from .corpus import Corpus, TextSource
 from .device import resolve_device
 from .distributed import DistContext
-from .metrics import summarize
+from .metrics import summarize, with_cache
 from .model import RNNLM
 from .stream import TokenArray, encode_source, eval_batches
+from .whitespace import WhitespaceFold
 
 EVAL_BATCH = 16
 EVAL_BPTT = 64
@@ -24,11 +27,13 @@ def evaluate(model: RNNLM, array: TokenArray, device: torch.device, precision: s
              max_tokens: int | None = None, *, dist_ctx: DistContext | None = None) -> dict[str, float]:
     """Total-NLL metrics of a text; a partial pass scales words and bytes by the share evaluated.
 
-    Scores mix in the model's neural cache (core/cache.py); `lstm_word_ppl` is the word perplexity
-    of the network alone. A cap the text fits under is dropped, so that a periodic evaluation of the
-    whole text lays it out exactly as the final one does: an undertrained LSTM's loss can swing by
-    nats with the row layout. Under torchrun each rank scores its share of the rows and the sums are
-    added up, so every rank gets the metrics one process would.
+    The figures are the network alone. A model scored with a neural cache (core/cache.py, off unless
+    its config sets a window) also gets the cached figures as `cached_loss`, `cached_word_ppl`, ...:
+    extra columns that never replace the network's, so they never pick the best checkpoint. A cap
+    the text fits under is dropped, so that a periodic evaluation of the whole text lays it out
+    exactly as the final one does: an undertrained LSTM's loss can swing by nats with the row layout.
+    Under torchrun each rank scores its share of the rows and the sums are added up, so every rank
+    gets the metrics one process would.
     """
     dist_ctx = dist_ctx or DistContext()
     model.eval()
@@ -50,16 +55,36 @@ def evaluate(model: RNNLM, array: TokenArray, device: torch.device, precision: s
     count = int(count)
     share = count / max(len(array) - 1, 1)
     words, n_bytes = round(array.n_words * share), round(array.n_bytes * share)
-    lstm_word_ppl = summarize(plain, count, words, n_bytes)["word_ppl"]
-    return dict(summarize(total, count, words, n_bytes), lstm_word_ppl=lstm_word_ppl)
+    metrics = summarize(plain, count, words, n_bytes)
+    if cache.enabled:
+        metrics.update(with_cache(summarize(total, count, words, n_bytes)))
+    return metrics
 
 
-def evaluate_text(model_ref: str, text_paths: list[str], device: str = "auto") -> dict[str, float | str]:
-    """Token, word and byte perplexity of `text_paths` under the model, with its own tokenizer."""
+def evaluate_text(model_ref: str, text_paths: list[str], device: str = "auto",
+                  cache: dict[str, float] | None = None, exact_whitespace: bool = False) -> dict[str, float]:
+    """Token, word and byte perplexity of `text_paths` under the model, with its own tokenizer.
+
+    The figures are the network alone, whatever cache the model was trained with: `cache` (the
+    ModelConfig cache_* fields) asks for the neural cache's figures as extra `cached_*` columns.
+    """
     corpus = Corpus.open(text_paths)
     dev, precision = resolve_device(TrainConfig(device=device))
     loaded = load_model(model_ref, dev)
-    array = encode_source(loaded.tokenizer, corpus, paths.cache_dir())
+    loaded.model.config = dataclasses.replace(loaded.model.config, **{"cache_window": 0, **(cache or {})})
+    loaded.model.config.validate()
+    return score_text(loaded, corpus, dev, precision, exact_whitespace=exact_whitespace)
+
+
+def score_text(loaded: LoadedModel, text: TextSource, device: torch.device, precision: str, *,
+               exact_whitespace: bool = False) -> dict[str, float]:
+    """A model's figures on a whole text, with whitespace its tokenizer lacks folded into spaces and
+    paid for in bits (core/whitespace.py) unless `exact_whitespace`; `bytes` are the text's own."""
+    fold = WhitespaceFold("" if exact_whitespace else WhitespaceFold.unseen_by(loaded.tokenizer).chars)
+    array = encode_source(loaded.tokenizer, fold.source(text), paths.cache_dir())
     with torch.inference_mode():
-        result = evaluate(loaded.model, array, dev, precision)
-    return dict(result, tokens=len(array), words=array.n_words, bytes=array.n_bytes, word_unit=array.word_unit)
+        result = evaluate(loaded.model, array, device, precision)
+    tally = fold.tally(text)
+    result = fold.charge(result, tally, array.n_words, array.n_bytes)
+    return dict(result, tokens=len(array), words=array.n_words, bytes=array.n_bytes + tally.bytes_saved,
+                word_unit=array.word_unit)

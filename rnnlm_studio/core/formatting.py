@@ -70,6 +70,11 @@ def format_percent(p: float) -> str:
     return f"{p:.0%}" if p >= 0.1 else f"{p:.1%}" if p >= 0.001 else "<0.1%"
 
 
+def format_ratio(ratio: float) -> str:
+    """A word-perplexity ratio in three significant digits at most, however small or large."""
+    return f"{ratio:.2f}" if 0.01 <= ratio < 1000 else f"{ratio:.2g}"
+
+
 def format_compact(value: float) -> str:
     """Perplexities of tiny or untrained models run to millions: 281,963 -> 282k."""
     for limit, unit, suffix in ((1e9, 1e9, "G"), (1e6, 1e6, "M"), (1e4, 1e3, "k")):

@@ -37,10 +37,19 @@ def summarize(total_nll: float, n_tokens: int, n_words: int, n_bytes: int) -> di
     }
 
 
-def network_alone(metrics: dict[str, float]) -> str:
-    """" (network alone X)": the word perplexity without the neural cache, where scoring used one."""
-    alone = metrics.get("lstm_word_ppl")
-    return "" if alone is None or alone == metrics.get("word_ppl") else f" (network alone {alone:.2f})"
+CACHED = "cached_"  # prefix of the figures scored with the neural cache, an option beside the network's
+
+
+def with_cache(metrics: dict[str, float]) -> dict[str, float]:
+    """The cached scoring's figures under their own names: the cache learns from the text it scores,
+    so its figures sit beside the network's (`cached_word_ppl` beside `word_ppl`), never in their place."""
+    return {CACHED + key: value for key, value in metrics.items()}
+
+
+def cache_note(metrics: dict[str, float]) -> str:
+    """" (with cache X)": the cached word perplexity, where scoring also used the neural cache."""
+    cached = metrics.get(CACHED + "word_ppl")
+    return "" if cached is None else f" (with cache {cached:.2f})"
 
 
 def word_ppl_label(word_unit: str) -> str:

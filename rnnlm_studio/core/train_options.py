@@ -10,7 +10,7 @@ import argparse
 import dataclasses
 from typing import Any
 
-from .config import (CELLS, FINE_TUNE_LR, NEW_PIECES, OPTIMIZERS, PRECISIONS, SCHEDULES, SCRATCH_LR,
+from .config import (AUTO_VOCAB, CELLS, FINE_TUNE_LR, NEW_PIECES, OPTIMIZERS, PRECISIONS, SCHEDULES, SCRATCH_LR,
                      TOKENIZER_KINDS, TRANSFERS, ModelConfig, TrainConfig)
 from .errors import StudioError
 
@@ -32,8 +32,9 @@ def add_data_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--new-pieces", choices=NEW_PIECES, default=TRAIN_DEFAULTS.new_pieces,
                    help="with a source and --tokenizer new: how pieces the source lacks start (compose = the mean "
                         "of the source pieces their text splits into; mean = the mean row; random = fresh init)")
-    g.add_argument("--vocab-size", type=int, default=MODEL_DEFAULTS.vocab_size,
-                   help="pieces in a new tokenizer (lowered, with a warning, if the text is too small)")
+    g.add_argument("--vocab-size", type=int,
+                   help="pieces in a new tokenizer (lowered, with a warning, if the text is too small); "
+                        "default: 258 + 2 sqrt(training bytes), at most 4000 (see README)")
 
 
 def add_model_options(p: argparse.ArgumentParser) -> None:
@@ -46,8 +47,14 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
     for name in ("emb", "input", "hidden", "output"):
         g.add_argument(f"--dropout-{name}", type=float, default=getattr(MODEL_DEFAULTS, f"dropout_{name}"),
                        help=f"{name} dropout")
+    add_cache_options(g)
+
+
+def add_cache_options(g: Any) -> None:
+    """Shared by `train` (the final scoring of a run) and `eval`, so both name and default the cache alike."""
     g.add_argument("--cache-window", type=int, default=MODEL_DEFAULTS.cache_window,
-                   help="scoring: positions the neural cache remembers (0 = score with the network alone)")
+                   help="scoring: also report cached_* figures with a neural cache of this many positions "
+                        "(0 = off); the headline figures are always the network alone")
     g.add_argument("--cache-theta", type=float, default=MODEL_DEFAULTS.cache_theta,
                    help="scoring: how sharply the cache matches hidden states")
     g.add_argument("--cache-lambda", type=float, default=MODEL_DEFAULTS.cache_lambda,
@@ -132,7 +139,11 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         raise StudioError(f"--split {args.split!r} must be three comma-separated fractions, e.g. 0.9,0.05,0.05")
     if len(split) != 3:
         raise StudioError(f"--split {args.split!r} must have exactly three fractions")
-    model = ModelConfig(cell=args.cell, vocab_size=args.vocab_size, emb_size=args.emb_size,
+    if args.vocab_size is not None and args.vocab_size <= 0:
+        raise StudioError(f"--vocab-size must be a positive integer, got {args.vocab_size}; "
+                          "leave it out for a size that follows the training text")
+    vocab_size = AUTO_VOCAB if args.vocab_size is None else args.vocab_size
+    model = ModelConfig(cell=args.cell, vocab_size=vocab_size, emb_size=args.emb_size,
                         hidden_size=args.hidden_size, layers=args.layers, tie_weights=not args.no_tie,
                         dropout_emb=args.dropout_emb, dropout_input=args.dropout_input,
                         dropout_hidden=args.dropout_hidden, dropout_output=args.dropout_output,
@@ -164,6 +175,8 @@ def _option_values(config: TrainConfig) -> dict[str, Any]:
     values.update((f.name, getattr(config.model, f.name)) for f in dataclasses.fields(ModelConfig))
     values["split"] = ",".join(str(fraction) for fraction in config.split)
     values["no_tie"] = not config.model.tie_weights
+    if config.model.vocab_size == AUTO_VOCAB:
+        values["vocab_size"] = None  # left out: the child picks the same size from the same text
     return values
 
 

@@ -26,6 +26,7 @@ from .fonts import log_missing_cjk_font
 from .model_panel import ModelPanel
 from .playground import PlaygroundPanel
 from .runs_panel import RunsPanel
+from .source_ranking import follow_corpus
 from .training_panel import TrainingPanel
 from .widgets import APPLICATION, ORGANIZATION, open_settings
 from .workers import ProcessTrainingJob, TrainingJob, run_task, wait_for_tasks
@@ -148,6 +149,7 @@ class MainWindow(QMainWindow):
         self.model_panel.source_changed.connect(self.corpus_panel.set_source)
         self.model_panel.labelled_data_chosen.connect(self.corpus_panel.set_train_paths)
         self.corpus_panel.estimated.connect(self.model_panel.set_corpus_estimate)
+        follow_corpus(self.model_panel.ranking, self.corpus_panel)
         self.runs_panel.selection_changed.connect(self._on_runs_selected)
         self.runs_panel.resume_requested.connect(self.resume_run)
 

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QComboBox, QDoub
 
 from ..core import paths
 from ..core.checkpoint import TOKENIZER, resolve_model
-from ..core.config import TOKENIZER_KINDS, TrainConfig
+from ..core.config import AUTO_VOCAB, TOKENIZER_KINDS, TrainConfig
 from ..core.corpus import Corpus, CorpusStats
 from ..core.dataset import cached_tokenizer, open_sources
 from ..core.errors import StudioError
@@ -223,10 +223,12 @@ class CorpusPanel(QWidget):
         self.kind_box.addItems(TOKENIZER_KINDS)
         self.kind_box.setToolTip("unigram and BPE learn subwords; char uses single characters (vocabulary ≥ 258)")
         self.vocab_spin = QSpinBox()
-        self.vocab_spin.setRange(100, 64_000)
+        self.vocab_spin.setRange(AUTO_VOCAB, 64_000)
         self.vocab_spin.setSingleStep(500)
-        self.vocab_spin.setValue(4000)
-        self.vocab_spin.setToolTip("Number of pieces; lowered automatically when the text is too small")
+        self.vocab_spin.setSpecialValueText("auto")
+        self.vocab_spin.setValue(AUTO_VOCAB)
+        self.vocab_spin.setToolTip("Number of pieces. auto: 258 + √(training bytes), at most 4,000 — small texts "
+                                   "get small vocabularies. A chosen size is lowered when the text is too small")
         form = QFormLayout(box)
         form.addRow(self.reuse_radio)
         form.addRow(self.new_radio)
@@ -462,7 +464,7 @@ class CorpusPanel(QWidget):
         self.test_percent.setValue(float(state.get("test_percent", 5.0)))
         (self.reuse_radio if state.get("reuse_source") else self.new_radio).setChecked(True)
         self.kind_box.setCurrentText(str(state.get("kind", "unigram")))
-        self.vocab_spin.setValue(int(state.get("vocab_size", 4000)))
+        self.vocab_spin.setValue(int(state.get("vocab_size", AUTO_VOCAB)))
         self.table.setRowCount(0)
         entries = [(str(path), str(role)) for path, role in state.get("entries", []) if role in ROLES]
         missing = [path for path, _role in entries if not Path(path).exists()]

@@ -22,6 +22,7 @@ from ..core.estimate import count_and_measure, epoch_seconds, flops_from_through
 from ..core.formatting import format_estimate
 from ..core.model import layer_names
 from ..core.runs import RunStore
+from .source_ranking import SourceRanking
 from .widgets import MessageBar, last_folder, remember_folder
 from .workers import LatestOnly
 
@@ -100,7 +101,7 @@ class ModelPanel(QWidget):
         super().__init__(parent)
         self.source: SourceInfo | None = None
         self._train_tokens = 0
-        self._vocab_size = ModelConfig().vocab_size
+        self._vocab_size = ModelConfig().vocab_size or 4000  # until the corpus preview tells the real size
         self._flops = 0.0
         self._parameters = 0
         self._counter = LatestOnly(self)
@@ -122,6 +123,8 @@ class ModelPanel(QWidget):
         layout = QVBoxLayout(inner)
         layout.addWidget(self.message)
         layout.addWidget(self._build_source())
+        self.ranking = SourceRanking()  # which source reads the loaded corpus best (source_ranking.py)
+        layout.addWidget(self.ranking)
         layout.addWidget(self._build_transfer())
         layout.addWidget(self._build_architecture())
         layout.addWidget(self._build_optimiser())

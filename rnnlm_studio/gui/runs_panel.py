@@ -14,9 +14,9 @@ from PySide6.QtGui import QColor, QDesktopServices, QKeySequence, QShortcut, QSt
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMessageBox,
                                QPushButton, QTableView, QVBoxLayout, QWidget)
 
-from ..core.compare import CompareRow, compare_runs
+from ..core.compare import WIDE_PPL_NOTE, CompareRow, compare_runs, lead_metric
 from ..core.errors import StudioError
-from ..core.formatting import format_bytes, format_duration
+from ..core.formatting import format_bytes, format_duration, format_ratio
 from ..core.runs import RunRecord, RunStore
 from .widgets import MessageBar
 from .workers import LatestOnly
@@ -26,9 +26,15 @@ COLUMNS = ("Name", "Source", "Transfer", "Data", "Best valid word ppl", "Transfe
 NAME, SOURCE, TRANSFER, DATA, BEST, GAIN, DURATION, STATUS, CREATED = range(len(COLUMNS))
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 RESUMABLE = ("stopped", "paused", "failed")
-GAIN_HELP = ("Transfer gain = 1 − (transfer run's valid word perplexity ÷ its scratch baseline's) at the same "
-             "number of tokens seen. Positive: starting from the source helped. Negative (red): negative "
-             "transfer — the source made things worse than training from scratch.")
+GAIN_HELP = ("Transfer gain in bits saved = 1 − (transfer run's valid bits per byte ÷ its scratch baseline's) at "
+             "the same number of tokens seen: the share of the text's code length that starting from the source "
+             "saves. Beside it (×) the word-perplexity ratio, transfer ÷ baseline: below 1 helped. Positive gain: "
+             "starting from the source helped. Negative (red): negative transfer — the source made things worse "
+             "than training from scratch.")
+BEST_HEADERS = {"word_ppl": "Best valid word ppl", "bpb": "Best valid bits/byte"}
+BEST_HELP = {"word_ppl": "The lowest validation word perplexity of the run (the network alone).",
+             "bpb": "The lowest validation bits per byte of the run (the network alone). " + WIDE_PPL_NOTE[0].upper()
+                    + WIDE_PPL_NOTE[1:] + "."}
 NEGATIVE = QColor("#c62828")
 
 
@@ -36,6 +42,7 @@ NEGATIVE = QColor("#c62828")
 class RunsSnapshot:
     records: list[RunRecord]
     rows: dict[str, CompareRow]
+    lead: str  # "word_ppl", or "bpb" where word perplexities run past 10^4
 
 
 def read_runs() -> RunsSnapshot:
@@ -43,7 +50,7 @@ def read_runs() -> RunsSnapshot:
     store = RunStore()
     records = store.list()
     rows, _curves, _notes = compare_runs(store, [record.id for record in records]) if records else ([], [], [])
-    return RunsSnapshot(records, {row.run_id: row for row in rows})
+    return RunsSnapshot(records, {row.run_id: row for row in rows}, lead_metric(rows))
 
 
 
@@ -65,14 +72,15 @@ def _cell(text: str, sort_value: object = None, tooltip: str = "") -> QStandardI
     return item
 
 
-def _row_items(record: RunRecord, row: CompareRow | None) -> list[QStandardItem]:
+def _row_items(record: RunRecord, row: CompareRow | None, lead: str) -> list[QStandardItem]:
     name = _cell(record.name, record.name.lower(), f"{record.id}\n{record.run_dir}")
     name.setEditable(True)
     name.setData(record.id, Qt.ItemDataRole.UserRole)
-    best = row.best_valid_word_ppl if row is not None else None
+    best = (row.best_valid_bpb if lead == "bpb" else row.best_valid_word_ppl) if row is not None else None
     gain = row.gain if row is not None else None
     if gain is not None:
-        gain_item = _cell(f"{gain.gain:+.1%}", gain.gain, f"{gain.message}\n\n{GAIN_HELP}")
+        gain_item = _cell(f"{gain.gain:+.1%} · ×{format_ratio(gain.word_ppl_ratio)}", gain.gain,
+                          f"{gain.message}\n\n{GAIN_HELP}")
         if gain.negative:
             gain_item.setForeground(NEGATIVE)
     elif record.transfer == "scratch":
@@ -177,7 +185,10 @@ class RunsPanel(QWidget):
         self.model.blockSignals(True)
         self.model.removeRows(0, self.model.rowCount())
         for record in snapshot.records:
-            self.model.appendRow(_row_items(record, snapshot.rows.get(record.id)))
+            self.model.appendRow(_row_items(record, snapshot.rows.get(record.id), snapshot.lead))
+        best_header = self.model.horizontalHeaderItem(BEST)
+        best_header.setText(BEST_HEADERS[snapshot.lead])
+        best_header.setToolTip(BEST_HELP[snapshot.lead])
         self.model.blockSignals(False)
         self.proxy.invalidate()
         self.table.selectionModel().blockSignals(True)

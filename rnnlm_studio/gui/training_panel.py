@@ -18,7 +18,7 @@ from ..core.errors import ConfigError
 from ..core.events import (CheckpointEvent, DoneEvent, ErrorEvent, EvalEvent, Event, LogEvent, PauseEvent,
                            StartEvent, StepEvent)
 from ..core.formatting import format_duration
-from ..core.metrics import network_alone, word_ppl_label
+from ..core.metrics import cache_note, word_ppl_label
 from ..core.runs import RunRecord, RunStore, read_events
 from .plots import RunSeries, TrainingPlots
 from .widgets import MessageBar
@@ -158,7 +158,7 @@ class TrainingPanel(QWidget):
             self._on_start(event)
         elif isinstance(event, EvalEvent):
             self._log(f"step {event.step}: {event.split} {word_ppl_label(event.word_unit)} {event.word_ppl:.2f}"
-                      f"{network_alone(event.extra)}, "
+                      f"{cache_note(event.extra)}, "
                       f"bpb {event.bpb:.3f}"
                       + (" (best)" if event.is_best else ""))
         elif isinstance(event, PauseEvent):

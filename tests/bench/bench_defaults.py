@@ -24,14 +24,16 @@ from . import common
 from .classic_recipe import train_classic
 
 TARGET_RATIO = 0.80
+CACHE_WINDOW = 2000  # the neural cache's figure is reported beside the network's, never as the ratio
 
 
 def run_ours(train: Path, valid: Path, budget: float) -> dict[str, float]:
     """The project's trainer with nothing but data and a budget, as a new user would run it."""
-    args = ["train", "--train", str(train), "--valid", str(valid), "--time-budget", str(budget)]
+    args = ["train", "--train", str(train), "--valid", str(valid), "--time-budget", str(budget),
+            "--cache-window", str(CACHE_WINDOW)]
     done = common.done_event(common.run_cli(args, timeout=2 * budget + 600))
     return {"word_ppl": float(done["valid"]["word_ppl"]), "tokens_per_s": float(done["tokens_per_s"]),
-            "lstm_word_ppl": float(done["valid"]["lstm_word_ppl"])}
+            "cached_word_ppl": float(done["valid"]["cached_word_ppl"])}
 
 
 def bench_corpus(name: str, budget: float, folder: Path) -> dict[str, Any]:
@@ -54,10 +56,10 @@ def main(argv: list[str] | None = None) -> None:
         results = [bench_corpus(name, args.budget, Path(tmp)) for name in ([args.corpus] if args.corpus
                                                                            else common.CORPORA)]
     headers = ["corpus", "classic word ppl", "ours word ppl", "ours/classic", "target", "pass",
-               "ours, LSTM alone", "classic OOV words", "classic, OOV spelled", "ours/spelled",
+               "ours, with cache", "classic OOV words", "classic, OOV spelled", "ours/spelled",
                "classic tok/s", "ours tok/s"]
     rows = [[r["corpus"], r["classic"]["word_ppl"], r["ours"]["word_ppl"], r["ratio"], f"<= {TARGET_RATIO}",
-             r["passed"], r["ours"]["lstm_word_ppl"], r["classic"]["eval_oov_fraction"],
+             r["passed"], r["ours"]["cached_word_ppl"], r["classic"]["eval_oov_fraction"],
              r["classic"]["open_vocab_word_ppl"], r["open_vocab_ratio"],
              r["classic"]["tokens_per_s"], r["ours"]["tokens_per_s"]] for r in results]
     common.print_table(f"defaults vs classic recipe, {args.budget:g} s budget each", headers, rows)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from rnnlm_studio.core.compare import (
-    TOKENIZER_NOTE, VALID_TEXT_NOTE, Curve, compare_runs, curve_from_events, format_table, rows_to_json,
+    TOKENIZER_NOTE, VALID_TEXT_NOTE, WIDE_PPL_NOTE, Curve, compare_runs, curve_from_events, format_table, rows_to_json,
     transfer_gain, value_at,
 )
 from rnnlm_studio.core.errors import StudioError
@@ -19,6 +19,11 @@ def curve(tokens: list[int], word_ppl: list[float], name: str = "run") -> Curve:
     bpb = [math.log2(p) / 4 for p in word_ppl]
     return Curve(run_id=name, name=name, tokens=tokens, steps=list(range(len(tokens))),
                  elapsed=[float(t) / 1000 for t in tokens], word_ppl=word_ppl, bpb=bpb, ppl=word_ppl)
+
+
+def saved(transfer_ppl: float, baseline_ppl: float) -> float:
+    """Bits saved between two points of `curve`'s runs, whose bits per byte are log2(word ppl) / 4."""
+    return 1 - math.log(transfer_ppl) / math.log(baseline_ppl)
 
 
 def eval_event(tokens: int, word_ppl: float, split: str = "valid") -> dict:
@@ -50,32 +55,33 @@ def test_value_at_outside_the_curve_is_none() -> None:
 
 def test_transfer_gain_over_the_same_tokens() -> None:
     result = transfer_gain(curve([1000, 2000], [100.0, 50.0], "t"), curve([1000, 2000], [200.0, 100.0], "s"))
-    assert (result.tokens, result.transfer_value, result.baseline_value) == (2000, 50.0, 100.0)
-    assert result.gain == pytest.approx(0.5) and result.final_gain == pytest.approx(0.5)
+    assert (result.tokens, result.transfer_word_ppl, result.baseline_word_ppl) == (2000, 50.0, 100.0)
+    assert result.gain == pytest.approx(saved(50, 100)) and result.final_gain == pytest.approx(saved(50, 100))
+    assert result.word_ppl_ratio == pytest.approx(0.5) and result.final_word_ppl_ratio == pytest.approx(0.5)
     assert not result.negative
-    assert result.message == ("transfer lowered word perplexity by 50% versus training from scratch "
-                              "at 2K tokens")
+    assert result.message == ("transfer saved 15.1% of the bits per byte versus training from scratch at 2K tokens "
+                              "(1.411 against 1.661 bits per byte; word perplexity x0.50)")
 
 
 def test_transfer_gain_uses_the_common_range() -> None:
     short_transfer = curve([1000, 2000], [100.0, 50.0])
     long_baseline = curve([1000, 2000, 3000, 4000], [400.0, 200.0, 150.0, 100.0])
     result = transfer_gain(short_transfer, long_baseline)
-    assert result.tokens == 2000 and result.gain == pytest.approx(1 - 50 / 200)
-    assert result.final_gain == pytest.approx(1 - 50 / 100)
+    assert result.tokens == 2000 and result.gain == pytest.approx(saved(50, 200))
+    assert result.word_ppl_ratio == pytest.approx(50 / 200) and result.final_gain == pytest.approx(saved(50, 100))
 
 
 def test_transfer_gain_interpolates_the_longer_run() -> None:
     result = transfer_gain(curve([1000, 3000], [100.0, 25.0]), curve([1000, 2000], [200.0, 100.0]))
     assert result.tokens == 2000
-    assert result.transfer_value == pytest.approx(50.0) and result.gain == pytest.approx(0.5)
+    assert result.transfer_word_ppl == pytest.approx(50.0) and result.gain == pytest.approx(saved(50, 100))
 
 
 def test_negative_transfer_is_flagged() -> None:
     result = transfer_gain(curve([500_000, 1_200_000], [300.0, 112.0]),
                            curve([500_000, 1_200_000], [250.0, 100.0]))
-    assert result.negative and result.gain == pytest.approx(-0.12)
-    assert result.message.startswith("negative transfer: starting from the source made word perplexity 12% worse")
+    assert result.negative and result.gain == pytest.approx(saved(112, 100)) and result.word_ppl_ratio == pytest.approx(1.12)
+    assert result.message.startswith("negative transfer: starting from the source cost 2.5% more bits per byte")
     assert "at 1.2M tokens" in result.message and "ulmfit" in result.message
 
 
@@ -121,7 +127,7 @@ def test_compare_runs_uses_an_unlisted_baseline(tmp_path: Path) -> None:
     rows, curves, notes = compare_runs(store, ["transfer"])
     assert [row.run_id for row in rows] == [transfer] and [c.run_id for c in curves] == [transfer]
     row = rows[0]
-    assert row.gain is not None and row.gain.gain == pytest.approx(0.5)
+    assert row.gain is not None and row.gain.gain == pytest.approx(saved(50, 100))
     assert (row.final_valid_word_ppl, row.final_test_word_ppl, row.best_valid_word_ppl) == pytest.approx((50.0, 55.0, 50.0))
     assert (row.final_valid_bpb, row.final_test_bpb, row.tokens_seen) == (1.25, 1.3, 2000)
     assert notes == []
@@ -169,7 +175,8 @@ def test_format_table_shows_numbers_aligned_and_gain(tmp_path: Path) -> None:
     header, first, second = lines
     assert header.startswith("run") and "valid wppl" in header and "gain" in header
     assert "tiny-wiki" in first and "68.80" in first and "75.68" in first and "2M" in first and "2m05s" in first
-    assert first.endswith("+31.2%") and second.endswith("-12.0% (negative transfer)")
+    assert first.endswith(f"{saved(68.8, 100):+.1%} (x0.69)")
+    assert second.endswith(f"{saved(112, 100):+.1%} (x1.12) (negative transfer)")
     end = header.index("valid wppl") + len("valid wppl")
     assert first.index("68.80") + len("68.80") == end and second.index("112.00") + len("112.00") == end
 
@@ -179,12 +186,26 @@ def test_format_table_marks_missing_values(tmp_path: Path) -> None:
     run_id = store.create(name="fresh", config={}, source=None, transfer="scratch").id
     rows, _, _ = compare_runs(store, [run_id])
     row_line = format_table(rows).splitlines()[1]
-    assert row_line.split() == ["fresh", "scratch", "-", "-", "-", "-", "-", "-", "0", "0s", "-"]
+    assert row_line.split() == ["fresh", "scratch", "-", "-", "-", "-", "-", "-", "-", "0", "0s", "-"]
 
 
 def test_rows_to_json_is_serialisable(tmp_path: Path) -> None:
     store = RunStore(tmp_path)
     rows, _, _ = compare_runs(store, [gain_row(store, 50.0)])
     data = json.loads(json.dumps(rows_to_json(rows)))
-    assert data[0]["gain"]["gain"] == pytest.approx(0.5) and data[0]["final_valid_word_ppl"] == 50.0
+    assert data[0]["gain"]["gain"] == pytest.approx(saved(50, 100)) and data[0]["final_valid_word_ppl"] == 50.0
+    assert data[0]["gain"]["word_ppl_ratio"] == pytest.approx(0.5)
     assert data[0]["transfer"] == "parameter"
+
+
+def test_past_ten_thousand_word_perplexity_bits_per_byte_lead(tmp_path: Path) -> None:
+    store = RunStore(tmp_path)
+    tame = make_run(store, "tame", "scratch", [(1000, 300.0)])
+    rows, _, notes = compare_runs(store, [tame])
+    assert format_table(rows).splitlines()[0].index("wppl") < format_table(rows).splitlines()[0].index("bpb")
+    assert WIDE_PPL_NOTE not in notes
+    wild = make_run(store, "wild", "scratch", [(1000, 53_172.0)])
+    rows, _, notes = compare_runs(store, [tame, wild])
+    header = format_table(rows).splitlines()[0]
+    assert header.index("valid bpb") < header.index("valid wppl") and "best bpb" in header
+    assert WIDE_PPL_NOTE in notes and "10^4" in WIDE_PPL_NOTE

@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from rnnlm_studio.core.metrics import network_alone, safe_exp, summarize
+from rnnlm_studio.core.metrics import cache_note, safe_exp, summarize, with_cache
 
 
 def test_summarize_against_hand_values() -> None:
@@ -40,7 +40,10 @@ def test_empty_text_cannot_be_summarised() -> None:
         summarize(0.0, 0, 0, 0)
 
 
-def test_network_alone_is_shown_only_where_the_cache_changed_the_score() -> None:
-    assert network_alone({"word_ppl": 376.0, "lstm_word_ppl": 712.04}) == " (network alone 712.04)"
-    assert network_alone({"word_ppl": 376.0, "lstm_word_ppl": 376.0}) == ""
-    assert network_alone({"word_ppl": 376.0}) == ""
+def test_the_cache_note_shows_the_cached_figure_only_where_the_cache_was_asked_for() -> None:
+    assert cache_note({"word_ppl": 712.04, **with_cache({"word_ppl": 376.0})}) == " (with cache 376.00)"
+    assert cache_note({"word_ppl": 376.0}) == ""
+
+
+def test_cached_figures_get_their_own_names() -> None:
+    assert with_cache({"word_ppl": 3.0, "bpb": 1.5}) == {"cached_word_ppl": 3.0, "cached_bpb": 1.5}

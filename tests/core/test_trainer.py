@@ -24,7 +24,7 @@ from rnnlm_studio.core.stream import encode_source
 from rnnlm_studio.core.tokenizer import Tokenizer
 from rnnlm_studio.core.trainer import TrainControl, train
 
-METRIC_KEYS = {"loss", "ppl", "word_ppl", "bpb", "lstm_word_ppl"}
+METRIC_KEYS = {"loss", "ppl", "word_ppl", "bpb"}
 
 
 def tiny_config(data: dict[str, Path], **changes) -> TrainConfig:

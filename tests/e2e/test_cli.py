@@ -15,7 +15,7 @@ from rnnlm_studio.core.tokenizer import Tokenizer
 from tests.core.test_trainer import unigram_loss
 
 REPO = Path(__file__).resolve().parents[2]
-METRIC_KEYS = {"loss", "ppl", "word_ppl", "bpb", "lstm_word_ppl"}
+METRIC_KEYS = {"loss", "ppl", "word_ppl", "bpb"}
 TINY = ["--vocab-size", "300", "--emb-size", "32", "--hidden-size", "64", "--batch-size", "16", "--bptt", "16",
         "--lr", "0.03", "--warmup-steps", "5", "--max-steps", "120", "--eval-every", "40",
         "--precision", "fp32", "--threads", "1"]

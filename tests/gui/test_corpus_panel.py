@@ -10,7 +10,8 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
 from rnnlm_studio.core.config import TrainConfig
-from rnnlm_studio.core.tokenizer import WORD_START
+from rnnlm_studio.core.dataset import open_sources
+from rnnlm_studio.core.tokenizer import WORD_START, auto_vocab_size
 from rnnlm_studio.gui.corpus_panel import CorpusPanel, preview_html
 
 
@@ -122,3 +123,13 @@ def test_preview_html_alternates_backgrounds_and_escapes() -> None:
     html = preview_html([[f"{WORD_START}a", "<b>", "c"]])
     assert html.count("#dbeafe") == 2 and html.count("#fde68a") == 1
     assert "&lt;b&gt;" in html and WORD_START not in html
+
+
+def test_the_vocabulary_is_auto_until_chosen_and_follows_the_text(panel: CorpusPanel, qtbot,
+                                                                  shakespeare_small: dict[str, Path]) -> None:
+    assert panel.vocab_spin.text() == "auto"
+    panel.add_paths([shakespeare_small["train"]])
+    qtbot.waitUntil(lambda: panel.preview is not None, timeout=60_000)
+    config = TrainConfig()
+    panel.apply_to(config)
+    assert panel.preview.vocab_size == auto_vocab_size(open_sources(config)[0].stats().bytes)

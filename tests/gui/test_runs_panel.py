@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from rnnlm_studio.core.compare import curve_from_events
 from rnnlm_studio.core.runs import RunStore, read_events
-from rnnlm_studio.gui.runs_panel import GAIN, NAME, NEGATIVE, RunsPanel
+from rnnlm_studio.gui.runs_panel import BEST, GAIN, NAME, NEGATIVE, RunsPanel
 
 
 @pytest.fixture
@@ -56,12 +56,28 @@ def test_two_selected_runs_show_two_curves_in_the_training_plots(make_window, qt
 def test_gain_column_shows_the_compare_result(panel: RunsPanel) -> None:
     transfer = next(r for r in panel.records.values() if r.transfer == "parameter")
     item = panel.model.item(row_of(panel, transfer.id), GAIN)
-    assert item.text().endswith("%") and item.text()[0] in "+-"
-    assert "Transfer gain = 1 −" in item.toolTip()
+    gain, ratio = item.text().split(" · ")
+    assert gain.endswith("%") and gain[0] in "+-" and ratio.startswith("×")
+    assert "bits saved = 1 −" in item.toolTip() and "word-perplexity ratio" in item.toolTip()
     negative = item.text().startswith("-")
     assert (item.foreground().color() == NEGATIVE) == negative
     scratch = next(r for r in panel.records.values() if r.name == "source-scratch")
     assert panel.model.item(row_of(panel, scratch.id), GAIN).text() == "–"
+
+
+def test_past_ten_thousand_word_perplexity_the_best_column_leads_with_bits_per_byte(panel: RunsPanel, qtbot) -> None:
+    tame = {"word_ppl": 300.0, "bpb": 1.9}
+    for record in panel.records.values():
+        RunStore().update(record.id, best=tame, final={"valid": tame})
+    panel.refresh()
+    header = panel.model.horizontalHeaderItem(BEST)
+    qtbot.waitUntil(lambda: header.text() == "Best valid word ppl", timeout=10_000)
+    scratch = next(r for r in panel.records.values() if r.name == "source-scratch")
+    RunStore().update(scratch.id, best={"word_ppl": 53_172.0, "bpb": 2.69})
+    panel.refresh()
+    qtbot.waitUntil(lambda: header.text() == "Best valid bits/byte", timeout=10_000)
+    assert "10^4" in header.toolTip()
+    assert panel.model.item(row_of(panel, scratch.id), BEST).text() == "2.69"
 
 
 def test_rename_filter_and_sort(panel: RunsPanel, qtbot) -> None:

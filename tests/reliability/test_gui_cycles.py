@@ -77,6 +77,7 @@ def test_start_stop_cycles_leak_nothing(make_window, qtbot, qtlog, shakespeare_s
     window.corpus_panel.add_paths([shakespeare_small["valid"]], role="valid")
     set_tiny_model(window, steps=100_000, eval_every=20)
     threads = [cycle(window, qtbot)]  # the first cycle warms caches, imports and thread pools
+    qtbot.waitUntil(lambda: not window.model_panel.ranking.busy, timeout=120_000)  # ... as does ranking the sources
     qtbot.wait(200)
     before = (threading.active_count(), os_threads(), rss_mb())
     threads += [cycle(window, qtbot) for _ in range(CYCLES - 1)]

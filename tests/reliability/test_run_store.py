@@ -51,12 +51,9 @@ def test_a_writer_killed_mid_write_leaves_a_sound_store(tmp_path: Path) -> None:
         committed = {proc.stdout.readline().strip()}  # writing is under way
         time.sleep(0.05 + 0.07 * kill)
         proc.send_signal(signal.SIGKILL)
-        # Read the rest through the same buffered reader: readline() may have buffered more lines than
-        # it returned, and communicate() reads the pipe beneath it, which would lose them.
-        committed.update(proc.stdout.read().split())
         proc.wait()
-        proc.stdout.close()
-        proc.stderr.close()
+        with proc.stdout, proc.stderr:  # through the buffer readline filled: communicate() would read past it
+            committed.update(proc.stdout.read().split())
         records = RunStore(tmp_path).list()  # opens after every kill
         new = {r.id for r in records} - before
         assert committed <= new and len(new - committed) <= 1  # at most the run whose updates were cut short
