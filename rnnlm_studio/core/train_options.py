@@ -10,8 +10,8 @@ import argparse
 import dataclasses
 from typing import Any
 
-from .config import (AUTO_VOCAB, CELLS, FINE_TUNE_LR, NEW_PIECES, OPTIMIZERS, PRECISIONS, SCHEDULES, SCRATCH_LR,
-                     TOKENIZER_KINDS, TRANSFERS, ModelConfig, TrainConfig)
+from .config import (AUTO_VOCAB, CELLS, FINE_TUNE_LR, NEW_PIECES, OPTIMIZERS, PRECISIONS, SCHEDULES,
+                     SCRATCH_LR, TOKENIZER_KINDS, TRANSFERS, ModelConfig, TrainConfig)
 from .errors import StudioError
 
 TRAIN_DEFAULTS = TrainConfig()
