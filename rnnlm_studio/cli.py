@@ -5,22 +5,18 @@ Headless commands never import Qt; only the GUI command (no arguments) loads `gu
 from __future__ import annotations
 
 import argparse
-import contextlib
 import dataclasses
 import json
-import signal
 import sys
-from collections.abc import Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from . import __version__
 from .core.config import (CELLS, FINE_TUNE_LR, OPTIMIZERS, PRECISIONS, SCHEDULES, SCRATCH_LR, TOKENIZER_KINDS,
                           TRANSFERS, ModelConfig, TrainConfig)
 from .core.errors import StudioError
 from .core.events import DoneEvent, Event
-
-if TYPE_CHECKING:
-    from .core.trainer import TrainControl
+from .core.interrupt import stop_on_signals
 
 TRAIN_DEFAULTS = TrainConfig()
 MODEL_DEFAULTS = ModelConfig()
@@ -253,24 +249,6 @@ def cmd_train(args: argparse.Namespace) -> int:
             events.close()  # the run and its DDP wrapper go before the process group they use
         del events
         distributed.shutdown()
-
-
-@contextlib.contextmanager
-def stop_on_signals(control: TrainControl) -> Iterator[None]:
-    """Ctrl-C or SIGTERM asks the run to stop the way the GUI's Stop button does: it finishes the
-    step, saves a resumable checkpoint and ends with a done event. A second one aborts at once."""
-    def request_stop(signum: int, frame: Any) -> None:
-        if control.stopped:
-            raise KeyboardInterrupt
-        control.stop()
-        print("stopping: saving a resumable checkpoint (press Ctrl-C again to abort)", file=sys.stderr)
-
-    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 def cmd_eval(args: argparse.Namespace) -> int:

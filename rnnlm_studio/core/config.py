@@ -179,6 +179,14 @@ class TrainConfig:
         return cls.from_dict(data)
 
 
+def with_default_budget(config: TrainConfig) -> TrainConfig:
+    """The config a run trains with: one epoch when no budget (epochs, steps or seconds) is set, as
+    on the command line; without the rule a run from Python would train until stopped."""
+    if config.epochs is None and config.max_steps is None and config.time_budget is None:
+        return dataclasses.replace(config, epochs=1.0)
+    return config
+
+
 def _toml_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
