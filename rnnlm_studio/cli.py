@@ -111,6 +111,8 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
                    help="auto = bf16 autocast where the CPU/GPU supports it")
     g.add_argument("--threads", type=int, default=TRAIN_DEFAULTS.threads, help="CPU threads (0 = all cores)")
     g.add_argument("--name", help="run name (default: from the data and transfer type)")
+    g.add_argument("--tensorboard", metavar="DIR", help="also write TensorBoard event files to DIR/<run id>/ "
+                                                         "while training (the run store stays the record)")
     g.add_argument("--resume", metavar="RUN", help="continue a stopped run (id, name or folder)")
     g.add_argument("--json", action="store_true", help="print one JSON event per line")
 
@@ -411,6 +413,17 @@ def cmd_transfer_curve(args: argparse.Namespace) -> int:
     return code
 
 
+def cmd_export_tb(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .core.tensorboard import export_runs
+
+    for folder in export_runs(args.runs, Path(args.logdir)):
+        print(f"wrote {folder}")
+    print(f"view them with: tensorboard --logdir {args.logdir}", file=sys.stderr)
+    return 0
+
+
 def cmd_gui(args: argparse.Namespace) -> int:
     from .gui.app import run_gui
 
@@ -514,6 +527,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plot", metavar="FILE.png", help="draw validation word perplexity against tokens seen")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("export-tb", help="write stored runs' metrics as TensorBoard event files",
+                       formatter_class=Formatter,
+                       description="One folder per run under --logdir (named after its id), from the run's "
+                                   "metrics.jsonl: training loss, lr, grad norm, tokens/s, and each evaluation's "
+                                   "loss, ppl, word_ppl, bpb. Viewing needs `pip install tensorboard`.")
+    p.add_argument("runs", nargs="+", metavar="RUN", help="run ids, names or folders")
+    p.add_argument("--logdir", required=True, metavar="DIR", help="TensorBoard log folder")
+    p.set_defaults(func=cmd_export_tb)
     return parser
 
 

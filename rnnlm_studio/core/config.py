@@ -115,6 +115,7 @@ class TrainConfig:
     precision: str = "auto"
     threads: int = 0  # 0 = all cores
     name: str | None = None
+    tensorboard: str | None = None  # a folder to write TensorBoard event files to while training
 
     def validate(self) -> None:
         self.model.validate()

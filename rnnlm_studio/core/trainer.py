@@ -605,8 +605,13 @@ def train(config: TrainConfig, control: TrainControl | None = None, *, resume: s
             return
         from .classify import train_task
 
-        yield from train_task(config, control)
-        return
-    yield from drive(lambda: _open_resume(resume, store, overrides, dist_ctx) if resume
-                     else _open_new(config, store, dist_ctx), store, control or TrainControl(),
-                     record=dist_ctx.is_main)
+        events = train_task(config, control)
+    else:
+        events = drive(lambda: _open_resume(resume, store, overrides, dist_ctx) if resume
+                       else _open_new(config, store, dist_ctx), store, control or TrainControl(),
+                       record=dist_ctx.is_main)
+    if config.tensorboard and dist_ctx.is_main:
+        from .tensorboard import mirror
+
+        events = mirror(events, config.tensorboard)
+    yield from events
