@@ -13,7 +13,7 @@ from typing import Any
 
 from . import __version__
 from .core.config import (CELLS, FINE_TUNE_LR, OPTIMIZERS, PRECISIONS, SCHEDULES, SCRATCH_LR, TOKENIZER_KINDS,
-                          TRANSFERS, ModelConfig, TrainConfig)
+                          TRANSFERS, ModelConfig, TrainConfig, with_default_budget)
 from .core.errors import StudioError
 from .core.events import DoneEvent, Event
 from .core.interrupt import stop_on_signals
@@ -114,6 +114,10 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--tensorboard", metavar="DIR", help="also write TensorBoard event files to DIR/<run id>/ "
                                                          "while training (the run store stays the record)")
     g.add_argument("--resume", metavar="RUN", help="continue a stopped run (id, name or folder)")
+    g.add_argument("--config", metavar="RUN.toml", help="start from a stored run's settings (the run.toml in its "
+                                                         "folder, or the folder); options given here override them")
+    g.add_argument("--output-dir", metavar="DIR", help="put the run's folder in DIR instead of the data folder "
+                                                       "(the run store still lists it)")
     g.add_argument("--json", action="store_true", help="print one JSON event per line")
 
 
@@ -150,7 +154,46 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
     budgets = (args.epochs, args.max_steps, args.time_budget)
     if all(b is None for b in budgets):
         values["epochs"] = 1.0
-    return TrainConfig(train=list(args.train or []), split=split, model=model, **values)
+    config = TrainConfig(train=list(args.train or []), split=split, model=model, **values)
+    return _over_stored(args, config) if getattr(args, "config", None) else config
+
+
+def _over_stored(args: argparse.Namespace, given: TrainConfig) -> TrainConfig:
+    """`--config`: the stored run's settings, with the options typed on this command line laid over
+    them. A budget typed here replaces the stored budget whole; the stored name is dropped, so the
+    new run gets its own."""
+    from pathlib import Path
+
+    path = Path(args.config)
+    path = path / "run.toml" if path.is_dir() else path
+    if not path.is_file():
+        raise StudioError(f"--config {args.config}: no such file; give a run's run.toml or its folder "
+                          "(`rnnlm-studio runs` lists run folders)")
+    config = TrainConfig.load(path)
+    config.name = None
+    typed = _typed_options(getattr(args, "argv", sys.argv[1:]))
+    if typed & {"epochs", "max_steps", "time_budget"}:
+        config.epochs = config.max_steps = config.time_budget = None
+    model_fields = {f.name for f in dataclasses.fields(ModelConfig)}
+    for dest in typed - {"config"}:
+        if dest == "no_tie":
+            config.model.tie_weights = given.model.tie_weights
+        elif dest in model_fields:
+            setattr(config.model, dest, getattr(given.model, dest))
+        elif hasattr(config, dest):
+            setattr(config, dest, getattr(given, dest))
+    return with_default_budget(config)
+
+
+def _typed_options(argv: Sequence[str]) -> set[str]:
+    """The destinations of the train options present in `argv` (not filled in by a default)."""
+    parser = argparse.ArgumentParser(add_help=False)
+    for add in TRAIN_OPTIONS:
+        add(parser)
+    for action in parser._actions:
+        action.default = argparse.SUPPRESS
+    known, _ = parser.parse_known_args(list(argv))
+    return set(vars(known))
 
 
 def train_argv(config: TrainConfig) -> list[str]:

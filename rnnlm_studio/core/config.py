@@ -116,6 +116,7 @@ class TrainConfig:
     threads: int = 0  # 0 = all cores
     name: str | None = None
     tensorboard: str | None = None  # a folder to write TensorBoard event files to while training
+    output_dir: str | None = None  # where the run's folder goes (default: the data folder's runs/)
 
     def validate(self) -> None:
         self.model.validate()
