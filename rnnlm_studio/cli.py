@@ -544,7 +544,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = _model_command(sub, "export", "copy a model or run checkpoint to a standalone model folder")
     p.add_argument("--to", required=True, metavar="FOLDER", help="the model folder to write")
-    p.add_argument("--card", metavar="FILE.md", help="card.md to ship with it (default: generated)")
+    p.add_argument("--card", metavar="FILE.md", help="the card (README.md) to ship with it; YAML metadata is "
+                                                     "added unless it has its own (default: generated)")
     p.add_argument("--fp16", action="store_true", help="store weights as fp16 (half the size)")
     p.set_defaults(func=cmd_export)
 
