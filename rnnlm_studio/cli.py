@@ -385,9 +385,17 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .core.checkpoint import import_state_dict
+    if (args.like is None) == (args.vocab is None):
+        raise StudioError("import needs one of --like MODEL (an RNNLM Studio state dict) or --vocab WORDS.txt "
+                          "(a PyTorch word_language_model checkpoint and its word list)")
+    if args.vocab:
+        from .core.import_classic import import_classic
 
-    target = import_state_dict(Path(args.file), args.like, Path(args.to))
+        target = import_classic(Path(args.file), Path(args.vocab), Path(args.to))
+    else:
+        from .core.checkpoint import import_state_dict
+
+        target = import_state_dict(Path(args.file), args.like, Path(args.to))
     print(f"imported {args.file} into {target}")
     return 0
 
@@ -550,9 +558,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("import", help="turn a PyTorch state-dict file into a model folder", formatter_class=Formatter,
-                       description="Reads FILE with torch.load(weights_only=True): tensors only, never code.")
+                       description="Reads FILE with torch.load(weights_only=True): tensors only, never code. "
+                                   "With --like, FILE is an RNNLM Studio model's state dict; with --vocab, a model "
+                                   "of PyTorch's word_language_model example (LSTM, GRU or RNN), whose words "
+                                   "become a SentencePiece word tokenizer.")
     p.add_argument("file", help="a .pt/.pth file holding a state dict")
-    p.add_argument("--like", required=True, metavar="MODEL", help="model whose architecture and tokenizer it has")
+    p.add_argument("--like", metavar="MODEL", help="model whose architecture and tokenizer it has")
+    p.add_argument("--vocab", metavar="WORDS.txt", help="word_language_model: its vocabulary, one word per line in "
+                                                        "index order ('\\n'.join(corpus.dictionary.idx2word))")
     p.add_argument("--to", required=True, metavar="FOLDER", help="the model folder to write")
     p.set_defaults(func=cmd_import)
 

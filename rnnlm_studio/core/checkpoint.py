@@ -458,13 +458,9 @@ def export_model(ref: str | Path, target: Path, *, card: str | None = None, half
                              card=card, dtype=torch.float16 if half else None)
 
 
-def import_state_dict(file: Path, like: str | Path, target: Path) -> Path:
-    """Turn a PyTorch state-dict file into a model folder with `like`'s architecture and tokenizer.
-
-    The file is read with `torch.load(weights_only=True)`, which refuses anything but
-    tensors and plain containers, so a malicious pickle cannot run code here.
-    """
-    template = load_model(like)
+def read_state_dict(file: Path) -> dict[str, torch.Tensor]:
+    """The tensors of a `torch.save(model.state_dict())` file, read with `weights_only=True`, which
+    refuses anything but tensors and plain containers, so a malicious pickle cannot run code here."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -477,6 +473,17 @@ def import_state_dict(file: Path, like: str | Path, target: Path) -> Path:
         state = state["state_dict"]
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
         raise ModelFileError(f"{file} holds no state dict of tensors; save one with torch.save(model.state_dict())")
+    return state
+
+
+def import_state_dict(file: Path, like: str | Path, target: Path) -> Path:
+    """Turn a PyTorch state-dict file into a model folder with `like`'s architecture and tokenizer.
+
+    The file is read with `torch.load(weights_only=True)`, which refuses anything but
+    tensors and plain containers, so a malicious pickle cannot run code here.
+    """
+    template = load_model(like)
+    state = read_state_dict(file)
     state = {k: v for k, v in state.items() if not (template.model.config.tie_weights and k == "decoder.weight")}
     check_state(template.model, state, Path(file))
     template.model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state.items()},

@@ -16,7 +16,7 @@ from typing import Any
 from .errors import ConfigError
 
 CELLS = ("lstm", "gru", "rnn_tanh", "rnn_relu")
-TOKENIZER_KINDS = ("unigram", "bpe", "char")
+TOKENIZER_KINDS = ("unigram", "bpe", "char", "word")
 OPTIMIZERS = ("adamw", "adam", "sgd")
 SCHEDULES = ("constant", "cosine", "plateau", "slanted")
 TRANSFERS = ("scratch", "structure", "parameter", "feature", "partial", "ulmfit", "task")

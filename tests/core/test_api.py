@@ -120,3 +120,13 @@ def test_unknown_option_is_named() -> None:
 
     with pytest.raises(StudioError, match="hiden_size"):
         train("x.txt", hiden_size=3)
+
+
+def test_a_word_level_run_trains(shakespeare_small: dict[str, Path]) -> None:
+    from rnnlm_studio import train
+
+    events = list(train(shakespeare_small["train"], valid=str(shakespeare_small["valid"]), tokenizer_kind="word",
+                        **dict(TINY, vocab_size=800, max_steps=20, eval_every=10)))
+    assert events[0].kind == "start" and events[0].config["tokenizer_kind"] == "word"
+    assert any(e.kind == "log" and "<unk>" in e.message for e in events)
+    assert events[-1].kind == "done" and events[-1].reason == "budget"
