@@ -55,6 +55,7 @@ class Training:
     button does: the step finishes, a resumable checkpoint is saved, the run store says "stopped" and
     the iteration ends with the done event. A second Ctrl-C aborts. Leaving the loop early (break,
     an exception) stops the run the same way, so the store never shows a run "running" that is not.
+    `control` (pause, resume, stop) is the GUI buttons' handle, for another thread or a callback.
     """
 
     def __init__(self, config: TrainConfig, resume: str | None, overrides: dict[str, Any]) -> None:
@@ -64,15 +65,6 @@ class Training:
         self.control = TrainControl()
         self.done: DoneEvent | None = None
         self._started = False
-
-    def stop(self) -> None:
-        self.control.stop()
-
-    def pause(self) -> None:
-        self.control.pause()
-
-    def resume(self) -> None:
-        self.control.resume()
 
     def __iter__(self) -> Iterator[Event]:
         if self._started:

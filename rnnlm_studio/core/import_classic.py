@@ -106,8 +106,8 @@ def import_classic(file: Path, vocabulary: Path, target: Path) -> Path:
     missing, unexpected = model.load_state_dict(ours, strict=False)
     needed = [key for key in missing if not (config.tie_weights and key == "decoder.weight")]
     if needed or unexpected:
-        raise ModelFileError(f"{file}: tensors {', '.join(needed + unexpected)} do not fit a "
-                             f"{config.layers}-layer {config.cell.upper()}; the file is not a word_language_model model")
+        raise ModelFileError(f"{file}: tensors {', '.join(needed + unexpected)} do not fit a {config.layers}-layer "
+                             f"{config.cell.upper()}; the file is not a word_language_model model")
     return save_model_folder(Path(target), model, tokenizer,
                              provenance={"imported_from": str(file), "vocabulary": str(vocabulary),
                                          "format": "pytorch/examples word_language_model"})

@@ -48,7 +48,8 @@ def test_export_tb_command_writes_stored_runs(shakespeare_small: dict[str, Path]
     done = train(shakespeare_small["train"], valid=str(shakespeare_small["valid"]), name="tb-export", **TINY).run()
     logdir = tmp_path / "logs"
     argv = [sys.executable, "-m", "rnnlm_studio.cli", "export-tb", "tb-export", "--logdir", str(logdir)]
-    result = subprocess.run(argv, capture_output=True, text=True, env=dict(os.environ, RNNLM_STUDIO_HOME=str(studio_home)))
+    env = dict(os.environ, RNNLM_STUDIO_HOME=str(studio_home))
+    result = subprocess.run(argv, capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stderr
     scalars = read_scalars(logdir / done.run_id)
     stored = read_events(Path(done.run_dir))
@@ -58,7 +59,8 @@ def test_export_tb_command_writes_stored_runs(shakespeare_small: dict[str, Path]
 
 def test_export_tb_unknown_run_is_one_line_and_writes_nothing(tmp_path: Path, studio_home: Path) -> None:
     argv = [sys.executable, "-m", "rnnlm_studio.cli", "export-tb", "no-such-run", "--logdir", str(tmp_path / "logs")]
-    result = subprocess.run(argv, capture_output=True, text=True, env=dict(os.environ, RNNLM_STUDIO_HOME=str(studio_home)))
+    env = dict(os.environ, RNNLM_STUDIO_HOME=str(studio_home))
+    result = subprocess.run(argv, capture_output=True, text=True, env=env)
     assert result.returncode != 0 and len(result.stderr.strip().splitlines()) == 1 and "no-such-run" in result.stderr
     assert not (tmp_path / "logs").exists()
 
