@@ -25,7 +25,7 @@ shakespeare() {
 }
 
 run=$(english)
-studio export "$run" --to resources/models/english-lstm --fp16 --card resources/models/english-lstm/card.md
+studio export "$run" --to resources/models/english-lstm --fp16 --card resources/models/english-lstm/README.md
 studio eval english-lstm --text "$DATA/wikitext-2/test.txt" --json   # the card's WikiText-2 test figures
 run=$(shakespeare)
-studio export "$run" --to resources/models/shakespeare-char --fp16 --card resources/models/shakespeare-char/card.md
+studio export "$run" --to resources/models/shakespeare-char --fp16 --card resources/models/shakespeare-char/README.md

@@ -5,25 +5,22 @@ Headless commands never import Qt; only the GUI command (no arguments) loads `gu
 from __future__ import annotations
 
 import argparse
-import contextlib
 import dataclasses
 import json
-import signal
 import sys
-from collections.abc import Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from . import __version__
 from .core.config import AUTO_VOCAB, TOKENIZER_KINDS, TrainConfig
 from .core.errors import StudioError
 from .core.events import DoneEvent, Event
+from .core.interrupt import stop_on_signals
 from .core.sampling_options import STOP_AT, SamplingOptions
 from .core.train_options import (TRAIN_DEFAULTS, TRAIN_OPTIONS, add_budget_options, add_cache_options,
                                  add_data_options, add_model_options, add_optim_options, add_run_options,
                                  add_transfer_options, config_from_args)
 
-if TYPE_CHECKING:
-    from .core.trainer import TrainControl
 SAMPLING_DEFAULTS = SamplingOptions()
 
 
@@ -93,24 +90,6 @@ def cmd_train(args: argparse.Namespace) -> int:
             events.close()  # the run and its DDP wrapper go before the process group they use
         del events
         distributed.shutdown()
-
-
-@contextlib.contextmanager
-def stop_on_signals(control: TrainControl) -> Iterator[None]:
-    """Ctrl-C or SIGTERM asks the run to stop the way the GUI's Stop button does: it finishes the
-    step, saves a resumable checkpoint and ends with a done event. A second one aborts at once."""
-    def request_stop(signum: int, frame: Any) -> None:
-        if control.stopped:
-            raise KeyboardInterrupt
-        control.stop()
-        print("stopping: saving a resumable checkpoint (press Ctrl-C again to abort)", file=sys.stderr)
-
-    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -217,9 +196,17 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .core.checkpoint import import_state_dict
+    if (args.like is None) == (args.vocab is None):
+        raise StudioError("import needs one of --like MODEL (an RNNLM Studio state dict) or --vocab WORDS.txt "
+                          "(a PyTorch word_language_model checkpoint and its word list)")
+    if args.vocab:
+        from .core.import_classic import import_classic
 
-    target = import_state_dict(Path(args.file), args.like, Path(args.to))
+        target = import_classic(Path(args.file), Path(args.vocab), Path(args.to))
+    else:
+        from .core.checkpoint import import_state_dict
+
+        target = import_state_dict(Path(args.file), args.like, Path(args.to))
     print(f"imported {args.file} into {target}")
     return 0
 
@@ -287,6 +274,17 @@ def cmd_transfer_curve(args: argparse.Namespace) -> int:
                     title="Data efficiency", x_label="target training bytes", y_label="validation word perplexity",
                     log_x=True)
     return code
+
+
+def cmd_export_tb(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .core.tensorboard import export_runs
+
+    for folder in export_runs(args.runs, Path(args.logdir)):
+        print(f"wrote {folder}")
+    print(f"view them with: tensorboard --logdir {args.logdir}", file=sys.stderr)
+    return 0
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
@@ -372,14 +370,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = _model_command(sub, "export", "copy a model or run checkpoint to a standalone model folder")
     p.add_argument("--to", required=True, metavar="FOLDER", help="the model folder to write")
-    p.add_argument("--card", metavar="FILE.md", help="card.md to ship with it (default: generated)")
+    p.add_argument("--card", metavar="FILE.md", help="the card (README.md) to ship with it; YAML metadata is "
+                                                     "added unless it has its own (default: generated)")
     p.add_argument("--fp16", action="store_true", help="store weights as fp16 (half the size)")
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("import", help="turn a PyTorch state-dict file into a model folder", formatter_class=Formatter,
-                       description="Reads FILE with torch.load(weights_only=True): tensors only, never code.")
+                       description="Reads FILE with torch.load(weights_only=True): tensors only, never code. "
+                                   "With --like, FILE is an RNNLM Studio model's state dict; with --vocab, a model "
+                                   "of PyTorch's word_language_model example (LSTM, GRU or RNN), whose words "
+                                   "become a SentencePiece word tokenizer.")
     p.add_argument("file", help="a .pt/.pth file holding a state dict")
-    p.add_argument("--like", required=True, metavar="MODEL", help="model whose architecture and tokenizer it has")
+    p.add_argument("--like", metavar="MODEL", help="model whose architecture and tokenizer it has")
+    p.add_argument("--vocab", metavar="WORDS.txt", help="word_language_model: its vocabulary, one word per line in "
+                                                        "index order ('\\n'.join(corpus.dictionary.idx2word))")
     p.add_argument("--to", required=True, metavar="FOLDER", help="the model folder to write")
     p.set_defaults(func=cmd_import)
 
@@ -413,6 +417,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plot", metavar="FILE.png", help="draw validation word perplexity against tokens seen")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("export-tb", help="write stored runs' metrics as TensorBoard event files",
+                       formatter_class=Formatter,
+                       description="One folder per run under --logdir (named after its id), from the run's "
+                                   "metrics.jsonl: training loss, lr, grad norm, tokens/s, and each evaluation's "
+                                   "loss, ppl, word_ppl, bpb. Viewing needs `pip install tensorboard`.")
+    p.add_argument("runs", nargs="+", metavar="RUN", help="run ids, names or folders")
+    p.add_argument("--logdir", required=True, metavar="DIR", help="TensorBoard log folder")
+    p.set_defaults(func=cmd_export_tb)
     return parser
 
 

@@ -31,13 +31,22 @@ class JsonReporter:
 
 
 class ConsoleReporter:
-    """A one-line progress bar with ETA on stderr, evaluation lines, and a final table."""
+    """A one-line progress bar with ETA on stderr, evaluation lines, and a final table.
+
+    The bar redraws itself with carriage returns, which only a terminal understands; written to a
+    file or a pipe (`2> train.log`, a job scheduler's log) they would pile up as one endless line,
+    so there the bar becomes a plain line at each tenth of the budget.
+    """
 
     WIDTH = 30
+    LOG_EVERY = 0.1  # share of the budget between progress lines when not on a terminal
 
     def __init__(self, out: TextIO | None = None) -> None:
         self.out = out or sys.stderr
         self._bar_shown = False
+        isatty = getattr(self.out, "isatty", None)
+        self.live = bool(isatty and isatty())
+        self._logged = -1
 
     def run(self, events: Iterable[Event]) -> int:
         code = 1
@@ -57,13 +66,7 @@ class ConsoleReporter:
         elif isinstance(event, LogEvent):
             print(f"{event.level}: {event.message}", file=self.out)
         elif isinstance(event, StepEvent):
-            filled = int(self.WIDTH * event.progress)
-            bar = "#" * filled + "." * (self.WIDTH - filled)
-            self.out.write(f"\r[{bar}] {event.progress:6.1%} step {event.step} loss {event.loss:.3f} "
-                           f"lr {event.lr:.2e} {event.tokens_per_s:,.0f} tok/s "
-                           f"elapsed {format_clock(event.elapsed)} eta {format_clock(event.eta)} ")
-            self.out.flush()
-            self._bar_shown = True
+            self._progress(event)
         elif isinstance(event, EvalEvent):
             mark = " *best*" if event.is_best else ""
             print(f"{self._end_bar()}{event.split} @ step {event.step}: loss {event.loss:.4f} ppl {event.ppl:.2f} "
@@ -79,6 +82,23 @@ class ConsoleReporter:
             print(done_table(event))
             return 0
         return code
+
+    def _progress(self, event: StepEvent) -> None:
+        filled = int(self.WIDTH * event.progress)
+        bar = "#" * filled + "." * (self.WIDTH - filled)
+        line = (f"[{bar}] {event.progress:6.1%} step {event.step} loss {event.loss:.3f} lr {event.lr:.2e} "
+                f"{event.tokens_per_s:,.0f} tok/s elapsed {format_clock(event.elapsed)} "
+                f"eta {format_clock(event.eta)}")
+        if self.live:
+            self.out.write(f"\r{line} ")
+            self._bar_shown = True
+        else:
+            tenth = int(event.progress / self.LOG_EVERY + 1e-9)
+            if tenth == self._logged:
+                return
+            self._logged = tenth
+            self.out.write(line + "\n")
+        self.out.flush()
 
 
 def done_table(event: DoneEvent) -> str:

@@ -1,4 +1,4 @@
-"""Model folders: safetensors weights + JSON config + SentencePiece tokenizer + card.
+"""Model folders: safetensors weights + JSON config + SentencePiece tokenizer + card (README.md).
 
 A folder is written under a temporary name and renamed into place, so a reader (or a
 process killed mid-write) only ever sees a complete folder. Loading never unpickles:
@@ -25,6 +25,7 @@ from safetensors.torch import load_file, save_file
 
 from . import paths
 from .atomic import atomic_write_text, fsync_dir, fsync_tree
+from .card import CARD, card_metadata, read_card, with_metadata
 from .config import ModelConfig
 from .errors import ModelFileError, StudioError
 from .model import RNNLM
@@ -35,7 +36,6 @@ FORMAT_VERSION = 1
 WEIGHTS = "model.safetensors"
 CONFIG = "config.json"
 TOKENIZER = "tokenizer.model"
-CARD = "card.md"
 
 log = logging.getLogger(__name__)
 
@@ -117,17 +117,37 @@ def save_model_folder(folder: Path, model: RNNLM, tokenizer: Tokenizer, *, prove
             "weights_sha256": sha256_file(tmp / WEIGHTS),
             "files_sha256": {name: sha256_file(tmp / name) for name in extra_files or {}},
             "parameters": model.num_parameters(),
-            "provenance": provenance or {},
+            "provenance": {key: portable(value) for key, value in (provenance or {}).items()},
             "metrics": metrics or {},
+            "software": software_versions(),
         }
         (tmp / CONFIG).write_text(json.dumps(config, indent=2), encoding="utf-8")
-        (tmp / CARD).write_text(card or default_card(folder.name, config), encoding="utf-8")
+        (tmp / CARD).write_text(with_metadata(card or default_card(folder.name, config), card_metadata(config)),
+                                encoding="utf-8")
         fsync_tree(tmp)
         replace_dir(tmp, folder)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return folder
+
+
+def software_versions() -> dict[str, str]:
+    """What wrote the folder, so a result can be traced to the code that produced it."""
+    from . import __version__
+
+    return {"rnnlm_studio": __version__, "torch": torch.__version__.split("+")[0]}
+
+
+def portable(value: Any) -> Any:
+    """A provenance value without the writer's absolute paths: a model folder is shared, and
+    `/home/alice/corpora/wiki/train.txt` says nothing on another machine but its last two parts."""
+    if isinstance(value, list):
+        return [portable(item) for item in value]
+    if isinstance(value, str) and Path(value).is_absolute():
+        path = Path(value)
+        return f"{path.parent.name}/{path.name}" if path.parent.name else path.name
+    return value
 
 
 def default_card(name: str, config: dict[str, Any]) -> str:
@@ -343,8 +363,7 @@ def list_models() -> list[ModelInfo]:
                 config = read_config(folder)
             except ModelFileError:
                 continue
-            card = (folder / CARD).read_text(encoding="utf-8") if (folder / CARD).is_file() else ""
-            found[folder.name] = ModelInfo(folder.name, folder, origin, card, config)
+            found[folder.name] = ModelInfo(folder.name, folder, origin, read_card(folder), config)
     return list(found.values())
 
 
@@ -439,13 +458,9 @@ def export_model(ref: str | Path, target: Path, *, card: str | None = None, half
                              card=card, dtype=torch.float16 if half else None)
 
 
-def import_state_dict(file: Path, like: str | Path, target: Path) -> Path:
-    """Turn a PyTorch state-dict file into a model folder with `like`'s architecture and tokenizer.
-
-    The file is read with `torch.load(weights_only=True)`, which refuses anything but
-    tensors and plain containers, so a malicious pickle cannot run code here.
-    """
-    template = load_model(like)
+def read_state_dict(file: Path) -> dict[str, torch.Tensor]:
+    """The tensors of a `torch.save(model.state_dict())` file, read with `weights_only=True`, which
+    refuses anything but tensors and plain containers, so a malicious pickle cannot run code here."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -458,6 +473,17 @@ def import_state_dict(file: Path, like: str | Path, target: Path) -> Path:
         state = state["state_dict"]
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
         raise ModelFileError(f"{file} holds no state dict of tensors; save one with torch.save(model.state_dict())")
+    return state
+
+
+def import_state_dict(file: Path, like: str | Path, target: Path) -> Path:
+    """Turn a PyTorch state-dict file into a model folder with `like`'s architecture and tokenizer.
+
+    The file is read with `torch.load(weights_only=True)`, which refuses anything but
+    tensors and plain containers, so a malicious pickle cannot run code here.
+    """
+    template = load_model(like)
+    state = read_state_dict(file)
     state = {k: v for k, v in state.items() if not (template.model.config.tie_weights and k == "decoder.weight")}
     check_state(template.model, state, Path(file))
     template.model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state.items()},

@@ -16,7 +16,7 @@ from typing import Any
 from .errors import ConfigError
 
 CELLS = ("lstm", "gru", "rnn_tanh", "rnn_relu")
-TOKENIZER_KINDS = ("unigram", "bpe", "char")
+TOKENIZER_KINDS = ("unigram", "bpe", "char", "word")
 NEW_PIECES = ("compose", "mean", "random")  # core/vocab_map.py: how pieces a source lacks start
 OPTIMIZERS = ("adamw", "adam", "sgd")
 SCHEDULES = ("constant", "cosine", "plateau", "slanted")
@@ -120,6 +120,8 @@ class TrainConfig:
     precision: str = "auto"
     threads: int = 0  # 0 = all cores
     name: str | None = None
+    tensorboard: str | None = None  # a folder to write TensorBoard event files to while training
+    output_dir: str | None = None  # where the run's folder goes (default: the data folder's runs/)
 
     def fill_budget(self) -> None:
         """A run with no budget at all (no epochs, steps or time) trains one epoch, whichever front door

@@ -192,7 +192,7 @@ def launch_torchrun(nproc: int, argv: Sequence[str]) -> int:
 def _passing_stop_signals_to(child: subprocess.Popen) -> Iterator[None]:
     """This launcher outlives torchrun, so that a stop reaches the workers and they save a checkpoint.
 
-    torchrun turns SIGTERM into a SIGTERM for each worker (a clean stop, see `cli.stop_on_signals`)
+    torchrun turns SIGTERM into a SIGTERM for each worker (a clean stop, see `interrupt.stop_on_signals`)
     and waits for them; a launcher killed by it instead would leave torchrun and its workers training
     unseen (the GUI's Stop sends it, `kill` too). Ctrl-C in a terminal already reaches torchrun, which
     shares this process group, so here it is ignored rather than passed on a second time (a second

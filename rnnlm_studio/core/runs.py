@@ -113,12 +113,14 @@ class RunStore:
     def create(self, *, name: str | None, config: dict[str, Any], source: str | None, transfer: str,
                data_bytes: int = 0, tokenizer: str | None = None,
                baseline_id: str | None = None) -> RunRecord:
-        """Reserve a fresh run folder and register the run with status "created"."""
+        """Reserve a fresh run folder and register the run with status "created". The folder goes
+        under the store's `runs/`, or under the config's `output_dir` (`train --output-dir`)."""
         name = name.strip() if name and name.strip() else default_name(config, transfer)
         now = time.time()
+        root = _runs_root(config.get("output_dir")) or self.runs_root
         for _ in range(20):
             run_id = _new_id(name, now)
-            run_dir = self.runs_root / run_id
+            run_dir = root / run_id
             try:
                 run_dir.mkdir(parents=True)  # atomic across processes: the folder is the reservation
             except FileExistsError:
@@ -129,7 +131,7 @@ class RunStore:
                         "INSERT INTO runs (id, name, created, updated, status, source, transfer, tokenizer,"
                         " config, run_dir, data_bytes, baseline_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                         (run_id, name, now, now, "created", source, transfer, tokenizer, json.dumps(config),
-                         run_dir.relative_to(self.home).as_posix(), data_bytes, baseline_id))
+                         _stored_path(run_dir, self.home), data_bytes, baseline_id))
             except sqlite3.IntegrityError:
                 run_dir.rmdir()  # a row without a folder (folder removed by hand): take another id
                 continue
@@ -263,6 +265,28 @@ def slug(text: str, limit: int = 40) -> str:
     """Letters and digits of any script ("红楼梦.txt" gives "红楼梦-txt"), the rest folded into dashes."""
     cleaned = re.sub(r"[\W_]+", "-", unicodedata.normalize("NFC", text).lower()).strip("-")
     return cleaned[:limit].strip("-") or "run"
+
+
+def _runs_root(output_dir: str | None) -> Path | None:
+    """The folder a run's folder goes in when the user chose one; absolute, so the store finds it
+    from any working directory."""
+    if not output_dir:
+        return None
+    root = Path(output_dir).expanduser().resolve()
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StudioError(f"cannot create runs in --output-dir {output_dir}: {exc.strerror or exc}; "
+                          "choose a folder you can write to") from exc
+    return root
+
+
+def _stored_path(run_dir: Path, home: Path) -> str:
+    """Relative to the data folder when inside it (the row follows a moved data folder), else absolute."""
+    try:
+        return run_dir.relative_to(home).as_posix()
+    except ValueError:
+        return run_dir.as_posix()
 
 
 def append_event(run_dir: Path, event: dict[str, Any] | Event, *, fsync: bool = False) -> None:

@@ -1,9 +1,11 @@
-"""SentencePiece tokenizers (unigram, BPE, char) that never lose a character.
+"""SentencePiece tokenizers (unigram, BPE, char) that never lose a character, and word ones that do.
 
 Byte fallback means no text is ever `<unk>`, identity normalisation means decode gives
 back exactly the text that went in, and the end-of-sentence id doubles as the newline
 token so a model learns line structure. The model bytes are the whole tokenizer: they
-go into checkpoints as they are, and their hash names caches.
+go into checkpoints as they are, and their hash names caches. The `word` kind (a whitespace
+word per piece, for reproducing word-level experiments and importing their models) has no byte
+fallback: a word outside its vocabulary is `<unk>`.
 """
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from .atomic import atomic_write_bytes
 from .corpus import TextSource
 from .errors import ConfigError, CorpusError, ModelFileError
 
-KINDS = ("unigram", "bpe", "char")
+KINDS = ("unigram", "bpe", "char", "word")
 WORD_START = "\u2581"  # SentencePiece's visible space: a piece starting with it begins a word
 BYTE_PIECES = 256
 MIN_VOCAB = BYTE_PIECES + 2  # bytes + <unk> + <eos>: byte fallback's floor for every kind
@@ -151,16 +153,28 @@ class _Sentences:
                     yield piece
 
 
+# A word model keeps whole words: any length, digits and scripts unsplit, every character; its
+# vocabulary size is a cap (a small text has fewer words). It cannot fall back to bytes.
+_WORD_OPTIONS = dict(byte_fallback=False, split_digits=False, split_by_number=False, split_by_unicode_script=False,
+                     character_coverage=1.0, max_sentencepiece_length=512, hard_vocab_limit=False)
+
+
+def _spm_options(kind: str, vocab_size: int) -> dict:
+    options = dict(model_type=kind, vocab_size=vocab_size, byte_fallback=True, normalization_rule_name="identity",
+                   remove_extra_whitespaces=False, split_digits=True, unk_id=0, bos_id=-1, eos_id=1, pad_id=-1,
+                   num_threads=os.cpu_count() or 1, minloglevel=2)
+    if kind == "char":
+        options["hard_vocab_limit"] = False
+    if kind == "word":
+        options.update(_WORD_OPTIONS)
+    return options
+
+
 def _train_proto(source: TextSource, kind: str, vocab_size: int, max_sentences: int) -> bytes:
     sentences = _Sentences(source)
     model = io.BytesIO()
-    options = dict(
-        model_type=kind, vocab_size=vocab_size, byte_fallback=True, normalization_rule_name="identity",
-        remove_extra_whitespaces=False, split_digits=True, unk_id=0, bos_id=-1, eos_id=1, pad_id=-1,
-        input_sentence_size=max(max_sentences, MIN_SAMPLE) if max_sentences > 0 else 0,
-        shuffle_input_sentence=True, num_threads=os.cpu_count() or 1, minloglevel=2)
-    if kind == "char":
-        options["hard_vocab_limit"] = False
+    options = dict(_spm_options(kind, vocab_size), shuffle_input_sentence=True,
+                   input_sentence_size=max(max_sentences, MIN_SAMPLE) if max_sentences > 0 else 0)
     try:
         spm.SentencePieceTrainer.train(sentence_iterator=iter(sentences), model_writer=model, **options)
     except RuntimeError:
@@ -176,6 +190,12 @@ def _adjusted_vocab(message: str) -> int | None:
     if match := _TOO_HIGH.search(message) or _TOO_LOW.search(message):
         return int(match[2])
     return None
+
+
+def _word_warning(tokenizer: "Tokenizer") -> str:
+    return (f"word tokenizer: a word outside its {tokenizer.vocab_size - 2:,}-word vocabulary reads as <unk>, which "
+            "the model predicts as one word; its perplexities are lower than an open-vocabulary model's on the "
+            "same text and do not compare with them")
 
 
 def _vocab_warnings(asked: int, used: int) -> list[str]:
@@ -231,12 +251,15 @@ class Tokenizer:
         if vocab_size <= 0:
             raise ConfigError(f"vocabulary size {vocab_size} must be positive: try 4000")
         asked = vocab_size
-        # Below this floor SentencePiece fails for every kind (not only char) without saying why.
-        vocab_size = max(vocab_size, MIN_VOCAB)
+        # Below this floor SentencePiece fails for every byte-fallback kind without saying why.
+        vocab_size = max(vocab_size, MIN_VOCAB) if kind != "word" else vocab_size
         spm.set_random_generator_seed(seed)
         for _ in range(MAX_RETRIES):
             try:
-                return cls(_train_proto(source, kind, vocab_size, max_sentences)), _vocab_warnings(asked, vocab_size)
+                tokenizer = cls(_train_proto(source, kind, vocab_size, max_sentences))
+                if kind == "word":
+                    return tokenizer, _vocab_warnings(asked, tokenizer.vocab_size) + [_word_warning(tokenizer)]
+                return tokenizer, _vocab_warnings(asked, vocab_size)
             except RuntimeError as err:
                 adjusted = _adjusted_vocab(str(err))
                 if adjusted is None or adjusted == vocab_size:
@@ -244,6 +267,23 @@ class Tokenizer:
                 vocab_size = adjusted
         raise CorpusError(f"could not find a vocabulary size SentencePiece accepts for this text "
                           f"(last tried {vocab_size}): add text or pick another --vocab-size")
+
+    @classmethod
+    def from_words(cls, words: Sequence[str]) -> Tokenizer:
+        """A word tokenizer with exactly these words (besides `<unk>` and the end of line), e.g. a
+        word-level model's vocabulary. Ids follow SentencePiece's order, not the list's: map by piece."""
+        words = [word for word in dict.fromkeys(words) if word and not any(ch.isspace() for ch in word)]
+        if not words:
+            raise ConfigError("the word list is empty: give one word per line")
+        model = io.BytesIO()
+        spm.SentencePieceTrainer.train(sentence_iterator=iter(words), model_writer=model,
+                                       **_spm_options("word", len(words) + 2))
+        tokenizer = cls(model.getvalue())
+        missing = [word for word in words if tokenizer.piece_to_id(WORD_START + word) == tokenizer.unk_id]
+        if missing:
+            raise ConfigError(f"SentencePiece could not keep {len(missing)} of the words as pieces "
+                              f"(first: {missing[0]!r}); check the word list")
+        return tokenizer
 
     @classmethod
     def load(cls, path: Path) -> Tokenizer:

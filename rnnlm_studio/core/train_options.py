@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import sys
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from .config import (AUTO_VOCAB, CELLS, FINE_TUNE_LR, NEW_PIECES, OPTIMIZERS, PRECISIONS, SCHEDULES,
@@ -113,7 +116,13 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
                    help="auto = bf16 autocast where the CPU/GPU supports it")
     g.add_argument("--threads", type=int, default=TRAIN_DEFAULTS.threads, help="CPU threads (0 = all cores)")
     g.add_argument("--name", help="run name (default: from the data and transfer type)")
+    g.add_argument("--tensorboard", metavar="DIR", help="also write TensorBoard event files to DIR/<run id>/ "
+                                                         "while training (the run store stays the record)")
     g.add_argument("--resume", metavar="RUN", help="continue a stopped run (id, name or folder)")
+    g.add_argument("--config", metavar="RUN.toml", help="start from a stored run's settings (the run.toml in its "
+                                                         "folder, or the folder); options given here override them")
+    g.add_argument("--output-dir", metavar="DIR", help="put the run's folder in DIR instead of the data folder "
+                                                       "(the run store still lists it)")
     g.add_argument("--json", action="store_true", help="print one JSON event per line")
 
 
@@ -152,8 +161,52 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
     names = {f.name for f in dataclasses.fields(TrainConfig)} - {"model", "split", "train"}
     values = {name: getattr(args, name) for name in names if hasattr(args, name)}
     config = TrainConfig(train=list(args.train or []), split=split, model=model, **values)
+    if getattr(args, "config", None):
+        config = _over_stored(args, config)
     config.fill_budget()
     return config
+
+
+def _over_stored(args: argparse.Namespace, given: TrainConfig) -> TrainConfig:
+    """`--config`: the stored run's settings, with the options typed on this command line laid over
+    them. A budget typed here replaces the stored budget whole; the stored name is dropped, so the
+    new run gets its own."""
+    path = Path(args.config)
+    path = path / "run.toml" if path.is_dir() else path
+    if not path.is_file():
+        raise StudioError(f"--config {args.config}: no such file; give a run's run.toml or its folder "
+                          "(`rnnlm-studio runs` lists run folders)")
+    config = TrainConfig.load(path)
+    config.name = None
+    typed = _typed_options(getattr(args, "argv", sys.argv[1:]))
+    if typed & {"epochs", "max_steps", "time_budget"}:
+        config.epochs = config.max_steps = config.time_budget = None
+    model_fields = {f.name for f in dataclasses.fields(ModelConfig)}
+    for dest in typed - {"config"}:
+        if dest == "no_tie":
+            config.model.tie_weights = given.model.tie_weights
+        elif dest in model_fields:
+            setattr(config.model, dest, getattr(given.model, dest))
+        elif hasattr(config, dest):
+            setattr(config, dest, getattr(given, dest))
+    return config
+
+
+def _typed_options(argv: Sequence[str]) -> set[str]:
+    """The destinations of the train options present in `argv` (not filled in by a default)."""
+    parser = _train_parser()
+    for action in parser._actions:
+        action.default = argparse.SUPPRESS
+    known, _ = parser.parse_known_args(list(argv))
+    return set(vars(known))
+
+
+def _train_parser() -> argparse.ArgumentParser:
+    """A bare parser with every `train` option, to read an argv or write one."""
+    parser = argparse.ArgumentParser(add_help=False)
+    for add in TRAIN_OPTIONS:
+        add(parser)
+    return parser
 
 
 def train_argv(config: TrainConfig) -> list[str]:
@@ -161,9 +214,7 @@ def train_argv(config: TrainConfig) -> list[str]:
     child process (torchrun, or one chosen GPU). They are read off the parser's own options, so an
     option added there travels without a change here. Options about the launch rather than the run
     (--json, --resume, --nproc) are the caller's."""
-    parser = argparse.ArgumentParser(add_help=False)
-    for add in TRAIN_OPTIONS:
-        add(parser)
+    parser = _train_parser()
     values = _option_values(config)
     return [arg for action in parser._actions if action.dest in values
             for arg in _option_argv(action, values[action.dest])]

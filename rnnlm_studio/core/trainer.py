@@ -306,8 +306,13 @@ def train(config: TrainConfig, control: TrainControl | None = None, *, resume: s
         if dist_ctx.enabled:
             yield ErrorEvent(message="--transfer task trains in one process: run it without torchrun or --nproc")
             return
-        yield from train_task(config, control)
-        return
-    yield from drive(lambda: _open_resume(resume, store, overrides, dist_ctx) if resume
-                     else _open_new(config, store, dist_ctx), store, control or TrainControl(),
-                     record=dist_ctx.is_main)
+        events = train_task(config, control)
+    else:
+        events = drive(lambda: _open_resume(resume, store, overrides, dist_ctx) if resume
+                       else _open_new(config, store, dist_ctx), store, control or TrainControl(),
+                       record=dist_ctx.is_main)
+    if config.tensorboard and dist_ctx.is_main:
+        from .tensorboard import mirror
+
+        events = mirror(events, config.tensorboard)
+    yield from events

@@ -14,7 +14,8 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog
                                QHeaderView, QLabel, QPushButton, QScrollArea, QSpinBox, QTableWidget,
                                QTableWidgetItem, QTextBrowser, QVBoxLayout, QWidget)
 
-from ..core.checkpoint import CARD, list_models, read_config, resolve_model
+from ..core.card import read_card
+from ..core.checkpoint import list_models, read_config, resolve_model
 from ..core.config import CELLS, OPTIMIZERS, SCHEDULES, TRANSFERS, ModelConfig, TrainConfig, default_lr
 from ..core.device import DeviceChoice, device_choices
 from ..core.errors import StudioError
@@ -58,9 +59,7 @@ class SourceInfo:
 def load_source(ref: str) -> SourceInfo:
     """The model folder behind a choice (a run resolves to its best checkpoint) and its card."""
     folder = resolve_model(ref)
-    card_path = folder / CARD
-    card = card_path.read_text(encoding="utf-8") if card_path.is_file() else ""
-    return SourceInfo(ref, folder, read_config(folder), card)
+    return SourceInfo(ref, folder, read_config(folder), read_card(folder))
 
 
 def _spin(low: int, high: int, value: int, tip: str, step: int = 1) -> QSpinBox:

@@ -40,7 +40,7 @@ def test_round_trip_is_bit_identical(tmp_path: Path, tokenizer: Tokenizer, tied:
     with torch.no_grad():
         model.decoder.bias.normal_()  # not the zero init, so a dropped tensor would show
     ckpt.save_model_folder(tmp_path / "m", model, tokenizer)
-    assert sorted(p.name for p in (tmp_path / "m").iterdir()) == ["card.md", "config.json", "model.safetensors",
+    assert sorted(p.name for p in (tmp_path / "m").iterdir()) == ["README.md", "config.json", "model.safetensors",
                                                                   "tokenizer.model"]
     loaded = ckpt.load_model_folder(tmp_path / "m")
     before, after = model.state_dict(), loaded.model.state_dict()
@@ -245,3 +245,48 @@ def test_resolve_model_finds_a_run_folders_best_checkpoint(tmp_path: Path, token
     assert ckpt.resolve_model(run) == run / "checkpoints" / "best"
     with pytest.raises(ModelFileError, match="no model named"):
         ckpt.resolve_model("no-such-model")
+
+
+def test_card_is_a_readme_with_hub_metadata_and_config_has_no_absolute_paths(tmp_path: Path,
+                                                                              tokenizer: Tokenizer) -> None:
+    from rnnlm_studio import __version__
+    from rnnlm_studio.core.card import read_card, read_card_metadata
+
+    model = make_model(tokenizer, tie_weights=True, cell="lstm")
+    ckpt.save_model_folder(tmp_path / "m", model, tokenizer,
+                           provenance={"train": ["/home/alice/corpora/wikitext-2/train.txt", "/srv/novel.txt"],
+                                       "source": "/home/alice/models/src", "step": 3})
+    metadata = read_card_metadata(tmp_path / "m")
+    assert metadata["library_name"] == "rnnlm-studio" and "lstm" in metadata["tags"]
+    assert metadata["datasets"] == ["wikitext-2", "novel"] and "perplexity" in metadata["metrics"]
+    assert (tmp_path / "m" / "README.md").read_text().startswith("---\n")
+    assert read_card(tmp_path / "m").startswith("# m\n")  # the body, without the metadata block
+    config = json.loads((tmp_path / "m" / "config.json").read_text())
+    assert config["software"] == {"rnnlm_studio": __version__, "torch": torch.__version__.split("+")[0]}
+    assert config["provenance"] == {"train": ["wikitext-2/train.txt", "srv/novel.txt"], "source": "models/src",
+                                    "step": 3}
+    assert "/home/alice" not in (tmp_path / "m" / "config.json").read_text()
+
+
+def test_an_older_folder_with_card_md_still_loads(tmp_path: Path, tokenizer: Tokenizer) -> None:
+    from rnnlm_studio.core.card import read_card
+
+    ckpt.save_model_folder(tmp_path / "m", make_model(tokenizer, tie_weights=True, cell="lstm"), tokenizer)
+    (tmp_path / "m" / "README.md").unlink()
+    (tmp_path / "m" / "card.md").write_text("# old\n\nAn older card.\n")
+    assert ckpt.load_model_folder(tmp_path / "m").model is not None
+    assert read_card(tmp_path / "m") == "# old\n\nAn older card.\n"
+
+
+@pytest.mark.parametrize("name,language", [("english-lstm", "en"), ("shakespeare-char", "en")])
+def test_bundled_models_have_hub_cards_and_load(name: str, language: str) -> None:
+    from rnnlm_studio.core import paths
+    from rnnlm_studio.core.card import read_card, read_card_metadata
+
+    folder = paths.bundled_models_dir() / name
+    metadata = read_card_metadata(folder)
+    assert metadata["language"] == language and metadata["license"] and metadata["datasets"]
+    assert read_card(folder).startswith(f"# {name}\n") and not (folder / "card.md").exists()
+    config = json.loads((folder / "config.json").read_text())
+    assert not any(str(p).startswith("/") for p in config["provenance"]["train"]) and config["software"]["torch"]
+    assert ckpt.load_model(name).tokenizer.vocab_size == config["model"]["vocab_size"]  # checksums still hold

@@ -179,3 +179,14 @@ def test_load_refuses_corrupt_files(tmp_path: Path, data: bytes) -> None:
 def test_load_refuses_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ModelFileError, match="cannot read"):
         Tokenizer.load(tmp_path / "missing.model")
+
+
+def test_word_kind_keeps_whole_words_up_to_the_cap(corpus: Corpus) -> None:
+    tokenizer, warnings = Tokenizer.train(corpus, "word", 500)
+    assert tokenizer.kind == "word" and tokenizer.vocab_size == 500
+    assert [tokenizer.id_to_piece(i) for i in tokenizer.encode("the and")] == ["\u2581the", "\u2581and"]
+    assert tokenizer.encode("zzyzxquux") == [tokenizer.unk_id]  # no byte fallback: outside words are <unk>
+    assert any("<unk>" in w for w in warnings)
+    small, small_warnings = Tokenizer.train(LinesSource(["one two three", "two three four"] * 60), "word", 500)
+    assert small.vocab_size == 6 and any("lowered from 500 to 6" in w for w in small_warnings)
+    assert small.decode(small.encode_lines("one four\ntwo")) == "one four\ntwo"

@@ -27,7 +27,7 @@ def every_field_changed() -> TrainConfig:
                        optimizer="sgd", lr=0.25, weight_decay=0.002, clip=0.0, schedule="plateau", warmup_steps=7,
                        batch_size=5, bptt=17, var_bptt=True, epochs=2.5, max_steps=123, time_budget=9.5,
                        eval_every=11, eval_tokens=999, patience=2, seed=-4, device="cpu", precision="fp32",
-                       threads=1, name="my run")
+                       threads=1, name="my run", tensorboard="/logs/tb", output_dir="/runs/here")
 
 
 def test_every_field_is_away_from_its_default() -> None:
