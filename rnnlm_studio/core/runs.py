@@ -28,11 +28,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import paths
+from . import paths, runlock
 from .errors import StudioError
 from .events import Event
 
 STATUSES = ("created", "running", "paused", "stopped", "done", "failed")
+# A row says one of these while its trainer lives; with no live trainer holding the run's lock
+# (core/runlock.py) it is shown as "interrupted": killed, resumable from its last checkpoint.
+LIVE_STATUSES = frozenset({"created", "running", "paused"})
+INTERRUPTED = "interrupted"
 METRICS_FILE = "metrics.jsonl"
 DB_FILE = "runs.sqlite"
 BUSY_TIMEOUT_S = 30.0
@@ -112,7 +116,8 @@ class RunStore:
     def create(self, *, name: str | None, config: dict[str, Any], source: str | None, transfer: str,
                data_bytes: int = 0, tokenizer: str | None = None,
                baseline_id: str | None = None) -> RunRecord:
-        """Reserve a fresh run folder and register the run with status "created"."""
+        """Reserve a fresh run folder and register the run with status "created", its lock held by this
+        process until the run driver releases it (or the process dies)."""
         name = name.strip() if name and name.strip() else default_name(config, transfer)
         now = time.time()
         for _ in range(20):
@@ -123,6 +128,7 @@ class RunStore:
             except FileExistsError:
                 continue
             try:
+                runlock.acquire(run_dir)
                 with self._write() as conn:
                     conn.execute(
                         "INSERT INTO runs (id, name, created, updated, status, source, transfer, tokenizer,"
@@ -130,9 +136,11 @@ class RunStore:
                         (run_id, name, now, now, "created", source, transfer, tokenizer, json.dumps(config),
                          run_dir.relative_to(self.home).as_posix(), data_bytes, baseline_id))
             except sqlite3.IntegrityError:
-                run_dir.rmdir()  # a row without a folder (folder removed by hand): take another id
+                runlock.release(run_dir)
+                shutil.rmtree(run_dir)  # a row without a folder (folder removed by hand): take another id
                 continue
             except BaseException:
+                runlock.release(run_dir)
                 shutil.rmtree(run_dir, ignore_errors=True)
                 raise
             return self.get(run_id)
@@ -175,14 +183,13 @@ class RunStore:
         raise _no_run(ref)
 
     def list(self, status: str | None = None) -> list[RunRecord]:
-        """Runs, newest first."""
-        query, params = "SELECT * FROM runs", ()
-        if status is not None:
+        """Runs, newest first; `status` filters on the status shown (so "interrupted" works too)."""
+        if status is not None and status != INTERRUPTED:
             _check_status(status)
-            query, params = query + " WHERE status = ?", (status,)
         with self._connect() as conn:
-            rows = conn.execute(query + " ORDER BY created DESC, rowid DESC", params).fetchall()
-        return [self._record(row) for row in rows]
+            rows = conn.execute("SELECT * FROM runs ORDER BY created DESC, rowid DESC").fetchall()
+        records = [self._record(row) for row in rows]
+        return records if status is None else [record for record in records if record.status == status]
 
     def rename(self, run_id: str, name: str) -> None:
         self.update(run_id, name=name)
@@ -193,6 +200,7 @@ class RunStore:
         with self._write() as conn:
             conn.execute("DELETE FROM runs WHERE id = ?", (run_id,))
             conn.execute("UPDATE runs SET baseline_id = NULL WHERE baseline_id = ?", (run_id,))
+        runlock.release(record.run_dir)
         if remove_folder and record.run_dir.exists():
             shutil.rmtree(record.run_dir)
 
@@ -207,6 +215,8 @@ class RunStore:
         for key in _JSON_FIELDS:
             values[key] = json.loads(values[key])
         values["run_dir"] = self.home / values["run_dir"]  # relative rows follow a moved data folder
+        if values["status"] in LIVE_STATUSES and runlock.holder(values["run_dir"]) is None:
+            values["status"] = INTERRUPTED
         return RunRecord(**values)
 
     @contextlib.contextmanager

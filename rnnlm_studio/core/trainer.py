@@ -7,6 +7,7 @@ kept current, so a run can be inspected or resumed by any other process.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -20,6 +21,7 @@ import torch
 from torch.nn import functional as F
 
 from . import checkpoint as ckpt
+from . import runlock
 from .atomic import atomic_write_text
 from .cache import NeuralCache
 from .config import TrainConfig
@@ -40,6 +42,7 @@ HIDDEN_ROWS = 1  # the batch dimension of an nn.LSTM/GRU/RNN state [layers, batc
 STATE_RESET = 1 / 32  # chance per step that a row's carried state is zeroed (see `_carried_state`)
 EVAL_BATCH = 16
 EVAL_BPTT = 64
+FINAL_EVAL_TOKENS = 2_000_000  # README "Bounds": the final evaluation scores at most this many tokens
 
 
 class TrainControl:
@@ -446,6 +449,10 @@ class TrainingRun(Budgeted):
                           checkpoint=str(self.run_dir / "checkpoints" / "last"))
 
     def _finish(self, reason: str) -> Iterator[Event]:
+        if reason == "stopped" and self.step == 0 and self.dist.is_main:
+            yield LogEvent(level="info", message="stopped before the first training step: nothing was kept")
+            self.store.delete(self.run_id)  # stopped before its first step: nothing worth keeping
+            return
         if reason == "stopped":
             yield self.save("last")
             self.store.update(self.run_id, status="stopped", step=self.step, tokens_seen=self.tokens_seen,
@@ -454,12 +461,14 @@ class TrainingRun(Budgeted):
             return
         started = time.perf_counter()
         self._load_best()
-        valid = evaluate(self.model, self.data.valid, self.device, self.precision, dist_ctx=self.dist)
+        valid = evaluate(self.model, self.data.valid, self.device, self.precision, FINAL_EVAL_TOKENS,
+                         dist_ctx=self.dist)
         yield eval_event("valid", valid, {"final": 1.0}, step=self.step, tokens_seen=self.tokens_seen,
                          elapsed=self.elapsed)
         test = {}
         if self.data.test is not None:
-            test = evaluate(self.model, self.data.test, self.device, self.precision, dist_ctx=self.dist)
+            test = evaluate(self.model, self.data.test, self.device, self.precision, FINAL_EVAL_TOKENS,
+                            dist_ctx=self.dist)
             yield eval_event("test", test, {"final": 1.0}, step=self.step, tokens_seen=self.tokens_seen,
                              elapsed=self.elapsed)
         self.store.update(self.run_id, status="done", final={"valid": valid, "test": test})
@@ -515,12 +524,22 @@ def _open_new(config: TrainConfig, store: RunStore, dist_ctx: DistContext) -> Tr
     config.validate()
     data, setup = dist_ctx.main_first(lambda: _prepare(config, dist_ctx.world_size))
     run_id, run_dir = dist_ctx.on_main(lambda: _register(config, store, data))
-    return TrainingRun(config, run_dir, run_id, store, data, setup, None, dist_ctx)
+    try:
+        return TrainingRun(config, run_dir, run_id, store, data, setup, None, dist_ctx)
+    except BaseException:
+        if dist_ctx.is_main:
+            store.delete(run_id)  # never trained: leave nothing behind
+        raise
 
 
 def _find_resumable(ref: str, store: RunStore) -> tuple[str, Path, Path]:
     record = store.find(ref)
-    last = ckpt.resume_checkpoint(record.run_dir)  # "best" when "last" is damaged, with a warning
+    runlock.acquire(record.run_dir)  # before anything is read or cut back: one trainer per run
+    try:
+        last = ckpt.resume_checkpoint(record.run_dir)  # "best" when "last" is damaged, with a warning
+    except BaseException:
+        runlock.release(record.run_dir)
+        raise
     return record.id, record.run_dir, last
 
 
@@ -528,12 +547,16 @@ def _open_resume(ref: str, store: RunStore, overrides: dict | None, dist_ctx: Di
     """Under torchrun rank 0 finds the run; every rank then reads its config and checkpoint, so a
     multi-machine resume needs the run folder on a shared file system."""
     run_id, run_dir, last = dist_ctx.on_main(lambda: _find_resumable(ref, store))
-    config = TrainConfig.load(run_dir / "run.toml")
-    for key, value in (overrides or {}).items():
-        setattr(config, key, value)
-    data, setup = dist_ctx.main_first(lambda: _prepare(config, dist_ctx.world_size))
-    dist_ctx.on_main(lambda: _truncate_metrics(run_dir, ckpt.load_training_state_meta(last)["step"]))
-    return TrainingRun(config, run_dir, run_id, store, data, setup, last, dist_ctx)
+    try:
+        config = TrainConfig.load(run_dir / "run.toml")
+        for key, value in (overrides or {}).items():
+            setattr(config, key, value)
+        data, setup = dist_ctx.main_first(lambda: _prepare(config, dist_ctx.world_size))
+        dist_ctx.on_main(lambda: _truncate_metrics(run_dir, ckpt.load_training_state_meta(last)["step"]))
+        return TrainingRun(config, run_dir, run_id, store, data, setup, last, dist_ctx)
+    except BaseException:
+        runlock.release(run_dir)
+        raise
 
 
 def _truncate_metrics(run_dir: Path, step: int) -> None:
@@ -555,24 +578,23 @@ def drive(open_run: Callable[[], Any], store: RunStore, control: TrainControl, *
     except StudioError as exc:
         yield ErrorEvent(message=str(exc))
         return
-    store.update(run.run_id, status="running")
     try:
+        store.update(run.run_id, status="running")
         for event in run.events(control):
             if record:
                 append_event(run.run_dir, event.to_dict())
             yield event
-    except (StudioError, OSError) as exc:
-        store.update(run.run_id, status="failed")
-        message = str(exc) if isinstance(exc, StudioError) else (
-            f"could not write to {run.run_dir}: {exc.strerror or exc}. Free disk space or check permissions, "
-            f"then {disk_fix}")
+    except (StudioError, *ckpt.WRITE_ERRORS) as exc:
+        message = str(exc) if isinstance(exc, StudioError) else ckpt.write_failure(exc, run.run_dir, disk_fix)
         event = ErrorEvent(message=message, step=run.step, run_dir=str(run.run_dir))
-        try:
+        with contextlib.suppress(*ckpt.WRITE_ERRORS):
+            store.update(run.run_id, status="failed")
+        with contextlib.suppress(*ckpt.WRITE_ERRORS):
             if record:
                 append_event(run.run_dir, event.to_dict())
-        except OSError:
-            pass
         yield event
+    finally:
+        runlock.release(run.run_dir)
 
 
 class _SilentStore:
