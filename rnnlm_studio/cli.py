@@ -10,7 +10,7 @@ import dataclasses
 import json
 import signal
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from . import __version__
@@ -18,7 +18,7 @@ from .core.config import (CELLS, FINE_TUNE_LR, OPTIMIZERS, PRECISIONS, SCHEDULES
                           TRANSFERS, ModelConfig, TrainConfig)
 from .core import validation
 from .core.errors import StudioError
-from .core.events import DoneEvent, Event
+from .core.events import DoneEvent, Event, StartEvent
 
 if TYPE_CHECKING:
     from .core.trainer import TrainControl
@@ -252,10 +252,10 @@ def cmd_train(args: argparse.Namespace) -> int:
         else:
             events = train(config, control, resume=args.resume, overrides=_budget_overrides(args),
                            dist_ctx=dist_ctx)
-        with stop_on_signals(control):
+        with stop_on_signals(control) as started:
             if not dist_ctx.is_main:
                 return _exit_code(events)
-            return (JsonReporter() if args.json else ConsoleReporter()).run(events)
+            return (JsonReporter() if args.json else ConsoleReporter()).run(_calling_on_start(events, started))
     finally:
         if events is not None:
             events.close()  # the run and its DDP wrapper go before the process group they use
@@ -263,19 +263,35 @@ def cmd_train(args: argparse.Namespace) -> int:
         distributed.shutdown()
 
 
+def _calling_on_start(events: Iterable[Event], started: Callable[[], None]) -> Iterator[Event]:
+    for event in events:
+        if isinstance(event, StartEvent):
+            started()
+        yield event
+
+
 @contextlib.contextmanager
-def stop_on_signals(control: TrainControl) -> Iterator[None]:
-    """Ctrl-C or SIGTERM asks the run to stop the way the GUI's Stop button does: it finishes the
-    step, saves a resumable checkpoint and ends with a done event. A second one aborts at once."""
+def stop_on_signals(control: TrainControl) -> Iterator[Callable[[], None]]:
+    """Once the run has started (call the yielded function), Ctrl-C or SIGTERM asks it to stop the way
+    the GUI's Stop button does: it finishes the step, saves a resumable checkpoint and ends with a done
+    event; a second one aborts at once. Before that (reading, tokenizing and encoding the data, which
+    can take minutes) nothing is registered or saved yet, so SIGTERM ends the process at once, even
+    inside the tokenizer's C++ code, and Ctrl-C interrupts it as soon as Python runs again."""
     def request_stop(signum: int, frame: Any) -> None:
         if control.stopped:
             raise KeyboardInterrupt
         control.stop()
         print("stopping: saving a resumable checkpoint (press Ctrl-C again to abort)", file=sys.stderr)
 
-    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    def started() -> None:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, request_stop)
+
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
-        yield
+        yield started
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

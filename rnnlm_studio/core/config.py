@@ -129,8 +129,10 @@ class TrainConfig:
         check_fields(self, [f.name for f in dataclasses.fields(self)])  # the numeric ones have rules
         if self.transfer != "scratch" and not self.source:
             raise ConfigError(f"--transfer {self.transfer} needs a source model: pass --source MODEL")
-        if abs(sum(check_fractions(self.split, "--split")) - 1.0) > 1e-6:
-            raise ConfigError(f"--split fractions must be non-negative and sum to 1, got {self.split}")
+        fractions = check_fractions(self.split, "--split")
+        if len(fractions) != 3 or fractions[0] <= 0 or abs(sum(fractions) - 1.0) > 1e-6:
+            raise ConfigError(f"--split must be three non-negative fractions (train above 0) that sum to 1, "
+                              f"got {self.split}")
 
     @property
     def peak_lr(self) -> float:
