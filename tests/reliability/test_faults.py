@@ -156,12 +156,17 @@ def test_read_only_commands_work_on_a_read_only_data_folder(
     assert "read-only" in err and paths.HOME_ENV in err and "Traceback" not in err
 
 
-def test_a_folder_laid_out_by_role_uses_each_file_for_its_role(tmp_path: Path,
-                                                               shakespeare_small: dict[str, Path]) -> None:
-    folder = tmp_path / "corpus"
+def _role_folder(folder: Path, data: dict[str, Path], name: str) -> Path:
+    """`data`'s train, valid and test texts in one folder, each file named `name` with its role filled in."""
     folder.mkdir()
     for role in ("train", "valid", "test"):
-        shutil.copy(shakespeare_small[role], folder / f"{role}.txt")
+        shutil.copy(data[role], folder / name.format(role=role))
+    return folder
+
+
+def test_a_folder_laid_out_by_role_uses_each_file_for_its_role(tmp_path: Path,
+                                                               shakespeare_small: dict[str, Path]) -> None:
+    folder = _role_folder(tmp_path / "corpus", shakespeare_small, "{role}.txt")
     (folder / "README.md").write_text("# About this corpus\n")
     (folder / "extra.txt").write_text("not named for a role\n")
     train, valid, test, notes = open_sources(TrainConfig(train=[str(folder)]))
@@ -174,10 +179,7 @@ def test_a_folder_laid_out_by_role_uses_each_file_for_its_role(tmp_path: Path,
 
 def test_wikitext_style_names_and_a_folder_without_training_text(tmp_path: Path,
                                                                  shakespeare_small: dict[str, Path]) -> None:
-    folder = tmp_path / "wiki"
-    folder.mkdir()
-    for role in ("train", "valid", "test"):
-        shutil.copy(shakespeare_small[role], folder / f"wiki.{role}.tokens")
+    folder = _role_folder(tmp_path / "wiki", shakespeare_small, "wiki.{role}.tokens")
     train, valid, test, _ = open_sources(TrainConfig(train=[str(folder)]))
     assert [f.path.name for f in train.files] == ["wiki.train.tokens"]
     assert [f.path.name for f in test.files] == ["wiki.test.tokens"]
