@@ -456,7 +456,9 @@ class Corpus:
                 unit = units - 1
                 for unit, line in _paragraph_numbered(text_file, units):
                     tally.add(line)
-                    digest.update(line.encode("utf-8") + b"\n")
+                    for start in range(0, len(line), LONG_LINE):  # a huge line is never encoded whole
+                        digest.update(line[start:start + LONG_LINE].encode("utf-8"))
+                    digest.update(b"\n")
                 units = unit + 1
                 digest.update(b"\0")
             self._summary = CorpusSummary(tally.stats(self.files), digest.hexdigest(), units)
