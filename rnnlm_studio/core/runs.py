@@ -231,6 +231,8 @@ class RunStore:
                 yield conn
             finally:
                 conn.close()
+        except sqlite3.IntegrityError:
+            raise  # a constraint the caller handles (a run id taken), not a damaged file
         except sqlite3.OperationalError as exc:
             if self.read_only or "readonly" in str(exc) or "unable to open" in str(exc):
                 raise StudioError(f"the data folder {self.home} is read-only ({exc}): runs can be listed and "

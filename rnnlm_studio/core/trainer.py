@@ -449,9 +449,10 @@ class TrainingRun(Budgeted):
                           checkpoint=str(self.run_dir / "checkpoints" / "last"))
 
     def _finish(self, reason: str) -> Iterator[Event]:
-        if reason == "stopped" and self.step == 0 and self.dist.is_main:
+        if reason == "stopped" and self.step == 0:  # every rank alike: no collective is left waiting
             yield LogEvent(level="info", message="stopped before the first training step: nothing was kept")
-            self.store.delete(self.run_id)  # stopped before its first step: nothing worth keeping
+            if self.dist.is_main:
+                self.store.delete(self.run_id)  # nothing trained, nothing worth keeping
             return
         if reason == "stopped":
             yield self.save("last")
@@ -587,7 +588,7 @@ def drive(open_run: Callable[[], Any], store: RunStore, control: TrainControl, *
     except (StudioError, *ckpt.WRITE_ERRORS) as exc:
         message = str(exc) if isinstance(exc, StudioError) else ckpt.write_failure(exc, run.run_dir, disk_fix)
         event = ErrorEvent(message=message, step=run.step, run_dir=str(run.run_dir))
-        with contextlib.suppress(*ckpt.WRITE_ERRORS):
+        with contextlib.suppress(StudioError, *ckpt.WRITE_ERRORS):  # the store may be what failed
             store.update(run.run_id, status="failed")
         with contextlib.suppress(*ckpt.WRITE_ERRORS):
             if record:
