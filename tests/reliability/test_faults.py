@@ -224,3 +224,15 @@ def test_installing_never_replaces_a_model(tmp_path: Path, capfd: pytest.Capture
     assert cli.main(["models", "--install", str(folder)]) != 0
     assert "already installed" in capfd.readouterr().err
     assert hashlib.sha256((installed / "config.json").read_bytes()).hexdigest() == digest
+
+
+def test_a_run_id_whose_folder_was_removed_by_hand_is_skipped(studio_home: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The row outlives its folder: the next run must take another id, not report a damaged store."""
+    store = RunStore()
+    ids = iter(["taken", "taken", "fresh"])
+    monkeypatch.setattr(runs_module, "_new_id", lambda name, now: next(ids))
+    first = store.create(name="a", config={}, source=None, transfer="scratch")
+    runlock.release(first.run_dir)  # its process ended...
+    shutil.rmtree(first.run_dir)  # ...and someone removed the folder
+    assert store.create(name="b", config={}, source=None, transfer="scratch").id == "fresh"
