@@ -253,9 +253,10 @@ def cmd_train(args: argparse.Namespace) -> int:
             events = train(config, control, resume=args.resume, overrides=_budget_overrides(args),
                            dist_ctx=dist_ctx)
         with stop_on_signals(control) as started:
+            watched = _calling_on_start(events, started)  # on every rank: torchrun passes SIGTERM to all
             if not dist_ctx.is_main:
-                return _exit_code(events)
-            return (JsonReporter() if args.json else ConsoleReporter()).run(_calling_on_start(events, started))
+                return _exit_code(watched)
+            return (JsonReporter() if args.json else ConsoleReporter()).run(watched)
     finally:
         if events is not None:
             events.close()  # the run and its DDP wrapper go before the process group they use
