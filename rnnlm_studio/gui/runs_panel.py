@@ -25,7 +25,7 @@ COLUMNS = ("Name", "Source", "Transfer", "Data", "Best valid word ppl", "Transfe
            "Created")
 NAME, SOURCE, TRANSFER, DATA, BEST, GAIN, DURATION, STATUS, CREATED = range(len(COLUMNS))
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
-RESUMABLE = ("stopped", "paused", "failed")
+RESUMABLE = ("stopped", "paused", "failed", "interrupted")
 GAIN_HELP = ("Transfer gain = 1 − (transfer run's valid word perplexity ÷ its scratch baseline's) at the same "
              "number of tokens seen. Positive: starting from the source helped. Negative (red): negative "
              "transfer — the source made things worse than training from scratch.")
