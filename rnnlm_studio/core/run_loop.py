@@ -355,6 +355,17 @@ class RunLoop:
                          best_checkpoint=str(ckpt.run_checkpoint(self.run_dir) or ""), eval_seconds=eval_seconds)
 
 
+def built_or_forgotten(build: Callable[[], RunLoop], store: Any, run_id: str, dist_ctx: DistContext) -> RunLoop:
+    """Build a registered run; if that fails, forget the run (its row, folder and lock) before the
+    error goes on: a run that never trained leaves nothing behind."""
+    try:
+        return build()
+    except BaseException:
+        if dist_ctx.is_main:
+            store.delete(run_id)
+        raise
+
+
 def drive(open_run: Callable[[], RunLoop], store: Any, control: TrainControl, *, record: bool = True,
           disk_fix: str = "resume the run; the previous checkpoint is intact") -> Iterator[Event]:
     """Open a run and iterate it, turning failures into one ErrorEvent; shared by every kind of run.

@@ -25,7 +25,7 @@ from .distributed import DistContext, init_from_env
 from .evaluate import FINAL_EVAL_TOKENS, evaluate
 from .events import CheckpointEvent, ErrorEvent, EvalEvent, Event, LogEvent
 from .model import Hidden, detach_hidden, reset_rows
-from .run_loop import RunLoop, TrainControl, drive, set_threads, total_steps
+from .run_loop import RunLoop, TrainControl, built_or_forgotten, drive, set_threads, total_steps
 from .runs import RunStore, read_events
 from .schedule import LRSchedule, build_optimizer
 from .stream import BPTTBatcher
@@ -254,12 +254,8 @@ def _open_new(config: TrainConfig, store: RunStore, dist_ctx: DistContext) -> Tr
     config.fill_budget()
     data, setup = dist_ctx.main_first(lambda: _prepare(config, dist_ctx.world_size))
     run_id, run_dir = dist_ctx.on_main(lambda: _register(config, store, data))
-    try:
-        return TrainingRun(config, run_dir, run_id, store, data, setup, None, dist_ctx)
-    except BaseException:
-        if dist_ctx.is_main:
-            store.delete(run_id)  # never trained: leave nothing behind
-        raise
+    return built_or_forgotten(lambda: TrainingRun(config, run_dir, run_id, store, data, setup, None, dist_ctx),
+                              store, run_id, dist_ctx)
 
 
 def _find_resumable(ref: str, store: RunStore) -> tuple[str, Path, Path]:
