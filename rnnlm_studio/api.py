@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from .core.config import ModelConfig, TrainConfig
 from .core.errors import ConfigError, StudioError
-from .core.interrupt import stop_on_signals
+from .core.interrupt import calling_on_start, stop_on_signals
 
 if TYPE_CHECKING:
     from .core.checkpoint import LoadedModel
@@ -86,8 +86,8 @@ class Training:
 
         events = self._open()
         try:
-            with stop_on_signals(self.control):
-                for event in events:
+            with stop_on_signals(self.control) as started:
+                for event in calling_on_start(events, started):
                     if isinstance(event, DoneEvent):
                         self.done = event
                     yield event

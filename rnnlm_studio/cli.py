@@ -9,13 +9,14 @@ import dataclasses
 import json
 import sys
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from . import __version__
+from .core import validation
 from .core.config import AUTO_VOCAB, TOKENIZER_KINDS, TrainConfig
 from .core.errors import StudioError
 from .core.events import DoneEvent, Event
-from .core.interrupt import stop_on_signals
+from .core.interrupt import calling_on_start, stop_on_signals
 from .core.sampling_options import STOP_AT, SamplingOptions
 from .core.train_options import (TRAIN_DEFAULTS, TRAIN_OPTIONS, add_budget_options, add_cache_options,
                                  add_data_options, add_model_options, add_optim_options, add_run_options,
@@ -26,6 +27,13 @@ SAMPLING_DEFAULTS = SamplingOptions()
 
 class Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
     """Every option's help shows its default."""
+
+
+class Parser(argparse.ArgumentParser):
+    """A usage mistake is one `error:` line, like every other refusal (argparse prints the usage too)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"error: {self.prog}: {message} (see `{self.prog} --help`)\n")
 
 
 def _budget_overrides(args: argparse.Namespace) -> dict[str, Any]:
@@ -81,10 +89,11 @@ def cmd_train(args: argparse.Namespace) -> int:
         else:
             events = train(config, control, resume=args.resume, overrides=_budget_overrides(args),
                            dist_ctx=dist_ctx)
-        with stop_on_signals(control):
+        with stop_on_signals(control) as started:
+            watched = calling_on_start(events, started)  # on every rank: torchrun passes SIGTERM to all
             if not dist_ctx.is_main:
-                return _exit_code(events)
-            return (JsonReporter() if args.json else ConsoleReporter()).run(events)
+                return _exit_code(watched)
+            return (JsonReporter() if args.json else ConsoleReporter()).run(watched)
     finally:
         if events is not None:
             events.close()  # the run and its DDP wrapper go before the process group they use
@@ -149,8 +158,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
                               top_p=args.top_p, repetition_penalty=args.repetition_penalty, stop_at=args.stop_at,
                               seed=args.seed)
     options.validate()
-    if args.beam < 0:
-        raise StudioError(f"--beam must be 0 (sample) or a positive width, got {args.beam}")
+    validation.check_beam(args.beam, args.max_tokens)
     loaded = load_model(args.model)
     use_fast_decoding(loaded.model)
     sys.stdout.write(args.prompt)
@@ -186,7 +194,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from .core.checkpoint import export_model
+    from .core.validation import require_regular_file
 
+    if args.card:
+        require_regular_file(Path(args.card), "give a Markdown file for --card")
     card = Path(args.card).read_text(encoding="utf-8") if args.card else None
     target = export_model(args.model, Path(args.to), card=card, half=args.fp16)
     print(f"exported {args.model} to {target}")
@@ -307,7 +318,7 @@ def _model_command(sub: Any, name: str, help_text: str) -> argparse.ArgumentPars
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="rnnlm-studio", formatter_class=Formatter,
+    parser = Parser(prog="rnnlm-studio", formatter_class=Formatter,
                                      description="Train recurrent language models and transfer between them. "
                                                  "With no command, opens the desktop app.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -350,14 +361,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = _model_command(sub, "generate", "continue a prompt (streamed)")
     p.add_argument("--prompt", required=True, help="text to continue")
     d = SAMPLING_DEFAULTS
-    p.add_argument("--max-tokens", type=int, default=d.max_tokens, help="tokens to generate")
+    p.add_argument("--max-tokens", type=int, default=d.max_tokens,
+                   help=f"tokens to generate (at most {validation.RULES['max_tokens'].high:,.0f}, printed as they "
+                        f"come; with --beam at most {validation.BEAM_MAX_TOKENS:,}, printed at the end)")
     p.add_argument("--temperature", type=float, default=d.temperature, help="sampling temperature (0 = greedy)")
     p.add_argument("--top-k", type=int, default=d.top_k, help="sample among the k most probable tokens (0 = off)")
     p.add_argument("--top-p", type=float, default=d.top_p, help="nucleus: smallest set reaching this mass (1 = off)")
     p.add_argument("--repetition-penalty", type=float, default=d.repetition_penalty,
                    help="penalise tokens already in the text")
     p.add_argument("--stop-at", choices=STOP_AT, help="stop at the end of a line or sentence")
-    p.add_argument("--beam", type=int, default=0, help="beam search of this width instead of sampling (0 = off)")
+    p.add_argument("--beam", type=int, default=0,
+                   help=f"beam search of this width instead of sampling (0 = off, at most "
+                        f"{validation.RULES['beam'].high:.0f})")
     p.add_argument("--seed", type=int, help="random seed (same seed, same text)")
     p.set_defaults(func=cmd_generate)
 
@@ -440,10 +455,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif args.command is None:
         args.func = cmd_gui
     try:
+        validation.check_values(vars(args))  # every numeric option, before anything is opened or allocated
         return args.func(args)
     except StudioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a file the command had to read or write: one line, never a traceback
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: {where}{exc.strerror or exc}; check the path, its permissions and the free disk space",
+              file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

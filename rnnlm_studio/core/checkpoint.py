@@ -11,7 +11,11 @@ import dataclasses
 import hashlib
 import json
 import logging
+import math
+import os
+import re
 import shutil
+import sqlite3
 import tempfile
 import time
 import warnings
@@ -26,10 +30,11 @@ from safetensors.torch import load_file, save_file
 from . import paths
 from .atomic import atomic_write_text, fsync_dir, fsync_tree
 from .card import CARD, card_metadata, read_card, with_metadata
-from .config import ModelConfig
-from .errors import ModelFileError, StudioError
+from .config import CELLS, ModelConfig
+from .errors import ConfigError, ModelFileError, StudioError
 from .model import RNNLM
 from .tokenizer import Tokenizer
+from .validation import require_regular_file
 
 FORMAT = "rnnlm-studio-model"
 FORMAT_VERSION = 1
@@ -38,6 +43,24 @@ CONFIG = "config.json"
 TOKENIZER = "tokenizer.model"
 
 log = logging.getLogger(__name__)
+
+# What a failed write raises: the OS (full disk, EFBIG past a file-size limit, read-only folder),
+# safetensors (which wraps the OS error in its own type) and SQLite ("database or disk is full").
+WRITE_ERRORS = (OSError, SafetensorError, sqlite3.OperationalError)
+MAX_HEADER_BYTES = 100 << 20  # a safetensors header larger than this is not one of ours
+_DTYPE_BYTES = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1, "U8": 1,
+                "BOOL": 1}
+_OS_MESSAGE = re.compile(r'message: "([^"]+)"')
+
+
+def write_failure(exc: BaseException, folder: Path, fix: str) -> str:
+    """One line for a failed write, whichever layer raised it, naming the OS's reason when it has one."""
+    if isinstance(exc, OSError):
+        reason = exc.strerror or str(exc)
+    else:
+        found = _OS_MESSAGE.search(str(exc))
+        reason = found[1] if found else str(exc)
+    return f"could not write to {folder}: {reason}. Free disk space or check permissions, then {fix}"
 
 
 @dataclass
@@ -187,13 +210,67 @@ def read_config(folder: Path) -> dict[str, Any]:
 
 
 def model_config_from(config: dict[str, Any], where: Path) -> ModelConfig:
+    """The architecture config.json describes, every field type- and range-checked (the same rules as
+    the command line's options), before anything is built from it."""
+    described = config.get("model")
+    if not isinstance(described, dict):
+        raise ModelFileError(f"{where / CONFIG}: \"model\" must be an object of architecture fields, got "
+                             f"{type(described).__name__}; the model folder is damaged, re-download or re-train it")
     known = {f.name for f in dataclasses.fields(ModelConfig)}
     try:
-        mc = ModelConfig(**{k: v for k, v in config["model"].items() if k in known})
+        if not isinstance(described.get("cell", "lstm"), str) or described.get("cell", "lstm") not in CELLS:
+            raise ConfigError(f"cell must be one of {', '.join(CELLS)}, got {described.get('cell')!r}")
+        mc = ModelConfig(**{k: v for k, v in described.items() if k in known})
         mc.validate()
     except (TypeError, StudioError) as exc:
-        raise ModelFileError(f"{where / CONFIG} describes an invalid model ({exc})") from exc
+        raise ModelFileError(f"{where / CONFIG} describes an invalid model ({str(exc).replace('--', 'model.')}); "
+                             "the model folder is damaged, re-download or re-train it") from exc
     return mc
+
+
+def weights_header(path: Path) -> dict[str, tuple[int, ...]]:
+    """Tensor name -> shape from a safetensors header, checked against the file's size: what the weights
+    file can really hold, read without loading a byte of tensor data."""
+    problem = f"{path} is not a readable safetensors file"
+    try:
+        with open(path, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            length = int.from_bytes(handle.read(8), "little")
+            if size < 8 or not 0 < length <= min(size - 8, MAX_HEADER_BYTES):
+                raise ModelFileError(f"{problem} (its header length is impossible); the file is truncated or corrupt")
+            header = json.loads(handle.read(length))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelFileError(f"{problem} ({exc}); the file is truncated or corrupt") from exc
+    if not isinstance(header, dict):
+        raise ModelFileError(f"{problem} (its header is not an object); the file is truncated or corrupt")
+    data_bytes = size - 8 - length
+    shapes = {}
+    for name, entry in header.items():
+        if name == "__metadata__":
+            continue
+        try:
+            shape, (start, end) = tuple(entry["shape"]), entry["data_offsets"]
+            itemsize = _DTYPE_BYTES[entry["dtype"]]
+            valid = (all(isinstance(d, int) and d >= 0 for d in shape) and isinstance(start, int)
+                     and isinstance(end, int) and 0 <= start <= end <= data_bytes
+                     and end - start == math.prod(shape) * itemsize)
+        except (KeyError, TypeError, ValueError):
+            valid = False
+        if not valid:
+            raise ModelFileError(f"{problem}: tensor {name!r} has an impossible shape, type or position; "
+                                 "the file is truncated or corrupt")
+        shapes[name] = shape
+    return shapes
+
+
+def check_architecture(mc: ModelConfig, shapes: dict[str, tuple[int, ...]], weights: Path) -> None:
+    """config.json's architecture against the weights' header, on the meta device (no memory), so a
+    config claiming a billion-word vocabulary is refused before anything of that size exists."""
+    with torch.device("meta"):
+        template = RNNLM(mc)
+    expected = {k: tuple(v.shape) for k, v in template.state_dict().items()
+                if not (mc.tie_weights and k == "decoder.weight")}
+    check_shapes(expected, shapes, weights)
 
 
 def verify_weights(folder: Path, config: dict[str, Any]) -> Path:
@@ -209,8 +286,7 @@ def verify_weights(folder: Path, config: dict[str, Any]) -> Path:
     return path
 
 
-def load_weights(folder: Path, config: dict[str, Any]) -> dict[str, torch.Tensor]:
-    path = verify_weights(folder, config)
+def read_weights(path: Path) -> dict[str, torch.Tensor]:
     try:
         return load_file(str(path))
     except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
@@ -220,16 +296,21 @@ def load_weights(folder: Path, config: dict[str, Any]) -> dict[str, torch.Tensor
 
 def check_state(model: RNNLM, state: dict[str, torch.Tensor], weights: Path) -> None:
     """Explain the first mismatch between a weights file and the architecture in config.json."""
-    expected = weights_state(model)
-    for key, tensor in expected.items():
-        if key not in state:
+    check_shapes({k: tuple(v.shape) for k, v in weights_state(model).items()},
+                 {k: tuple(v.shape) for k, v in state.items()}, weights)
+
+
+def check_shapes(expected: dict[str, tuple[int, ...]], found: dict[str, tuple[int, ...]], weights: Path) -> None:
+    """The first difference between the tensors an architecture needs and those a file holds."""
+    for key, shape in expected.items():
+        if key not in found:
             raise ModelFileError(f"{weights} has no tensor {key!r} that config.json's architecture "
                                  "needs: the weights and the config come from different models")
-        if tuple(state[key].shape) != tuple(tensor.shape):
-            raise ModelFileError(f"{weights}: tensor {key!r} has shape {tuple(state[key].shape)} but "
-                                 f"config.json describes {tuple(tensor.shape)}: the weights and the config "
+        if found[key] != shape:
+            raise ModelFileError(f"{weights}: tensor {key!r} has shape {found[key]} but "
+                                 f"config.json describes {shape}: the weights and the config "
                                  "come from different models")
-    extra = sorted(set(state) - set(expected))
+    extra = sorted(set(found) - set(expected))
     if extra:
         raise ModelFileError(f"{weights} has tensors the architecture lacks ({', '.join(extra[:3])}): "
                              "the weights and the config come from different models")
@@ -239,9 +320,10 @@ def load_model_folder(folder: Path, device: str | torch.device = "cpu") -> Loade
     folder = Path(folder)
     config = read_config(folder)
     mc = model_config_from(config, folder)
-    state = load_weights(folder, config)
+    weights = verify_weights(folder, config)
+    check_architecture(mc, weights_header(weights), weights)
+    state = read_weights(weights)
     model = RNNLM(mc)
-    check_state(model, state, folder / WEIGHTS)
     model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state.items()}, strict=False)
     tokenizer = Tokenizer.load(folder / TOKENIZER)
     if tokenizer.vocab_size != mc.vocab_size:
@@ -367,14 +449,56 @@ def list_models() -> list[ModelInfo]:
     return list(found.values())
 
 
+_MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+
+
+def check_model_name(name: str) -> str:
+    """An installed model's name is one folder name inside the models folder: no separators, no `..`,
+    nothing absolute, so that joining it can never reach (or replace) anything outside that folder."""
+    if not _MODEL_NAME.fullmatch(name) or ".." in name:
+        raise StudioError(f"{name!r} cannot name a model: use letters, digits, '.', '-' and '_' "
+                          "(no slashes or '..', at most 100 characters), e.g. --name my-model")
+    return name
+
+
+def refuse_links(source: Path) -> None:
+    """A folder to copy holds only regular files and folders: a symlink is refused rather than followed,
+    so a model folder from elsewhere cannot smuggle another file's content (or a FIFO) into the store."""
+    for root, dirs, files in os.walk(source):
+        for name in (*dirs, *files):
+            path = Path(root) / name
+            if path.is_symlink():
+                raise ModelFileError(f"{path} is a symbolic link; model folders are copied without following "
+                                     "links: replace it with the file itself")
+            if name in files:
+                require_regular_file(path, "remove it from the model folder")
+
+
+def require_new_folder(target: Path, option: str) -> None:
+    """Writing a model folder never replaces something that is already there."""
+    if target.is_symlink() or (target.exists() and (not target.is_dir() or any(target.iterdir()))):
+        raise StudioError(f"{target} already exists and is not an empty folder: {option} never replaces "
+                          "anything, so give a new folder name or remove it first")
+
+
 def install_model(folder: Path, name: str | None = None) -> Path:
-    """Copy a model folder into the data folder after checking that it loads."""
-    load_model_folder(Path(folder))
-    target = paths.installed_models_dir() / (name or Path(folder).name)
+    """Copy a model folder into the data folder after checking that it loads; never over an existing one."""
+    folder = Path(folder)
+    name = check_model_name(name if name is not None else folder.resolve().name)
+    target = paths.installed_models_dir() / name
+    if target.exists() or target.is_symlink():
+        raise StudioError(f"a model named {name!r} is already installed ({target}): pick another --name, "
+                          "or delete that folder first")
+    refuse_links(folder)
+    load_model_folder(folder)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
-    shutil.rmtree(tmp)
-    shutil.copytree(folder, tmp)
-    replace_dir(tmp, target)
+    try:
+        shutil.rmtree(tmp)
+        shutil.copytree(folder, tmp, symlinks=True)  # links were refused above; never follow one
+        tmp.rename(target)  # fails rather than replaces if the name was taken meanwhile
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    fsync_dir(target.parent)
     return target
 
 
@@ -452,6 +576,7 @@ def export_model(ref: str | Path, target: Path, *, card: str | None = None, half
     This is how bundled models are made: optimiser state and RNG are left behind, and
     `half` stores the weights as fp16 (they load back as fp32), halving the file.
     """
+    require_new_folder(Path(target), "export --to")
     loaded = load_model(ref)
     return save_model_folder(Path(target), loaded.model, loaded.tokenizer,
                              provenance=loaded.config.get("provenance"), metrics=loaded.config.get("metrics"),
@@ -461,6 +586,7 @@ def export_model(ref: str | Path, target: Path, *, card: str | None = None, half
 def read_state_dict(file: Path) -> dict[str, torch.Tensor]:
     """The tensors of a `torch.save(model.state_dict())` file, read with `weights_only=True`, which
     refuses anything but tensors and plain containers, so a malicious pickle cannot run code here."""
+    require_regular_file(Path(file), "give a .pt/.pth file saved with torch.save")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -482,6 +608,7 @@ def import_state_dict(file: Path, like: str | Path, target: Path) -> Path:
     The file is read with `torch.load(weights_only=True)`, which refuses anything but
     tensors and plain containers, so a malicious pickle cannot run code here.
     """
+    require_new_folder(Path(target), "import --to")
     template = load_model(like)
     state = read_state_dict(file)
     state = {k: v for k, v in state.items() if not (template.model.config.tie_weights and k == "decoder.weight")}

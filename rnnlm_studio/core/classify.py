@@ -37,7 +37,7 @@ from .model import RNNLM
 from .runs import RunStore
 from .schedule import LRSchedule, build_optimizer, discriminative_scales, unfrozen_count
 from .tokenizer import Tokenizer
-from .run_loop import RunLoop, TrainControl, drive, set_threads, total_steps
+from .run_loop import RunLoop, TrainControl, built_or_forgotten, drive, set_threads, total_steps
 from .transfer import copy_tensors
 
 LM_DEFAULT_SPLIT = TrainConfig().split
@@ -539,8 +539,12 @@ def _open(config: TrainConfig, store: RunStore, pretrained: bool) -> TaskRun:
                           transfer="task" if pretrained else "task-scratch",
                           data_bytes=data.train_bytes,
                           tokenizer=data.tokenizer.fingerprint())
-    config.save(record.run_dir / "run.toml")
-    return TaskRun(config, record.run_dir, record.id, store, data, setup, messages)
+
+    def build() -> TaskRun:
+        config.save(record.run_dir / "run.toml")
+        return TaskRun(config, record.run_dir, record.id, store, data, setup, messages)
+
+    return built_or_forgotten(build, store, record.id, DistContext())
 
 
 def train_task(config: TrainConfig, control: TrainControl | None = None, *,

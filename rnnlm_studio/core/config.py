@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .validation import check_cache_size, check_fields, check_fractions
 
 CELLS = ("lstm", "gru", "rnn_tanh", "rnn_relu")
 TOKENIZER_KINDS = ("unigram", "bpe", "char", "word")
@@ -60,19 +61,11 @@ class ModelConfig:
     def validate(self) -> None:
         if self.cell not in CELLS:
             raise ConfigError(f"unknown cell {self.cell!r}: choose one of {', '.join(CELLS)}")
-        if self.vocab_size < 0:
-            raise ConfigError(f"--vocab-size must be a positive integer, got {self.vocab_size}")
-        for name in ("emb_size", "hidden_size", "layers"):
-            if getattr(self, name) <= 0:
-                raise ConfigError(f"--{name.replace('_', '-')} must be a positive integer, got {getattr(self, name)}")
-        for name in ("dropout_emb", "dropout_input", "dropout_hidden", "dropout_output"):
-            if not 0.0 <= getattr(self, name) < 1.0:
-                raise ConfigError(f"--{name.replace('_', '-')} must be in [0, 1), got {getattr(self, name)}")
-        if self.cache_window < 0 or self.cache_theta < 0:
-            raise ConfigError("--cache-window and --cache-theta must not be negative, "
-                              f"got {self.cache_window} and {self.cache_theta}")
-        if not 0.0 <= self.cache_lambda < 1.0:
-            raise ConfigError(f"--cache-lambda must be in [0, 1), got {self.cache_lambda}")
+        if not isinstance(self.tie_weights, bool):
+            raise ConfigError(f"tie_weights must be true or false, got {self.tie_weights!r}")
+        auto = ("vocab_size",) if self.vocab_size == AUTO_VOCAB else ()  # no size chosen: the text's decides
+        check_fields(self, [f.name for f in dataclasses.fields(self) if f.name not in ("cell", "tie_weights", *auto)])
+        check_cache_size(self.cache_window, self.hidden_size)
 
 
 @dataclass
@@ -146,21 +139,13 @@ class TrainConfig:
                 raise ConfigError(f"--{flag} {value!r} is not one of: {', '.join(allowed)}")
         if not self.train:
             raise ConfigError("no training text: pass --train FILE_OR_FOLDER")
-        if self.lr is not None and not self.lr > 0:
-            raise ConfigError(f"--lr must be positive, got {self.lr}")
-        for flag, value in (("batch-size", self.batch_size), ("bptt", self.bptt), ("eval-every", self.eval_every)):
-            if value <= 0:
-                raise ConfigError(f"--{flag} must be a positive integer, got {value}")
-        if self.time_budget is not None and self.time_budget <= 0:
-            raise ConfigError(f"--time-budget must be more than 0 seconds, got {self.time_budget}")
-        if self.max_steps is not None and self.max_steps <= 0:
-            raise ConfigError(f"--max-steps must be a positive integer, got {self.max_steps}")
-        if self.epochs is not None and self.epochs <= 0:
-            raise ConfigError(f"--epochs must be positive, got {self.epochs}")
+        check_fields(self, [f.name for f in dataclasses.fields(self)])  # the numeric ones have rules
         if self.transfer != "scratch" and not self.source:
             raise ConfigError(f"--transfer {self.transfer} needs a source model: pass --source MODEL")
-        if abs(sum(self.split) - 1.0) > 1e-6 or min(self.split) < 0:
-            raise ConfigError(f"--split fractions must be non-negative and sum to 1, got {self.split}")
+        fractions = check_fractions(self.split, "--split")
+        if len(fractions) != 3 or fractions[0] <= 0 or abs(sum(fractions) - 1.0) > 1e-6:
+            raise ConfigError(f"--split must be three non-negative fractions (train above 0) that sum to 1, "
+                              f"got {self.split}")
 
     @property
     def peak_lr(self) -> float:

@@ -22,9 +22,11 @@ from typing import Protocol
 import numpy as np
 
 from .errors import ConfigError, CorpusError
+from .validation import special_kind
 from .words import LONG_LINE, count_words, word_chunks
 
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".text", ".tokens"})
+NOTICE_STEMS = frozenset({"README", "LICENSE", "LICENCE", "SOURCE", "COPYING", "NOTICE", "AUTHORS", "CHANGELOG"})
 SNIFF_BYTES = 64 * 1024
 READ_BYTES = 1 << 20
 CONTROL_LIMIT = 0.10  # more control characters than this in the sample means binary
@@ -284,12 +286,25 @@ def _walk(folder: Path) -> Iterator[Path]:
                 yield Path(root) / name
 
 
+def _refuse_special(path: Path) -> None:
+    """A FIFO would block the read forever and a device never ends: refused from its status, unopened."""
+    kind = special_kind(path)
+    if kind is not None and kind != "a folder":
+        raise _refuse(path, f"is {kind}, not a regular file", "give text files (remove it from the folder)")
+
+
+def is_notice(path: Path) -> bool:
+    """README, LICENSE, SOURCE (and the like) describe a corpus; they are never its text."""
+    return path.name.split(".")[0].upper() in NOTICE_STEMS
+
+
 def _folder_files(folder: Path, warnings: list[str]) -> list[TextFile]:
     """Text files of a folder: known suffixes must be text; suffix-less files are taken only if they are."""
     found = []
     for path in _walk(folder):
         suffix = path.suffix.lower()
-        if suffix not in TEXT_SUFFIXES and suffix != "":
+        _refuse_special(path)
+        if (suffix not in TEXT_SUFFIXES and suffix != "") or is_notice(path):
             continue
         try:
             text_file = _inspect(path, warnings)
@@ -314,11 +329,63 @@ def _open_path(raw: str | Path, warnings: list[str]) -> list[TextFile]:
     path = path.resolve()
     if path.is_dir():
         return _folder_files(path, warnings)
+    _refuse_special(path)
     text_file = _inspect(path, warnings)
     if text_file is None:
         problem = "the file is empty" if path.stat().st_size == 0 else "the file holds only whitespace"
         raise _refuse(path, problem, "give a file with text in it")
     return [text_file]
+
+
+ROLE_WORDS = {"train": "train", "training": "train", "valid": "valid", "validation": "valid", "dev": "valid",
+              "test": "test"}
+
+
+def file_role(path: Path) -> str | None:
+    """`train.txt`, `valid.txt`, `test.txt` or `*.train.*` names (WikiText's `wiki.valid.tokens`)."""
+    parts = path.name.lower().split(".")
+    return next((ROLE_WORDS[part] for part in (parts[:-1] if len(parts) > 1 else []) if part in ROLE_WORDS), None)
+
+
+@dataclass
+class DataLayout:
+    """What each given path is used for: folders laid out by role are taken apart (DESIGN.md)."""
+
+    train: list[Path | str]
+    valid: list[Path]
+    test: list[Path]
+    notes: list[str]
+
+
+def data_layout(paths: Sequence[str | Path]) -> DataLayout:
+    """Folders holding role-named files give their files those roles, so test text never trains;
+    other paths are training text. The notes say what was used for what."""
+    layout = DataLayout([], [], [], [])
+    for raw in paths:
+        folder = Path(raw).expanduser()
+        roles: dict[str, list[Path]] = {}
+        others: list[str] = []
+        if folder.is_dir():
+            for path in sorted(p for p in folder.iterdir() if not p.name.startswith(".")):
+                role = file_role(path) if not path.is_dir() else None
+                if role is not None:
+                    roles.setdefault(role, []).append(path)
+                elif not path.is_dir() and not is_notice(path):
+                    others.append(path.name)
+        if not roles:
+            layout.train.append(raw)
+            continue
+        if "train" not in roles:
+            found = ", ".join(p.name for files in roles.values() for p in files)
+            raise _refuse(folder, f"holds {found} but no train.* file, and test or validation text never trains",
+                          "name the training text train.txt, or pass --train FILE and --valid FILE")
+        layout.train += roles["train"]
+        layout.valid += roles.get("valid", [])
+        layout.test += roles.get("test", [])
+        used = "; ".join(f"{role}: {', '.join(p.name for p in files)}" for role, files in roles.items())
+        skipped = f"; not used: {', '.join(others)}" if others else ""
+        layout.notes.append(f"{folder}: files named for their roles ({used}){skipped}")
+    return layout
 
 
 # ---------------------------------------------------------------- reading
@@ -419,7 +486,9 @@ class Corpus:
                 unit = units - 1
                 for unit, line in _paragraph_numbered(text_file, units):
                     tally.add(line)
-                    digest.update(line.encode("utf-8") + b"\n")
+                    for start in range(0, len(line), LONG_LINE):  # a huge line is never encoded whole
+                        digest.update(line[start:start + LONG_LINE].encode("utf-8"))
+                    digest.update(b"\n")
                 units = unit + 1
                 digest.update(b"\0")
             self._summary = CorpusSummary(tally.stats(self.files), digest.hexdigest(), units)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from . import paths
 from .config import AUTO_VOCAB, TrainConfig
-from .corpus import Corpus, TextSource, split_corpus
+from .corpus import Corpus, TextSource, data_layout, split_corpus
 from .errors import CorpusError
 from .stream import TokenArray, encode_source
 from .tokenizer import Tokenizer, auto_vocab_size
@@ -28,16 +28,20 @@ class Dataset:
 
 
 def open_sources(config: TrainConfig) -> tuple[TextSource, TextSource, TextSource | None, list[str]]:
-    """Explicit --valid/--test files win; otherwise split the training text deterministically."""
-    train = Corpus.open(config.train)
-    warnings = list(train.warnings)
-    if config.valid:
-        valid = Corpus.open([config.valid])
-        test = Corpus.open([config.test]) if config.test else None
+    """Explicit --valid/--test files win, then the files of a folder laid out by role (`train.txt`,
+    `valid.txt`, `test.txt`); otherwise the training text is split deterministically."""
+    layout = data_layout(config.train)
+    train = Corpus.open(layout.train)
+    warnings = layout.notes + train.warnings
+    valid_paths = [config.valid] if config.valid else layout.valid
+    test_paths = [config.test] if config.test else layout.test
+    if valid_paths:
+        valid = Corpus.open(valid_paths)
+        test = Corpus.open(test_paths) if test_paths else None
         warnings += valid.warnings + (test.warnings if test else [])
         return train, valid, test, warnings
     parts = split_corpus(train, config.split, config.split_seed)
-    test = Corpus.open([config.test]) if config.test else parts["test"]
+    test = Corpus.open(test_paths) if test_paths else parts["test"]
     return parts["train"], parts["valid"], test, warnings
 
 

@@ -20,6 +20,7 @@ from .whitespace import WhitespaceFold
 
 EVAL_BATCH = 16
 EVAL_BPTT = 64
+FINAL_EVAL_TOKENS = 2_000_000  # README "Bounds": the final evaluation scores at most this many tokens
 
 
 @torch.inference_mode()

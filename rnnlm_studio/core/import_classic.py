@@ -15,7 +15,8 @@ from pathlib import Path
 
 import torch
 
-from .checkpoint import read_state_dict, save_model_folder
+from .checkpoint import read_state_dict, require_new_folder, save_model_folder
+from .validation import require_regular_file
 from .config import ModelConfig
 from .errors import ModelFileError
 from .model import RNNLM
@@ -27,6 +28,7 @@ GATES = {4: "lstm", 3: "gru", 1: "rnn_tanh"}  # rows of weight_ih per hidden uni
 
 
 def read_vocabulary(path: Path) -> list[str]:
+    require_regular_file(Path(path), "give a UTF-8 text file, one word per line")
     try:
         words = Path(path).read_text(encoding="utf-8").split("\n")
     except (OSError, UnicodeDecodeError) as exc:
@@ -96,6 +98,7 @@ def classic_state(state: dict[str, torch.Tensor], order: torch.Tensor, config: M
 
 
 def import_classic(file: Path, vocabulary: Path, target: Path) -> Path:
+    require_new_folder(Path(target), "import --to")
     words = read_vocabulary(vocabulary)
     state = read_state_dict(file)
     config = classic_architecture(state, Path(file), len(words))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import platformdirs
@@ -17,22 +18,34 @@ def data_home() -> Path:
     return root
 
 
-def runs_dir() -> Path:
-    path = data_home() / "runs"
-    path.mkdir(parents=True, exist_ok=True)
+def _subfolder(name: str) -> Path:
+    """A folder of the data folder, created when missing; in a read-only data folder it may not exist,
+    and readers then find nothing in it rather than failing (writers fail with the OS's reason)."""
+    path = data_home() / name
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        pass
     return path
+
+
+def runs_dir() -> Path:
+    return _subfolder("runs")
 
 
 def cache_dir() -> Path:
-    path = data_home() / "cache"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    """Token and tokenizer caches; a read-only data folder caches in the temp folder instead, so that
+    `eval` and the other reading commands still work there."""
+    path = _subfolder("cache")
+    if path.is_dir() and os.access(path, os.W_OK):
+        return path
+    fallback = Path(tempfile.gettempdir()) / f"rnnlm-studio-cache-{os.getuid()}"
+    fallback.mkdir(mode=0o700, exist_ok=True)
+    return fallback
 
 
 def installed_models_dir() -> Path:
-    path = data_home() / "models"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return _subfolder("models")
 
 
 def resources_dir() -> Path:

@@ -13,6 +13,7 @@ Store updates happen before the event that announces them, because whoever recei
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import threading
@@ -24,6 +25,7 @@ from typing import Any
 import torch
 
 from . import checkpoint as ckpt
+from . import runlock
 from .config import TrainConfig
 from .distributed import DistContext
 from .errors import StudioError
@@ -327,6 +329,11 @@ class RunLoop:
                           step=self.step, run_dir=str(self.run_dir), checkpoint=str(kept) if kept else None)
 
     def _finish(self, reason: str) -> Iterator[Event]:
+        if reason == "stopped" and self.step == 0:  # every rank alike: no collective is left waiting
+            yield LogEvent(level="info", message="stopped before the first training step: nothing was kept")
+            if self.dist.is_main:
+                self.store.delete(self.run_id)  # nothing trained, nothing worth keeping
+            return
         if reason == "stopped":
             yield self._timed(lambda: self.save("last"))
             self.store.update(self.run_id, status="stopped", step=self.step, tokens_seen=self.tokens_seen,
@@ -353,33 +360,46 @@ class RunLoop:
                          word_unit=self.word_unit())
 
 
+def built_or_forgotten(build: Callable[[], RunLoop], store: Any, run_id: str, dist_ctx: DistContext) -> RunLoop:
+    """Build a registered run; if that fails, forget the run (its row, folder and lock) before the
+    error goes on: a run that never trained leaves nothing behind."""
+    try:
+        return build()
+    except BaseException:
+        if dist_ctx.is_main:
+            store.delete(run_id)
+        raise
+
+
 def drive(open_run: Callable[[], RunLoop], store: Any, control: TrainControl, *, record: bool = True,
           disk_fix: str = "resume the run; the previous checkpoint is intact") -> Iterator[Event]:
     """Open a run and iterate it, turning failures into one ErrorEvent; shared by every kind of run.
 
     Without `record` (torchrun's other ranks) the events are yielded but not appended to
     `metrics.jsonl`. `disk_fix` ends the message of a failed write: what to do once there is space.
+    Every failure to write (the OS, safetensors or SQLite) ends the run as failed, and the run's lock
+    (core/runlock.py, taken when the run was registered or found for a resume) is released however
+    the run ends.
     """
     try:
         run = open_run()
     except StudioError as exc:
         yield ErrorEvent(message=str(exc))
         return
-    store.update(run.run_id, status="running")
     try:
+        store.update(run.run_id, status="running")
         for event in run.events(control):
             if record:
                 append_event(run.run_dir, event.to_dict())
             yield event
-    except (StudioError, OSError) as exc:
-        store.update(run.run_id, status="failed")
-        message = str(exc) if isinstance(exc, StudioError) else (
-            f"could not write to {run.run_dir}: {exc.strerror or exc}. Free disk space or check permissions, "
-            f"then {disk_fix}")
+    except (StudioError, *ckpt.WRITE_ERRORS) as exc:
+        message = str(exc) if isinstance(exc, StudioError) else ckpt.write_failure(exc, run.run_dir, disk_fix)
         event = ErrorEvent(message=message, step=run.step, run_dir=str(run.run_dir))
-        try:
+        with contextlib.suppress(StudioError, *ckpt.WRITE_ERRORS):  # the store may be what failed
+            store.update(run.run_id, status="failed")
+        with contextlib.suppress(*ckpt.WRITE_ERRORS):
             if record:
                 append_event(run.run_dir, event.to_dict())
-        except OSError:
-            pass
         yield event
+    finally:
+        runlock.release(run.run_dir)

@@ -29,11 +29,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import paths
+from . import paths, runlock
 from .errors import StudioError
 from .events import Event
 
 STATUSES = ("created", "running", "paused", "stopped", "done", "failed")
+# A row says one of these while its trainer lives; with no live trainer holding the run's lock
+# (core/runlock.py) it is shown as "interrupted": killed, resumable from its last checkpoint.
+LIVE_STATUSES = frozenset({"created", "running", "paused"})
+INTERRUPTED = "interrupted"
 METRICS_FILE = "metrics.jsonl"
 DB_FILE = "runs.sqlite"
 BUSY_TIMEOUT_S = 30.0
@@ -100,21 +104,20 @@ class RunStore:
     def __init__(self, home: Path | None = None) -> None:
         self.home = Path(home) if home is not None else paths.data_home()
         self.runs_root = self.home / "runs"
-        self.runs_root.mkdir(parents=True, exist_ok=True)
         self.db_path = self.home / DB_FILE
-        try:
-            self._migrate()
-        except sqlite3.OperationalError:
-            raise
-        except sqlite3.DatabaseError as exc:
-            raise StudioError(f"the run store {self.db_path} is damaged ({exc}): move it aside and "
-                              "RNNLM Studio starts a new, empty one") from exc
+        # A read-only data folder (a mounted backup, a shared copy) can still be listed and read.
+        self.read_only = not os.access(self.home, os.W_OK) or (self.db_path.exists()
+                                                                and not os.access(self.db_path, os.W_OK))
+        if not self.read_only:
+            self.runs_root.mkdir(parents=True, exist_ok=True)
+        self._migrate()
 
     def create(self, *, name: str | None, config: dict[str, Any], source: str | None, transfer: str,
                data_bytes: int = 0, tokenizer: str | None = None,
                baseline_id: str | None = None) -> RunRecord:
-        """Reserve a fresh run folder and register the run with status "created". The folder goes
-        under the store's `runs/`, or under the config's `output_dir` (`train --output-dir`)."""
+        """Reserve a fresh run folder and register the run with status "created", its lock held by this
+        process until the run driver releases it (or the process dies). The folder goes under the
+        store's `runs/`, or under the config's `output_dir` (`train --output-dir`)."""
         name = name.strip() if name and name.strip() else default_name(config, transfer)
         now = time.time()
         root = _runs_root(config.get("output_dir")) or self.runs_root
@@ -126,6 +129,7 @@ class RunStore:
             except FileExistsError:
                 continue
             try:
+                runlock.acquire(run_dir)
                 with self._write() as conn:
                     conn.execute(
                         "INSERT INTO runs (id, name, created, updated, status, source, transfer, tokenizer,"
@@ -133,9 +137,11 @@ class RunStore:
                         (run_id, name, now, now, "created", source, transfer, tokenizer, json.dumps(config),
                          _stored_path(run_dir, self.home), data_bytes, baseline_id))
             except sqlite3.IntegrityError:
-                run_dir.rmdir()  # a row without a folder (folder removed by hand): take another id
+                runlock.release(run_dir)
+                shutil.rmtree(run_dir)  # a row without a folder (folder removed by hand): take another id
                 continue
             except BaseException:
+                runlock.release(run_dir)
                 shutil.rmtree(run_dir, ignore_errors=True)
                 raise
             return self.get(run_id)
@@ -178,14 +184,15 @@ class RunStore:
         raise _no_run(ref)
 
     def list(self, status: str | None = None) -> list[RunRecord]:
-        """Runs, newest first."""
-        query, params = "SELECT * FROM runs", ()
-        if status is not None:
+        """Runs, newest first; `status` filters on the status shown (so "interrupted" works too)."""
+        if status is not None and status != INTERRUPTED:
             _check_status(status)
-            query, params = query + " WHERE status = ?", (status,)
+        if self.read_only and not self.db_path.exists():
+            return []
         with self._connect() as conn:
-            rows = conn.execute(query + " ORDER BY created DESC, rowid DESC", params).fetchall()
-        return [self._record(row) for row in rows]
+            rows = conn.execute("SELECT * FROM runs ORDER BY created DESC, rowid DESC").fetchall()
+        records = [self._record(row) for row in rows]
+        return records if status is None else [record for record in records if record.status == status]
 
     def rename(self, run_id: str, name: str) -> None:
         self.update(run_id, name=name)
@@ -196,6 +203,7 @@ class RunStore:
         with self._write() as conn:
             conn.execute("DELETE FROM runs WHERE id = ?", (run_id,))
             conn.execute("UPDATE runs SET baseline_id = NULL WHERE baseline_id = ?", (run_id,))
+        runlock.release(record.run_dir)
         if remove_folder and record.run_dir.exists():
             shutil.rmtree(record.run_dir)
 
@@ -210,18 +218,54 @@ class RunStore:
         for key in _JSON_FIELDS:
             values[key] = json.loads(values[key])
         values["run_dir"] = self.home / values["run_dir"]  # relative rows follow a moved data folder
+        if values["status"] in LIVE_STATUSES and runlock.holder(values["run_dir"]) is None:
+            values["status"] = INTERRUPTED
         return RunRecord(**values)
 
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        conn = sqlite3.connect(self.db_path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        """A connection whose failures arrive as one StudioError that says what to do."""
         try:
-            conn.row_factory = sqlite3.Row
-            # WAL + NORMAL survives a killed process; only a power cut may drop the last commits.
-            conn.execute("PRAGMA synchronous = NORMAL")
-            yield conn
-        finally:
+            conn = self._open()
+            try:
+                conn.row_factory = sqlite3.Row
+                # WAL + NORMAL survives a killed process; only a power cut may drop the last commits.
+                conn.execute("PRAGMA synchronous = NORMAL")
+                yield conn
+            finally:
+                conn.close()
+        except sqlite3.IntegrityError:
+            raise  # a constraint the caller handles (a run id taken), not a damaged file
+        except sqlite3.OperationalError as exc:
+            if self.read_only or "readonly" in str(exc) or "unable to open" in str(exc):
+                raise StudioError(f"the data folder {self.home} is read-only ({exc}): runs can be listed and "
+                                  f"read there, but training needs write access: make it writable, or set "
+                                  f"{paths.HOME_ENV} to a writable folder") from exc
+            raise StudioError(f"the run store {self.db_path} cannot be used ({exc}): close other copies of "
+                              "RNNLM Studio or check the disk, then try again") from exc
+        except sqlite3.DatabaseError as exc:
+            raise StudioError(f"the run store {self.db_path} is damaged ({exc}): move it aside and "
+                              "RNNLM Studio starts a new, empty one (run folders under runs/ are kept)") from exc
+
+    def _open(self) -> sqlite3.Connection:
+        if not self.read_only:
+            return sqlite3.connect(self.db_path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        if not self.db_path.exists():
+            raise sqlite3.OperationalError("there is no run store in it yet")
+        try:
+            return self._open_read_only("mode=ro")
+        except sqlite3.OperationalError:  # WAL needs its -shm file: where it cannot exist, read the file as is
+            return self._open_read_only("mode=ro&immutable=1")
+
+    def _open_read_only(self, query: str) -> sqlite3.Connection:
+        conn = sqlite3.connect(f"file:{self.db_path}?{query}", uri=True, timeout=BUSY_TIMEOUT_S,
+                               isolation_level=None)
+        try:
+            conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
+        except BaseException:
             conn.close()
+            raise
+        return conn
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -235,6 +279,14 @@ class RunStore:
             conn.execute("COMMIT")
 
     def _migrate(self) -> None:
+        if self.read_only:
+            if self.db_path.exists():
+                with self._connect() as conn:
+                    version = conn.execute("PRAGMA user_version").fetchone()[0]
+                if version != len(_MIGRATIONS):
+                    raise StudioError(f"the run store {self.db_path} needs an upgrade, but its folder is "
+                                      "read-only: make it writable and run any rnnlm-studio command once")
+            return
         with self._connect() as conn:
             conn.execute("PRAGMA journal_mode = WAL")  # persistent: stored in the database file
         with self._write() as conn:

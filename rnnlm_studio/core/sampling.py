@@ -16,6 +16,7 @@ from .decoding import (NEG_INF, PieceTable, forward_last, ids_tensor, model_devi
                        select_rows, step)
 from .errors import ConfigError
 from .sampling_options import SamplingOptions
+from .validation import check_beam
 
 if TYPE_CHECKING:
     from .tokenizer import Tokenizer
@@ -149,6 +150,7 @@ def beam_search(loaded: Any, prompt: str, *, beam_width: int = 4, max_tokens: in
     """
     if beam_width <= 0 or max_tokens <= 0:
         raise ConfigError("beam width and max tokens must be positive integers")
+    check_beam(beam_width, max_tokens)  # the whole beam is held until the end: its size is capped
     SamplingOptions(stop_at=stop_at).validate()
     model, tokenizer = loaded.model, loaded.tokenizer
     model.eval()

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .errors import ConfigError
+from .validation import check_fields
 
 STOP_AT = ("line", "sentence")
 
@@ -25,16 +26,8 @@ class SamplingOptions:
     seed: int | None = None
 
     def validate(self) -> None:
-        if self.max_tokens <= 0:
-            raise ConfigError(f"--max-tokens must be a positive integer, got {self.max_tokens}")
-        if not self.temperature >= 0:
-            raise ConfigError(f"--temperature must be 0 (greedy) or positive, got {self.temperature}")
-        if self.top_k < 0:
-            raise ConfigError(f"--top-k must be 0 (off) or a positive integer, got {self.top_k}")
-        if not 0 < self.top_p <= 1:
-            raise ConfigError(f"--top-p must be in (0, 1] (1 turns it off), got {self.top_p}")
-        if not self.repetition_penalty >= 1:
-            raise ConfigError(f"--repetition-penalty must be at least 1 (1 turns it off), "
-                              f"got {self.repetition_penalty}")
+        """The numeric fields against the one table of option rules (core/validation.py), so the
+        Playground and the Python API refuse what the CLI refuses, in the same words."""
+        check_fields(self, ("max_tokens", "temperature", "top_k", "top_p", "repetition_penalty", "seed"))
         if self.stop_at is not None and self.stop_at not in STOP_AT:
             raise ConfigError(f"--stop-at {self.stop_at!r} is not one of: {', '.join(STOP_AT)}")

@@ -28,7 +28,10 @@ KINDS = ("unigram", "bpe", "char", "word")
 WORD_START = "\u2581"  # SentencePiece's visible space: a piece starting with it begins a word
 BYTE_PIECES = 256
 MIN_VOCAB = BYTE_PIECES + 2  # bytes + <unk> + <eos>: byte fallback's floor for every kind
-TRAIN_CHUNK_CHARS = 1000  # 4 bytes a char at most stays under SentencePiece's 4192-byte sentence limit
+# Training sentences are cut to this many characters (before a space: words stay whole), so the
+# sample below holds at most MAX_SAMPLE x 100 characters whatever the line lengths: with 1,000-character
+# sentences a 200 MB one-line corpus put 200 MB of text into the sample and peaked at 3.9 GB.
+TRAIN_CHUNK_CHARS = 100
 ENCODE_CHUNK_CHARS = 1 << 18  # longer lines are encoded in pieces to bound the lattice's memory
 MAX_RETRIES = 3
 MIN_SAMPLE = 101  # SentencePiece refuses a sentence sample of 100 or fewer
@@ -119,21 +122,20 @@ def _without_dummy_prefix(proto: bytes) -> bytes:
 # ---------------------------------------------------------------- training
 
 
-def chop(line: str, width: int) -> list[str]:
-    """Cut a long line into pieces of at most `width` chars, before a space where one is near.
+def chop(line: str, width: int) -> Iterator[str]:
+    """Cut a long line into pieces of at most `width` chars, before a space where one is near; lazily,
+    so a huge line is never held twice (as itself and as a list of its pieces).
 
     Cutting before a space keeps tokenisation unchanged: pieces never cross a word start.
     """
-    pieces = []
     start = 0
     while len(line) - start > width:
         cut = line.rfind(" ", start + width // 2, start + width)
         if cut <= start:
             cut = start + width
-        pieces.append(line[start:cut])
+        yield line[start:cut]
         start = cut
-    pieces.append(line[start:])
-    return pieces
+    yield line[start:]
 
 
 class _Sentences:

@@ -15,16 +15,17 @@ import torch
 from torch.nn import functional as F
 
 from . import checkpoint as ckpt
+from . import runlock
 from .atomic import atomic_write_text
 from .classify import train_task
 from .config import TrainConfig
 from .dataset import Dataset, prepare_dataset
 from .device import resolve_device
 from .distributed import DistContext, init_from_env
-from .evaluate import evaluate
+from .evaluate import FINAL_EVAL_TOKENS, evaluate
 from .events import CheckpointEvent, ErrorEvent, EvalEvent, Event, LogEvent
 from .model import Hidden, detach_hidden, reset_rows
-from .run_loop import RunLoop, TrainControl, drive, set_threads, total_steps
+from .run_loop import RunLoop, TrainControl, built_or_forgotten, drive, set_threads, total_steps
 from .runs import RunStore, read_events
 from .schedule import LRSchedule, build_optimizer
 from .stream import BPTTBatcher
@@ -155,7 +156,7 @@ class TrainingRun(RunLoop):
 
     def measure(self, split: str, final: bool) -> dict[str, float]:
         return evaluate(self.model, getattr(self.data, split), self.device, self.precision,
-                        None if final else self.config.eval_tokens, dist_ctx=self.dist)
+                        FINAL_EVAL_TOKENS if final else self.config.eval_tokens, dist_ctx=self.dist)
 
     def eval_event(self, split: str, metrics: dict[str, float], is_best: bool = False,
                    final: bool = False) -> EvalEvent:
@@ -257,12 +258,18 @@ def _open_new(config: TrainConfig, store: RunStore, dist_ctx: DistContext) -> Tr
     config.fill_budget()
     data, setup = dist_ctx.main_first(lambda: _prepare(config, dist_ctx.world_size))
     run_id, run_dir = dist_ctx.on_main(lambda: _register(config, store, data))
-    return TrainingRun(config, run_dir, run_id, store, data, setup, None, dist_ctx)
+    return built_or_forgotten(lambda: TrainingRun(config, run_dir, run_id, store, data, setup, None, dist_ctx),
+                              store, run_id, dist_ctx)
 
 
 def _find_resumable(ref: str, store: RunStore) -> tuple[str, Path, Path]:
     record = store.find(ref)
-    last = ckpt.resume_checkpoint(record.run_dir)  # "best" when "last" is damaged, with a warning
+    runlock.acquire(record.run_dir)  # before anything is read or cut back: one trainer per run
+    try:
+        last = ckpt.resume_checkpoint(record.run_dir)  # "best" when "last" is damaged, with a warning
+    except BaseException:
+        runlock.release(record.run_dir)
+        raise
     return record.id, record.run_dir, last
 
 
@@ -270,12 +277,16 @@ def _open_resume(ref: str, store: RunStore, overrides: dict | None, dist_ctx: Di
     """Under torchrun rank 0 finds the run; every rank then reads its config and checkpoint, so a
     multi-machine resume needs the run folder on a shared file system."""
     run_id, run_dir, last = dist_ctx.on_main(lambda: _find_resumable(ref, store))
-    config = TrainConfig.load(run_dir / "run.toml")
-    for key, value in (overrides or {}).items():
-        setattr(config, key, value)
-    data, setup = dist_ctx.main_first(lambda: _prepare(config, dist_ctx.world_size))
-    dist_ctx.on_main(lambda: _truncate_metrics(run_dir, ckpt.load_training_state_meta(last)["step"]))
-    return TrainingRun(config, run_dir, run_id, store, data, setup, last, dist_ctx)
+    try:
+        config = TrainConfig.load(run_dir / "run.toml")
+        for key, value in (overrides or {}).items():
+            setattr(config, key, value)
+        data, setup = dist_ctx.main_first(lambda: _prepare(config, dist_ctx.world_size))
+        dist_ctx.on_main(lambda: _truncate_metrics(run_dir, ckpt.load_training_state_meta(last)["step"]))
+        return TrainingRun(config, run_dir, run_id, store, data, setup, last, dist_ctx)
+    except BaseException:
+        runlock.release(run_dir)
+        raise
 
 
 def _truncate_metrics(run_dir: Path, step: int) -> None:

@@ -6,6 +6,8 @@ the curve is how much target text the runs see.
 """
 from __future__ import annotations
 
+import math
+
 import dataclasses
 import hashlib
 from collections.abc import Iterator
@@ -37,7 +39,7 @@ def parse_fractions(text: str) -> list[float]:
         values = sorted(float(x) for x in text.split(","))
     except ValueError:
         raise ConfigError(f"--fractions {text!r} must be comma-separated numbers in (0, 1], e.g. 0.01,0.1,1.0")
-    if not values or values[0] <= 0 or values[-1] > 1:
+    if not values or not all(math.isfinite(v) for v in values) or values[0] <= 0 or values[-1] > 1:
         raise ConfigError(f"--fractions {text!r}: every fraction must be in (0, 1]")
     return values
 

@@ -393,8 +393,11 @@ class PlaygroundPanel(QWidget):
     def shutdown(self) -> None:
         """Stop generation and wait for background work, before the window closes."""
         self.stop_generation()
-        for lane in (self._models, self._suggester, self._generator):
-            lane.wait(5000)
+        self.wait_for_background(5000)
+
+    def wait_for_background(self, msecs: int) -> bool:
+        """Wait for the lanes' calls to end (their idle threads end too); False if one still runs."""
+        return all([lane.wait(msecs) for lane in (self._models, self._suggester, self._generator)])
 
 
 def _double(low: float, high: float, value: float, step: float, tip: str) -> QDoubleSpinBox:

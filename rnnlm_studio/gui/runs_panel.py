@@ -25,7 +25,7 @@ COLUMNS = ("Name", "Source", "Transfer", "Data", "Best valid word ppl", "Transfe
            "Created")
 NAME, SOURCE, TRANSFER, DATA, BEST, GAIN, DURATION, STATUS, CREATED = range(len(COLUMNS))
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
-RESUMABLE = ("stopped", "paused", "failed")
+RESUMABLE = ("stopped", "paused", "failed", "interrupted")
 GAIN_HELP = ("Transfer gain in bits saved = 1 − (transfer run's valid bits per byte ÷ its scratch baseline's) at "
              "the same number of tokens seen: the share of the text's code length that starting from the source "
              "saves. Beside it (×) the word-perplexity ratio, transfer ÷ baseline: below 1 helped. Positive gain: "

@@ -17,7 +17,7 @@ from rnnlm_studio.core.classify import (HEAD_FILE, LABELS_FILE, TaskClassifier, 
                                         load_labelled, pad_batch, stratified_split, train_task)
 from rnnlm_studio.core.config import ModelConfig, TrainConfig
 from rnnlm_studio.core.corpus import Corpus
-from rnnlm_studio.core.errors import CorpusError
+from rnnlm_studio.core.errors import ConfigError, CorpusError
 from rnnlm_studio.core.events import DoneEvent, EvalEvent
 from rnnlm_studio.core.model import RNNLM
 from rnnlm_studio.core.runs import RunStore, read_events
@@ -206,6 +206,25 @@ def test_stop_request_ends_with_a_stopped_done_and_a_checkpoint(toy_tsv: Path, t
     done = events[-1]
     assert isinstance(done, DoneEvent) and done.reason == "stopped" and done.step == 10
     assert (Path(done.run_dir) / "checkpoints" / "last" / HEAD_FILE).is_file()
+
+
+def test_a_stop_before_the_first_step_keeps_nothing(toy_tsv: Path, toy_source: Path, studio_home: Path) -> None:
+    control = TrainControl()
+    control.stop()
+    events = list(train_task(task_config(toy_tsv, toy_source), control))
+    assert [e.kind for e in events if e.kind in ("step", "done", "error")] == []
+    assert RunStore().list() == [] and not any((studio_home / "runs").iterdir())
+
+
+def test_a_run_that_cannot_be_built_leaves_no_run_behind(toy_tsv: Path, toy_source: Path, studio_home: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    def unwritable(self: TrainConfig, path: Path) -> None:
+        raise ConfigError(f"cannot write {path}")
+
+    monkeypatch.setattr(TrainConfig, "save", unwritable)
+    events = list(train_task(task_config(toy_tsv, toy_source)))
+    assert [e.kind for e in events] == ["error"] and "cannot write" in events[0].message
+    assert RunStore().list() == [] and not any((studio_home / "runs").iterdir())
 
 
 def test_bad_labelled_data_yields_one_error_event(tmp_path: Path, toy_source: Path) -> None:

@@ -148,15 +148,17 @@ def test_folder_is_scanned_recursively_in_sorted_order(tmp_path: Path) -> None:
     write(folder / "b.md", "# bee\n")
     write(folder / "a.txt", "ay\n")
     write(folder / "sub" / "c.text", "see\n")
-    write(folder / "sub" / "README", "readme text\n")
+    write(folder / "sub" / "NOTES", "notes text\n")
+    write(folder / "sub" / "README", "readme text\n")  # README/LICENSE/SOURCE are never training text
+    write(folder / "LICENSE.md", "licence text\n")
     write(folder / "sub" / "blob", PNG_HEAD)  # no suffix and not text: skipped
     write(folder / "notes.csv", "x,y\n")  # unknown suffix: skipped
     write(folder / ".git" / "HEAD.txt", "hidden folder\n")
     write(folder / "empty.txt", "")
     corpus = Corpus.open([folder])
     names = [f.path.relative_to(folder.resolve()).as_posix() for f in corpus.files]
-    assert names == ["a.txt", "b.md", "sub/README", "sub/c.text"]
-    assert list(corpus.iter_lines()) == ["ay", "# bee", "readme text", "see"]
+    assert names == ["a.txt", "b.md", "sub/NOTES", "sub/c.text"]
+    assert list(corpus.iter_lines()) == ["ay", "# bee", "notes text", "see"]
     assert any("empty.txt" in w and "skipped" in w for w in corpus.warnings)
 
 

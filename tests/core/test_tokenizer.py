@@ -147,8 +147,8 @@ def test_long_lines_encode_in_pieces_exactly(unigram: Tokenizer, monkeypatch: py
 
 
 def test_chop_cuts_before_spaces() -> None:
-    assert chop("aaaa bbbb cccc", 8) == ["aaaa", " bbbb", " cccc"]
-    assert chop("abcdefghij", 4) == ["abcd", "efgh", "ij"]
+    assert list(chop("aaaa bbbb cccc", 8)) == ["aaaa", " bbbb", " cccc"]
+    assert list(chop("abcdefghij", 4)) == ["abcd", "efgh", "ij"]
     assert "".join(chop("x y " * 50, 7)) == "x y " * 50
 
 

@@ -255,6 +255,15 @@ def test_divergence_stops_with_advice_and_keeps_a_good_checkpoint(shakespeare_sm
     assert RunStore().get(events[0].run_id).status == "failed"
 
 
+def test_a_stop_before_the_first_step_keeps_nothing(shakespeare_small: dict[str, Path], studio_home: Path) -> None:
+    control = TrainControl()
+    control.stop()  # asked before the loop takes its first step
+    events = list(train(tiny_config(shakespeare_small), control))
+    assert not of(events, StepEvent) and not of(events, DoneEvent) and not of(events, ErrorEvent)
+    assert "nothing was kept" in events[-1].message
+    assert RunStore().list() == [] and not any((studio_home / "runs").iterdir())
+
+
 def test_bad_settings_end_with_one_error_and_no_run(shakespeare_small: dict[str, Path], studio_home: Path) -> None:
     events = list(train(tiny_config(shakespeare_small, lr=-1.0)))
     assert len(events) == 1 and isinstance(events[0], ErrorEvent) and "--lr" in events[0].message

@@ -73,11 +73,13 @@ def kill_once(home: Path, args: list[str], moment: Moment, log: KillLog) -> Path
 
 
 def check_killed_run(home: Path, run_dir: Path) -> int:
-    """What a kill must leave: an intact, resumable `last` checkpoint and a store that opens with the run."""
+    """What a kill must leave: an intact, resumable `last` checkpoint and a store that opens with the run,
+    shown as interrupted (its lock died with its process)."""
     last = run_dir / "checkpoints" / "last"
     recover_dir(last)
     assert checkpoint_problem(last, resumable=True) is None, checkpoint_problem(last, resumable=True)
-    assert RunStore(home).get(run_dir.name).run_dir == run_dir
+    record = RunStore(home).get(run_dir.name)
+    assert record.run_dir == run_dir and record.status == "interrupted", record.status  # dead, not "running"
     return checkpoint_step(last)
 
 

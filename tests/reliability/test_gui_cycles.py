@@ -16,10 +16,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QThreadPool
 from PySide6.QtWidgets import QMessageBox
 
 from rnnlm_studio.core.checkpoint import checkpoint_problem
 from rnnlm_studio.core.runs import RunStore
+from rnnlm_studio.gui.workers import wait_for_tasks
 from tests.gui.conftest import (isolated_settings, make_window, set_tiny_model,  # noqa: F401 (fixtures)
                                 share_tokenizer_cache, shared_cache)
 
@@ -61,6 +63,24 @@ def os_threads() -> int:
     return len(os.listdir("/proc/self/task"))
 
 
+def settle(window) -> None:  # noqa: ANN001
+    """Wait for every background call the window started. A call that never ends fails here; waiting
+    also ends the idle threads of those pools (`QThreadPool.waitForDone`), which would otherwise stay
+    until their expiry and count as threads that were not there before."""
+    assert wait_for_tasks(60_000), "a background task on the shared pool never ended"
+    assert window.playground.wait_for_background(60_000), "a Playground call never ended"
+
+
+def threads_back_to(before: tuple[int, int], qtbot) -> None:  # noqa: ANN001
+    """Give idle pool threads the test cannot reach (Qt's own pools, e.g. the GUI's image pool) their
+    expiry to end. Only a thread that never ends (a run's thread, a stuck call) keeps the count up."""
+    try:
+        qtbot.waitUntil(lambda: threading.active_count() <= before[0] and os_threads() <= before[1],
+                        timeout=QThreadPool.globalInstance().expiryTimeout() + 15_000)
+    except qtbot.TimeoutError:
+        pass  # the report below shows the counts
+
+
 def cycle(window, qtbot) -> weakref.ref:  # noqa: ANN001
     """Start a run from the toolbar, let it train a little, stop it; returns the run's QThread, weakly."""
     window.start_action.trigger()
@@ -78,10 +98,12 @@ def test_start_stop_cycles_leak_nothing(make_window, qtbot, qtlog, shakespeare_s
     set_tiny_model(window, steps=100_000, eval_every=20)
     threads = [cycle(window, qtbot)]  # the first cycle warms caches, imports and thread pools
     qtbot.waitUntil(lambda: not window.model_panel.ranking.busy, timeout=120_000)  # ... as does ranking the sources
+    settle(window)
     qtbot.wait(200)
     before = (threading.active_count(), os_threads(), rss_mb())
     threads += [cycle(window, qtbot) for _ in range(CYCLES - 1)]
-    qtbot.wait(200)
+    settle(window)
+    threads_back_to(before[:2], qtbot)
     report = CycleReport(CYCLES, before[0], threading.active_count(), before[1], os_threads(),
                          sum(ref() is not None and ref().isRunning() for ref in threads), before[2], rss_mb())
     if os.environ.get("RNNLM_GUI_CYCLES_REPORT"):
