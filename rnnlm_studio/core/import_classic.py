@@ -16,11 +16,11 @@ from pathlib import Path
 import torch
 
 from .checkpoint import read_state_dict, require_new_folder, save_model_folder
-from .validation import require_regular_file
 from .config import ModelConfig
 from .errors import ModelFileError
 from .model import RNNLM
 from .tokenizer import WORD_START, Tokenizer
+from .validation import require_regular_file
 
 CLASSIC_EOS = "<eos>"
 CLASSIC_UNK = "<unk>"
