@@ -111,6 +111,8 @@ RULES: dict[str, Rule] = {
     "beam": _ints(0, 64, "0 = sample instead"),
     "k": _ints(1, 1_000),
     "phrase": _ints(0, 50, "0 = none"),
+    # sources
+    "sample_bytes": _ints(1_000, 1 << 30),
 }
 
 

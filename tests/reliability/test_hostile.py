@@ -62,8 +62,8 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
     bundled = paths.bundled_models_dir() / MODEL
     shutil.copytree(bundled, box.model_copy)
     shutil.copytree(bundled, box.model_with_link)
-    (box.model_with_link / "card.md").unlink()
-    (box.model_with_link / "card.md").symlink_to(box.secret)
+    (box.model_with_link / "README.md").unlink()
+    (box.model_with_link / "README.md").symlink_to(box.secret)
     (root / "link-to-secret.txt").symlink_to(box.secret)
     specials = root / "specials"
     specials.mkdir()
@@ -87,6 +87,8 @@ BASE = {
     "transfer-curve": ["transfer-curve", "--train", "no-such-corpus.txt", "--source", MODEL],
     "generate": ["generate", MODEL, "--prompt", "To be", "--max-tokens", "5"],
     "complete": ["complete", MODEL, "--prompt", "To b"],
+    "eval": ["eval", MODEL, "--text", "no-such-text.txt"],
+    "sources": ["sources", "--text", "no-such-text.txt"],
 }
 STRING_NUMBERS = {  # options that hold several numbers in one string
     ("train", "--split"): ["nan,0.5,0.5", "inf,0,0", "-1,1,1", "0,0.5,0.5", "0.9,0.1", "abc"],
@@ -137,6 +139,7 @@ PATH_TEMPLATES = {
     "train --resume": ["train", "--resume", "{P}"],
     "eval MODEL": ["eval", "{P}", "--text", "{data}/valid.txt"],
     "eval --text": ["eval", MODEL, "--text", "{P}"],
+    "sources --text": ["sources", "--text", "{P}"],
     "generate MODEL": ["generate", "{P}", "--prompt", "a", "--max-tokens", "3"],
     "complete MODEL": ["complete", "{P}", "--prompt", "a"],
     "export MODEL": ["export", "{P}", "--to", "exported"],
@@ -148,6 +151,8 @@ PATH_TEMPLATES = {
     "models --install": ["models", "--install", "{P}"],
     "models --name": ["models", "--install", "{model_copy}", "--name", "{P}"],
     "compare RUN": ["compare", "{P}"],
+    "export-tb RUN": ["export-tb", "{P}", "--logdir", "tb"],
+    "export-tb --logdir": ["export-tb", "{data}", "--logdir", "{P}"],
     "runs (no path)": ["runs", "--json"],
 }
 OUTPUTS = {"export --to", "import --to"}  # {P} may be created (only if it did not exist)
