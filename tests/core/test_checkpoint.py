@@ -278,7 +278,7 @@ def test_an_older_folder_with_card_md_still_loads(tmp_path: Path, tokenizer: Tok
     assert read_card(tmp_path / "m") == "# old\n\nAn older card.\n"
 
 
-@pytest.mark.parametrize("name,language", [("english-lstm", "en"), ("shakespeare-char", "en")])
+@pytest.mark.parametrize("name,language", [("english-lstm", "en"), ("shakespeare-char", "en"), ("chinese-lstm", "zh")])
 def test_bundled_models_have_hub_cards_and_load(name: str, language: str) -> None:
     from rnnlm_studio.core import paths
     from rnnlm_studio.core.card import read_card, read_card_metadata

@@ -37,6 +37,19 @@ def test_sources_ranks_the_bundled_models_on_the_text(tmp_path: Path, shakespear
     assert table.returncode == 0 and table.stdout.splitlines()[1].split()[:2] == ["1", "shakespeare-char"]
 
 
+def test_sources_puts_the_chinese_source_first_for_held_out_chinese(tmp_path: Path) -> None:
+    from tests.conftest import SHARED_DATA
+
+    novel = (SHARED_DATA / "chinese-classics" / "hongloumeng.txt").read_text(encoding="utf-8")
+    text = tmp_path / "last-chapter.txt"
+    text.write_text(novel[-20_000:], encoding="utf-8")  # the last chapter: held out from chinese-lstm's training
+    done = cli(tmp_path, "sources", "--text", str(text), "--sample-bytes", "6000", "--json")
+    assert done.returncode == 0, done.stderr
+    ranking = json.loads(done.stdout)["sources"]
+    assert ranking[0]["name"] == "chinese-lstm"
+    assert ranking[0]["bpb"] < 0.8 * min(source["bpb"] for source in ranking[1:])
+
+
 def test_sources_refuses_a_missing_text_in_one_line(tmp_path: Path) -> None:
     done = cli(tmp_path, "sources", "--text", str(tmp_path / "nothing.txt"))
     assert done.returncode != 0 and len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
