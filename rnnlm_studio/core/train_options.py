@@ -103,7 +103,7 @@ def add_budget_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--time-budget", type=float, metavar="SECONDS", help="wall-clock seconds of training")
     g.add_argument("--eval-every", type=int, default=TRAIN_DEFAULTS.eval_every, help="steps between evaluations")
     g.add_argument("--eval-tokens", type=int, default=TRAIN_DEFAULTS.eval_tokens,
-                   help="validation tokens used by periodic evaluations (the final one uses all)")
+                   help="validation tokens used by periodic evaluations (the final one reads at most 2,000,000)")
     g.add_argument("--patience", type=int, default=TRAIN_DEFAULTS.patience,
                    help="stop after this many evaluations without improvement (0 = never)")
 
