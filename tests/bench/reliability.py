@@ -81,7 +81,8 @@ def kill_chains(kills: int, folder: Path, data: dict[str, Path]) -> dict[str, An
             print(f"chain {chains}: {problems[:3]}", file=sys.stderr)
         continuous += not problems
         chains += 1
-    return {"kills": log.kills, "mid_write": log.mid_write, "resumes": log.resumes, "chains": chains,
+    return {"kills": log.kills, "mid_write": log.mid_write, "late": log.late, "resumes": log.resumes,
+            "chains": chains,
             "continuous_chains": continuous, "steps_at_kill": log.steps_at_kill}
 
 
@@ -134,7 +135,8 @@ def main(argv: list[str] | None = None) -> None:
         *[(f"{name} (tests)", tried, passed, tried == passed, f"{tried - passed} failures")
           for name, (tried, passed) in suites.items()],
         ("kill -9 survived", kills["kills"], kills["kills"], True,
-         f"{kills['mid_write']} inside a checkpoint write"),
+         f"{kills['mid_write']} inside a checkpoint write, {kills['late']} more landed after the run "
+         "had finished (store said done)"),
         ("resumes continuous", kills["chains"], kills["continuous_chains"],
          kills["chains"] == kills["continuous_chains"], f"{kills['resumes']} resumes in {kills['chains']} chains"),
         *([(f"{args.long_line_mb} MB single line", 1, int(line["handled"]), line["handled"]

@@ -25,6 +25,7 @@ Moment = str | float
 class KillLog:
     kills: int = 0
     mid_write: int = 0  # kills that left a checkpoint write unfinished (a temp or old folder behind)
+    late: int = 0  # kills that landed after the run had finished (its process was only exiting)
     resumes: int = 0
     steps_at_kill: list[int] = field(default_factory=list)
 
@@ -48,8 +49,9 @@ def _wait_for_write(checkpoints: Path, proc: subprocess.Popen, limit: float = 30
         time.sleep(0.0005)
 
 
-def kill_once(home: Path, args: list[str], moment: Moment, log: KillLog) -> Path:
-    """Start `rnnlm-studio ARGS --json`, SIGKILL it at `moment`, check the run folder; returns it."""
+def kill_once(home: Path, args: list[str], moment: Moment, log: KillLog) -> tuple[Path, bool]:
+    """Start `rnnlm-studio ARGS --json`, SIGKILL it at `moment`, check the run folder; returns it and
+    whether the run was still training (a kill can land while a finished run's process exits)."""
     proc = cli_popen(home, *args, "--json")
     try:
         run_dir = Path(_wait_for_checkpoint(proc)["run_dir"])
@@ -57,8 +59,8 @@ def kill_once(home: Path, args: list[str], moment: Moment, log: KillLog) -> Path
             _wait_for_write(run_dir / "checkpoints", proc)
         else:
             time.sleep(float(moment))
-        assert proc.poll() is None, "the run finished before the kill: give it more steps"
-        proc.send_signal(signal.SIGKILL)
+        if proc.poll() is None:  # else it finished first: the store must then say "done"
+            proc.send_signal(signal.SIGKILL)
         proc.wait()
     finally:
         if proc.poll() is None:
@@ -66,15 +68,18 @@ def kill_once(home: Path, args: list[str], moment: Moment, log: KillLog) -> Path
             proc.wait()
         proc.stdout.close()
         proc.stderr.close()
+    if RunStore(home).get(run_dir.name).status == "done":
+        log.late += 1
+        return run_dir, False
     log.kills += 1
     log.mid_write += any(p.name.startswith(".") for p in (run_dir / "checkpoints").iterdir())
     log.steps_at_kill.append(check_killed_run(home, run_dir))
-    return run_dir
+    return run_dir, True
 
 
 def check_killed_run(home: Path, run_dir: Path) -> int:
-    """What a kill must leave: an intact, resumable `last` checkpoint and a store that opens with the run,
-    shown as interrupted (its lock died with its process)."""
+    """What a kill during training must leave: an intact, resumable `last` checkpoint and a store that
+    opens with the run, shown as interrupted (its lock died with its process)."""
     last = run_dir / "checkpoints" / "last"
     recover_dir(last)
     assert checkpoint_problem(last, resumable=True) is None, checkpoint_problem(last, resumable=True)
@@ -85,11 +90,15 @@ def check_killed_run(home: Path, run_dir: Path) -> int:
 
 def kill_and_resume(home: Path, train_args: list[str], moments: list[Moment], log: KillLog) -> Path:
     """A fresh run killed at the first moment, resumed and killed at each next one, then resumed to the end."""
-    run_dir = kill_once(home, train_args, moments[0], log)
+    run_dir, training = kill_once(home, train_args, moments[0], log)
     resume = ["train", "--resume", run_dir.name, "--threads", "1"]
     for moment in moments[1:]:
-        kill_once(home, resume, moment, log)
+        if not training:
+            return run_dir  # the last kill found the run finished: nothing left to resume
+        _, training = kill_once(home, resume, moment, log)
         log.resumes += 1
+    if not training:
+        return run_dir
     proc = cli_popen(home, *resume, "--json")
     out, err = proc.communicate(timeout=600)
     assert proc.returncode == 0, err
