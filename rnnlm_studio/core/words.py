@@ -47,11 +47,13 @@ def word_chunks(line: str) -> Iterator[list[str]]:
 
 
 def counts(line: str) -> tuple[int, int]:
-    """(words, how many of them are CJK characters) of `line`, without making a string per word."""
-    if line.isascii():
-        return len(line.split()), 0
+    """(words, how many of them are CJK characters) of `line`, holding the strings of one piece's
+    words at a time (a 100 MB line split at once held 1.2 GB of them)."""
     words = cjk = 0
     for piece in pieces(line):
+        if piece.isascii():
+            words += len(piece.split())
+            continue
         spaced, found = _CJK.subn(" ", piece)
         words += found + len(spaced.split())
         cjk += found
