@@ -85,6 +85,12 @@ def _row_items(record: RunRecord, row: CompareRow | None, lead: str) -> list[QSt
             gain_item.setForeground(NEGATIVE)
     elif record.transfer == "scratch":
         gain_item = _cell("–", -math.inf, "A scratch run is itself a baseline.")
+    elif row is not None and row.gain_note:
+        gain_item = _cell("–", -math.inf, f"No transfer gain: {row.gain_note}.\n\n{GAIN_HELP}")
+    elif record.config.get("baseline"):
+        gain_item = _cell("–", -math.inf, "A scratch baseline was asked for but has not finished: it trains after "
+                                          "this run, and the gain appears here when it is done (a job stopped "
+                                          "before then has none).\n\n" + GAIN_HELP)
     else:
         gain_item = _cell("–", -math.inf, "No scratch baseline: tick “Also train a scratch baseline” in the Model "
                                           "& Transfer panel to measure the gain.\n\n" + GAIN_HELP)

@@ -230,6 +230,21 @@ def test_baseline_trains_both_runs_and_links_them(source_dir: Path, shakespeare_
     assert starts[1].config["lr"] == starts[0].config["lr"] == 1e-2  # a rate the user chose holds for both
 
 
+def test_a_time_budgeted_baseline_with_the_default_evaluations_measures_a_gain(
+        source_dir: Path, shakespeare_small: dict[str, Path]) -> None:
+    """Under a time budget the two runs take different numbers of steps; with evaluations every 500 steps
+    each had one point, at different tokens seen, and the job failed. The default schedule evaluates both
+    at the same shares of the budget, so their curves overlap and the gain is read between points."""
+    config = target_config(shakespeare_small, source_dir, "parameter", baseline=True, max_steps=None,
+                           time_budget=1.5, eval_every=TrainConfig().eval_every)
+    events = list(train_with_baseline(config))
+    assert not [e for e in events if isinstance(e, ErrorEvent)]
+    done = events[-1]
+    assert isinstance(done, DoneEvent) and isinstance(done.baseline["gain"], float), done.baseline["message"]
+    assert done.baseline["message"].startswith(("transfer saved", "negative transfer"))
+    assert RunStore().get(done.run_id).final["gain"]["gain"] == done.baseline["gain"]
+
+
 def test_fine_tuning_gets_a_lower_default_rate_and_its_scratch_baseline_its_own() -> None:
     import dataclasses
 

@@ -1,0 +1,72 @@
+"""A training job as a user meets it, through the window: a transfer run with its scratch baseline,
+Stop, the Playground's model list after a job, Resume, and a new run from a stored run's settings."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+
+from rnnlm_studio.core.events import DoneEvent, ErrorEvent, StartEvent
+from rnnlm_studio.core.runs import RunStore
+from rnnlm_studio.gui.runs_panel import GAIN, NAME
+
+from .conftest import TINY
+
+
+def collect(window) -> list:  # noqa: ANN001
+    events: list = []
+    window.training_event.connect(events.append)
+    return events
+
+
+def click(qtbot, widget) -> None:  # noqa: ANN001
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+
+
+def press_start(qtbot, window) -> None:  # noqa: ANN001
+    click(qtbot, window.toolbar.widgetForAction(window.start_action))
+
+
+def transfer_with_baseline(window, data: dict[str, Path]) -> None:  # noqa: ANN001
+    """What a user picks for a parameter transfer from a finished run, with "also train a scratch baseline"
+    ticked; the evaluation schedule is left at its default."""
+    window.corpus_panel.set_train_paths([data["train"]])
+    window.corpus_panel.add_paths([data["valid"]], role="valid")
+    source = next(r for r in RunStore().list() if r.name == "source-scratch")
+    box = window.model_panel.source_box
+    index = box.findData(str(source.run_dir))
+    box.setCurrentIndex(index)
+    box.activated.emit(index)
+    window.model_panel.transfer_box.setCurrentText("parameter")
+    window.corpus_panel.reuse_radio.setChecked(True)
+    window.model_panel.warmup_spin.setValue(5)
+    window.model_panel.baseline_check.setChecked(True)
+    window.training_panel.epochs_spin.setValue(0)
+
+
+def gain_cell(window, run_id: str):  # noqa: ANN001, ANN201
+    model = window.runs_panel.model
+    row = next(row for row in range(model.rowCount()) if model.item(row, NAME).data(Qt.ItemDataRole.UserRole) == run_id)
+    return model.item(row, GAIN)
+
+
+def test_a_timed_transfer_run_with_default_evaluations_shows_its_gain(make_window, qtbot, runs_home: Path,
+                                                                       shakespeare_small: dict[str, Path]) -> None:
+    """Defect 1: under a time budget the two runs take different numbers of steps; evaluated every 500
+    steps, each had one point, the two never met, and the job ended "Failed" with no gain."""
+    window = make_window()
+    transfer_with_baseline(window, shakespeare_small)
+    window.model_panel.batch_spin.setValue(32)  # fewer, slower steps: well under 500 in the budget
+    window.model_panel.bptt_spin.setValue(64)
+    window.training_panel.minutes_spin.setValue(0.1)
+    events = collect(window)
+    with qtbot.waitSignal(window.training_finished, timeout=120_000):
+        press_start(qtbot, window)
+
+    assert not [e for e in events if isinstance(e, ErrorEvent)]
+    assert window.training_panel.status == "done"
+    done = events[-1]
+    assert isinstance(done, DoneEvent) and isinstance(done.baseline["gain"], float), done.baseline
+    qtbot.waitUntil(lambda: "%" in gain_cell(window, done.run_id).text(), timeout=20_000)
+    cell = gain_cell(window, done.run_id)
+    assert "tick" not in cell.toolTip()
