@@ -44,6 +44,10 @@ def train_with_baseline(config: TrainConfig, control: TrainControl | None = None
         yield event
     if done_transfer is None:
         return
+    if control.stopped:  # Stop ends the whole job: a baseline started now would stop at once, untrained
+        yield LogEvent(level="info", message="stopped: the matched scratch baseline was not trained")
+        yield done_transfer
+        return
     store = RunStore()
     base = baseline_config(config, store.get(first.run_id).name)
     base.model = TrainConfig.from_dict(first.config).model

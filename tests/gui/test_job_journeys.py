@@ -70,3 +70,25 @@ def test_a_timed_transfer_run_with_default_evaluations_shows_its_gain(make_windo
     qtbot.waitUntil(lambda: "%" in gain_cell(window, done.run_id).text(), timeout=20_000)
     cell = gain_cell(window, done.run_id)
     assert "tick" not in cell.toolTip()
+
+
+def test_stop_during_a_transfer_run_with_a_baseline_stops_the_whole_job(make_window, qtbot, runs_home: Path,
+                                                                         shakespeare_small: dict[str, Path]) -> None:
+    """Defect 2: the baseline started after Stop, stopped at step 0, stayed in the Runs list and became the
+    Playground's model."""
+    window = make_window()
+    transfer_with_baseline(window, shakespeare_small)
+    window.training_panel.steps_spin.setValue(100_000)
+    events = collect(window)
+    press_start(qtbot, window)
+    qtbot.waitUntil(lambda: window.training_panel.last_step is not None, timeout=60_000)
+    with qtbot.waitSignal(window.training_finished, timeout=60_000):
+        click(qtbot, window.toolbar.widgetForAction(window.stop_action))
+
+    starts = [e for e in events if isinstance(e, StartEvent)]
+    assert len(starts) == 1, "the scratch baseline started after Stop"
+    assert window.training_panel.status == "stopped"
+    qtbot.waitUntil(lambda: starts[0].run_id in window.runs_panel.records, timeout=10_000)
+    assert len(window.runs_panel.records) == 4  # the three finished runs and the stopped transfer run
+    assert window.playground.model_box.currentData() in (None, starts[0].run_dir,
+                                                          str(Path(starts[0].run_dir) / "checkpoints" / "best"))
