@@ -57,6 +57,7 @@ class MainWindow(QMainWindow):
         self.setObjectName("main-window")
         self.setDockNestingEnabled(True)
         self.job: TrainingJob | ProcessTrainingJob | None = None
+        self._job_run: str | None = None  # the run the job's user started (not the baseline it trains after)
         self._run_parameters = 0
         self._close_after_stop = False
         self.corpus_panel = CorpusPanel()
@@ -191,6 +192,7 @@ class MainWindow(QMainWindow):
 
     def _launch(self, config: TrainConfig, resume: str | None) -> None:
         self.training_panel.begin_job()
+        self._job_run = None
         self.job = self._new_job(config, resume)
         self.job.event.connect(self._on_event)
         self.job.finished.connect(self._on_job_finished)
@@ -228,6 +230,7 @@ class MainWindow(QMainWindow):
         self.training_panel.on_event(event)
         if isinstance(event, StartEvent):
             self._run_parameters = event.parameters
+            self._job_run = self._job_run or event.run_id
             self.runs_panel.set_busy_run(event.run_id)
             self.runs_panel.refresh()
             self.status_label.setText(f"Training {event.run_id} on {event.device}")
@@ -237,7 +240,9 @@ class MainWindow(QMainWindow):
             self.status_label.setText(f"Run {event.run_id} {'stopped' if event.reason == 'stopped' else 'finished'}"
                                       f" — {event.run_dir}")
             self.model_panel.note_throughput(event.tokens_per_s, self._run_parameters)
-            self.playground.set_model(event.run_dir)
+            if event.run_id == self._job_run:  # the transfer run is the job's model, not its baseline
+                self.playground.refresh_models()
+                self.playground.set_model(event.run_dir)
         elif isinstance(event, ErrorEvent):
             self.status_label.setText("The run failed: see the Training panel")
         self._update_actions()

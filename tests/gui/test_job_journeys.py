@@ -5,12 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFileDialog
 
 from rnnlm_studio.core.events import DoneEvent, ErrorEvent, StartEvent
 from rnnlm_studio.core.runs import RunStore
+from rnnlm_studio.core.trainer import train
 from rnnlm_studio.gui.runs_panel import GAIN, NAME
 
-from .conftest import TINY
+from .conftest import set_tiny_model, tiny_config
 
 
 def collect(window) -> list:  # noqa: ANN001
@@ -70,6 +72,7 @@ def test_a_timed_transfer_run_with_default_evaluations_shows_its_gain(make_windo
     qtbot.waitUntil(lambda: "%" in gain_cell(window, done.run_id).text(), timeout=20_000)
     cell = gain_cell(window, done.run_id)
     assert "tick" not in cell.toolTip()
+    assert window.playground.model_box.currentData() == done.run_dir, "the Playground chose the baseline"
 
 
 def test_stop_during_a_transfer_run_with_a_baseline_stops_the_whole_job(make_window, qtbot, runs_home: Path,
@@ -92,3 +95,42 @@ def test_stop_during_a_transfer_run_with_a_baseline_stops_the_whole_job(make_win
     assert len(window.runs_panel.records) == 4  # the three finished runs and the stopped transfer run
     assert window.playground.model_box.currentData() in (None, starts[0].run_dir,
                                                           str(Path(starts[0].run_dir) / "checkpoints" / "best"))
+
+
+def listed_runs(window) -> list[str]:  # noqa: ANN001
+    box = window.playground.model_box
+    return [box.itemData(i) for i in range(box.count()) if box.itemText(i).startswith("run: ")]
+
+
+def test_the_playground_lists_every_trained_run_and_preselects_the_one_just_finished(
+        make_window, qtbot, runs_home: Path, shakespeare_small: dict[str, Path], monkeypatch) -> None:  # noqa: ANN001
+    """Defect 4: runs trained before the app started were missing, Refresh did not help, and Open folder
+    started in the home folder."""
+    window = make_window()
+    window.docks["playground"].raise_()
+    stored = [str(record.run_dir) for record in RunStore().list()]
+    assert listed_runs(window) == stored and len(stored) == 3  # newest first, before the bundled models
+    assert window.playground.model_box.findText("english-lstm") > 0
+
+    window.corpus_panel.set_train_paths([shakespeare_small["train"]])
+    set_tiny_model(window, steps=10, eval_every=5)
+    events = collect(window)
+    with qtbot.waitSignal(window.training_finished, timeout=60_000):
+        press_start(qtbot, window)
+    done = events[-1]
+    assert isinstance(done, DoneEvent)
+    assert listed_runs(window) == [done.run_dir, *stored]
+    qtbot.waitUntil(lambda: window.playground.loaded is not None, timeout=30_000)
+    assert window.playground.model_box.currentData() == done.run_dir
+
+    elsewhere = [e for e in train(tiny_config(shakespeare_small, name="trained-elsewhere", max_steps=5))][-1]
+    assert isinstance(elsewhere, DoneEvent)
+    click(qtbot, window.playground.refresh_button)
+    assert listed_runs(window)[0] == elsewhere.run_dir
+    assert window.playground.model_box.currentData() == done.run_dir, "Refresh changed the chosen model"
+
+    opened_at: list[str] = []
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory",
+                        staticmethod(lambda _parent, _title, folder, *_args: opened_at.append(folder) or ""))
+    click(qtbot, window.playground.browse_button)
+    assert opened_at == [str(runs_home / "runs")]
