@@ -7,9 +7,9 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
-from rnnlm_studio.core.events import DoneEvent, ErrorEvent, StartEvent
+from rnnlm_studio.core.events import DoneEvent, ErrorEvent, StartEvent, StepEvent
 from rnnlm_studio.core.runs import RunStore
-from rnnlm_studio.core.trainer import train
+from rnnlm_studio.core.trainer import TrainControl, train
 from rnnlm_studio.gui.runs_panel import GAIN, NAME
 
 from .conftest import set_tiny_model, tiny_config
@@ -134,3 +134,33 @@ def test_the_playground_lists_every_trained_run_and_preselects_the_one_just_fini
                         staticmethod(lambda _parent, _title, folder, *_args: opened_at.append(folder) or ""))
     click(qtbot, window.playground.browse_button)
     assert opened_at == [str(runs_home / "runs")]
+
+
+def test_after_resume_from_the_runs_panel_the_curves_follow_the_run(make_window, qtbot,
+                                                                    shakespeare_small: dict[str, Path]) -> None:
+    """Defect 5: the run's stored curve, shown when it was selected, was drawn over its live one, so the
+    plots froze at the data from before the stop."""
+    control = TrainControl()
+    for event in train(tiny_config(shakespeare_small, name="to-resume", max_steps=100_000, eval_every=20), control):
+        if isinstance(event, StepEvent) and event.step >= 20:
+            control.stop()
+    stopped = event
+    assert isinstance(stopped, DoneEvent) and stopped.reason == "stopped"
+
+    window = make_window()
+    qtbot.waitUntil(lambda: stopped.run_id in window.runs_panel.records, timeout=10_000)
+    window.runs_panel.select_runs([stopped.run_id])
+    window.runs_panel.selection_changed.emit(window.runs_panel.selected())  # what a click on the row sends
+    plots = window.training_panel.plots
+    qtbot.waitUntil(lambda: len(plots.overlays) == 1, timeout=10_000)
+    click(qtbot, window.runs_panel.resume_button)
+    qtbot.waitUntil(lambda: (window.training_panel.last_step is not None
+                             and window.training_panel.last_step.step > stopped.step + 30), timeout=60_000)
+
+    def drawn_to() -> float:
+        x = plots._items[stopped.run_id].smooth.xData
+        return float(max(x)) if x is not None and len(x) else 0.0
+
+    qtbot.waitUntil(lambda: drawn_to() > stopped.tokens_seen, timeout=10_000)
+    with qtbot.waitSignal(window.training_finished, timeout=60_000):
+        click(qtbot, window.toolbar.widgetForAction(window.stop_action))
