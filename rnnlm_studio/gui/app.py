@@ -25,6 +25,7 @@ from .corpus_panel import CorpusPanel
 from .fonts import log_missing_cjk_font
 from .model_panel import ModelPanel
 from .playground import PlaygroundPanel
+from .run_settings import panel_states, stored_config
 from .runs_panel import RunsPanel
 from .source_ranking import follow_corpus
 from .training_panel import TrainingPanel
@@ -153,6 +154,7 @@ class MainWindow(QMainWindow):
         follow_corpus(self.model_panel.ranking, self.corpus_panel)
         self.runs_panel.selection_changed.connect(self._on_runs_selected)
         self.runs_panel.resume_requested.connect(self.resume_run)
+        self.runs_panel.settings_requested.connect(self.new_run_from)
 
     # --- training --------------------------------------------------------------------------
     def build_config(self) -> TrainConfig:
@@ -189,6 +191,20 @@ class MainWindow(QMainWindow):
         config = TrainConfig.from_dict(record.config)
         config.threads = training_threads()
         self._launch(config, run_id)
+
+    def new_run_from(self, run_id: str) -> None:
+        """Put a stored run's settings into the panels (“New run from these settings”), to vary and start."""
+        try:
+            record = RunStore().get(run_id)
+            states = panel_states(stored_config(record), self.model_panel.state())
+        except StudioError as exc:
+            self.runs_panel.message.show_message(str(exc), "error")
+            return
+        for key, state in states.items():
+            self._panel(key).set_state(state)
+        self.docks["model"].raise_()
+        self.status_label.setText(f"The settings of run {record.name} are in the panels: change what you like and "
+                                  "press Start for a new run.")
 
     def _launch(self, config: TrainConfig, resume: str | None) -> None:
         self.training_panel.begin_job()

@@ -164,3 +164,49 @@ def test_after_resume_from_the_runs_panel_the_curves_follow_the_run(make_window,
     qtbot.waitUntil(lambda: drawn_to() > stopped.tokens_seen, timeout=10_000)
     with qtbot.waitSignal(window.training_finished, timeout=60_000):
         click(qtbot, window.toolbar.widgetForAction(window.stop_action))
+
+
+SAME_SETTINGS = ("train", "valid", "test", "source", "transfer", "tokenizer", "tokenizer_kind", "model", "optimizer",
+                 "lr", "weight_decay", "clip", "schedule", "warmup_steps", "batch_size", "bptt", "eval_every", "seed")
+
+
+def test_a_new_run_from_a_stored_runs_settings(make_window, qtbot, runs_home: Path) -> None:
+    """"New run from these settings": the stored run's run.toml fills the panels; the user changes the
+    budget, leaves out the baseline and starts a new run with everything else the same."""
+    window = make_window()
+    qtbot.waitUntil(lambda: len(window.runs_panel.records) == 3, timeout=10_000)
+    stored = next(r for r in RunStore().list() if r.name == "shakespeare-parameter")
+    window.runs_panel.select_runs([stored.id])
+    action = next(a for a in window.runs_panel.context_menu().actions() if a.text() == "New run from these settings")
+    assert action.isEnabled()
+    action.trigger()
+
+    assert window.corpus_panel.entries() == [(stored.config["train"][0], "train"), (stored.config["valid"], "valid"),
+                                             (stored.config["test"], "test")]
+    assert window.model_panel.source_ref() == stored.config["source"]
+    assert window.model_panel.transfer_box.currentText() == "parameter"
+    assert window.model_panel.baseline_check.isChecked()
+    assert window.training_panel.steps_spin.value() == 30 and window.model_panel.eval_spin.value() == 10
+    window.model_panel.baseline_check.setChecked(False)
+    window.training_panel.steps_spin.setValue(5)
+    events = collect(window)
+    with qtbot.waitSignal(window.training_finished, timeout=60_000):
+        press_start(qtbot, window)
+
+    start = next(e for e in events if isinstance(e, StartEvent))
+    assert isinstance(events[-1], DoneEvent) and start.run_id != stored.id
+    assert {k: start.config[k] for k in SAME_SETTINGS} == {k: stored.config[k] for k in SAME_SETTINGS}
+    assert start.config["max_steps"] == 5 and not start.config["baseline"]
+
+
+def test_new_run_from_a_run_without_its_settings_file_says_so_and_changes_nothing(make_window, qtbot,
+                                                                                  runs_home: Path) -> None:
+    window = make_window()
+    qtbot.waitUntil(lambda: len(window.runs_panel.records) == 3, timeout=10_000)
+    stored = next(r for r in RunStore().list() if r.name == "shakespeare-parameter")
+    (stored.run_dir / "run.toml").unlink()
+    before = window.corpus_panel.entries()
+    window.runs_panel.select_runs([stored.id])
+    click(qtbot, window.runs_panel.new_from_button)
+    assert window.runs_panel.message.isVisible() and "damaged" in window.runs_panel.message.label.text()
+    assert window.corpus_panel.entries() == before
