@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 from .compare import curve_from_events, transfer_gain
 from .config import TrainConfig
+from .errors import StudioError
 from .events import DoneEvent, Event, LogEvent, StartEvent
 from .runs import RunStore, read_events
 from .trainer import TrainControl, train
@@ -43,6 +44,10 @@ def train_with_baseline(config: TrainConfig, control: TrainControl | None = None
         yield event
     if done_transfer is None:
         return
+    if control.stopped:  # Stop ends the whole job: a baseline started now would stop at once, untrained
+        yield LogEvent(level="info", message="stopped: the matched scratch baseline was not trained")
+        yield done_transfer
+        return
     store = RunStore()
     base = baseline_config(config, store.get(first.run_id).name)
     base.model = TrainConfig.from_dict(first.config).model
@@ -56,13 +61,25 @@ def train_with_baseline(config: TrainConfig, control: TrainControl | None = None
         yield done_transfer
         return
     store.link_baseline(done_transfer.run_id, done_base.run_id)
-    gain = transfer_gain(curve_from_events(done_transfer.run_id, "transfer", read_events(done_transfer.run_dir)),
-                         curve_from_events(done_base.run_id, "scratch", read_events(done_base.run_dir)))
-    yield LogEvent(level="info", message=gain.message)
-    figures = {"gain": gain.gain, "word_ppl_ratio": gain.word_ppl_ratio,  # gain = bits saved
-               "gain_tokens": gain.tokens, "negative": gain.negative, "message": gain.message}
-    record = store.get(done_transfer.run_id)
-    store.update(record.id, final={**record.final, "gain": figures})
+    figures = _gain_figures(store, done_transfer, done_base)
+    yield LogEvent(level="info" if figures["gain"] is not None else "warning", message=figures["message"])
+    if figures["gain"] is not None:
+        record = store.get(done_transfer.run_id)
+        store.update(record.id, final={**record.final, "gain": figures})
     done_transfer.baseline = {"run_id": done_base.run_id, "valid": done_base.valid, "test": done_base.test,
                               **figures}
     yield done_transfer
+
+
+def _gain_figures(store: RunStore, transfer: DoneEvent, base: DoneEvent) -> dict:
+    """The gain the done event and the run store carry (gain = bits saved). Two runs that trained well but
+    cannot be compared are not a failed job: the message says why, and the gain is None."""
+    curves = [curve_from_events(done.run_id, store.get(done.run_id).name, read_events(done.run_dir))
+              for done in (transfer, base)]
+    try:
+        gain = transfer_gain(*curves)
+    except StudioError as exc:
+        return {"gain": None, "word_ppl_ratio": None, "gain_tokens": None, "negative": False,
+                "message": f"no transfer gain: {exc}"}
+    return {"gain": gain.gain, "word_ppl_ratio": gain.word_ppl_ratio, "gain_tokens": gain.tokens,
+            "negative": gain.negative, "message": gain.message}

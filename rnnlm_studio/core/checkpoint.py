@@ -449,6 +449,16 @@ def list_models() -> list[ModelInfo]:
     return list(found.values())
 
 
+def trained_runs() -> list[Any]:
+    """The stored runs a model can be loaded from (RunRecords), newest first: trained past step 0, with a
+    checkpoint on disk. It only reads (no recovery of an interrupted write), so it is safe beside a run
+    that is training."""
+    from .runs import RunStore
+
+    return [record for record in RunStore().list() if record.step > 0
+            and any((record.run_dir / "checkpoints" / tag / CONFIG).is_file() for tag in ("best", "last"))]
+
+
 _MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 
 

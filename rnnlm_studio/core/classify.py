@@ -451,7 +451,8 @@ class TaskRun(RunLoop):
         self.optimizer = build_optimizer(setup.groups, config.optimizer, config.peak_lr, config.weight_decay)
         self.schedule = LRSchedule("slanted")
         self.steps_per_epoch = math.ceil(len(data.train.ids) / config.batch_size)
-        self.eval_every = min(config.eval_every, self.steps_per_epoch)  # at least once an epoch
+        self.eval_every = min(config.eval_every, self.steps_per_epoch) if config.eval_every else None
+        self.auto_eval_every = min(self.auto_eval_every, self.steps_per_epoch)  # at least once an epoch
         self.total_steps = total_steps(config, self.steps_per_epoch)
         self._init_progress()
 

@@ -80,7 +80,8 @@ class CompareRow:
     final_test_bpb: float | None
     tokens_seen: int
     elapsed: float
-    gain: GainResult | None  # None when the run has no baseline
+    gain: GainResult | None  # None when the run has no baseline, or `gain_note` says why there is none
+    gain_note: str | None = None  # why a run with a baseline has no gain (in words for any interface)
 
 
 def curve_from_events(run_id: str, name: str, events: list[dict[str, Any]]) -> Curve:
@@ -127,14 +128,21 @@ def transfer_gain(transfer: Curve, baseline: Curve) -> GainResult:
     bpb = value_at(transfer, tokens, "bpb"), value_at(baseline, tokens, "bpb")
     word_ppl = value_at(transfer, tokens), value_at(baseline, tokens)
     if None in bpb or None in word_ppl:
-        raise StudioError(f"runs {transfer.name} and {baseline.name} share no range of tokens seen: "
-                          "train the shorter run longer")
+        raise StudioError(f"runs {transfer.name} and {baseline.name} were never evaluated at a common number of "
+                          f"tokens seen ({transfer.name}: {_span(transfer)}; {baseline.name}: {_span(baseline)}), "
+                          "so there is no point where the two can be compared: evaluate both more often, or "
+                          "train the shorter one longer")
     gain, ratio = _saved(*bpb), _ratio(*word_ppl)
     return GainResult(tokens=tokens, transfer_bpb=bpb[0], baseline_bpb=bpb[1], gain=gain,
                       transfer_word_ppl=word_ppl[0], baseline_word_ppl=word_ppl[1], word_ppl_ratio=ratio,
                       negative=gain < 0, message=_gain_message(gain, ratio, bpb, tokens),
                       final_gain=_saved(transfer.bpb[-1], baseline.bpb[-1]),
                       final_word_ppl_ratio=_ratio(transfer.word_ppl[-1], baseline.word_ppl[-1]))
+
+
+def _span(curve: Curve) -> str:
+    first, last = _count(curve.tokens[0]), _count(curve.tokens[-1])
+    return f"{first} tokens" if first == last else f"{first} to {last} tokens"
 
 
 def _saved(transfer_bpb: float, baseline_bpb: float) -> float:
@@ -162,7 +170,7 @@ def compare_runs(store: RunStore, refs: list[str]) -> tuple[list[CompareRow], li
             curves[record.id] = curve_from_events(record.id, record.name, read_events(record.run_dir))
         return curves[record.id]
 
-    rows = [_row(record, curve_of(record), _gain(store, record, curve_of, notes)) for record in records]
+    rows = [_row(record, curve_of(record), *_gain(store, record, curve_of, notes)) for record in records]
     if len({record.tokenizer for record in records if record.tokenizer}) > 1:
         notes.append(TOKENIZER_NOTE)
     if len({_valid_text(record.config) for record in records}) > 1:
@@ -208,20 +216,21 @@ def _gain_message(gain: float, ratio: float, bpb: tuple[float, float], tokens: i
 
 
 def _gain(store: RunStore, record: RunRecord, curve_of: Callable[[RunRecord], Curve],
-          notes: list[str]) -> GainResult | None:
-    """The run's gain over its baseline; problems become notes, so one bad run never hides the table."""
+          notes: list[str]) -> tuple[GainResult | None, str | None]:
+    """The run's gain over its baseline, or why a run with a baseline has none; problems become notes, so
+    one bad run never hides the table."""
     if not record.baseline_id:
         if record.transfer != "scratch":
             notes.append(f"run {record.name} has no scratch baseline: train with --baseline to measure transfer gain")
-        return None
+        return None, None
     try:
-        return transfer_gain(curve_of(record), curve_of(store.get(record.baseline_id)))
+        return transfer_gain(curve_of(record), curve_of(store.get(record.baseline_id))), None
     except StudioError as exc:
         notes.append(f"no transfer gain for run {record.name}: {exc}")
-        return None
+        return None, str(exc)
 
 
-def _row(record: RunRecord, curve: Curve, gain: GainResult | None) -> CompareRow:
+def _row(record: RunRecord, curve: Curve, gain: GainResult | None, gain_note: str | None = None) -> CompareRow:
     valid, test = record.final.get("valid") or {}, record.final.get("test") or {}
     best = record.best.get("word_ppl")
     if best is None and curve.word_ppl:
@@ -235,7 +244,7 @@ def _row(record: RunRecord, curve: Curve, gain: GainResult | None) -> CompareRow
         final_valid_word_ppl=valid.get("word_ppl"), final_test_word_ppl=test.get("word_ppl"),
         best_valid_word_ppl=best, best_valid_bpb=best_bpb,
         final_valid_bpb=valid.get("bpb"), final_test_bpb=test.get("bpb"),
-        tokens_seen=record.tokens_seen, elapsed=record.elapsed, gain=gain,
+        tokens_seen=record.tokens_seen, elapsed=record.elapsed, gain=gain, gain_note=gain_note,
     )
 
 

@@ -104,7 +104,7 @@ class TrainConfig:
     epochs: float | None = None
     max_steps: int | None = None
     time_budget: float | None = None
-    eval_every: int = 500
+    eval_every: int | None = None  # steps between evaluations; None: a schedule tied to the budget (run_loop.py)
     eval_tokens: int = 50_000
     patience: int = 0
 

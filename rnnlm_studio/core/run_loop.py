@@ -34,6 +34,9 @@ from .runs import append_event
 from .schedule import LRSchedule
 
 LOG_EVERY = 10  # steps per StepEvent: one event per step would cost more than the step on small models
+FIRST_EVAL = 1 / 32  # the automatic schedule's first evaluation, as a share of the budget
+LATE_EVAL_SPACING = 1 / 4  # past this share the schedule evaluates every such share of the budget
+AUTO_EVAL_EVERY = 500  # ... and at least every this many steps, so a long run keeps its curve
 
 
 class TrainControl:
@@ -91,6 +94,22 @@ def total_steps(config: TrainConfig, steps_per_epoch: int) -> int | None:
     return min(limits) if limits else None
 
 
+def next_eval_at(progress: float) -> float:
+    """The automatic evaluation schedule: the first share of the budget past `progress` at which a run
+    with no fixed `eval_every` evaluates (and the end, 1.0, where every run evaluates).
+
+    Early and often, at 1/32, 1/16, 1/8, 1/4, 1/2 and 3/4 of the budget, whatever its kind (steps,
+    epochs or time): a short run still gets a curve, and a transfer run and its matched baseline are
+    evaluated at the same shares of the same budget, so their curves overlap in tokens seen and the
+    gain (core/compare.py) can be read between their points. A fixed 500-step interval gave a short
+    run one point, at its last step, and a time-budgeted pair two points that never overlapped.
+    """
+    milestone = FIRST_EVAL
+    while milestone <= progress:
+        milestone = milestone * 2 if milestone < LATE_EVAL_SPACING else milestone + LATE_EVAL_SPACING
+    return min(milestone, 1.0)
+
+
 def warm_up() -> None:
     """Import what a run's first steps import lazily, before the user presses Start (the window
     calls it on a background thread at start-up).
@@ -122,9 +141,10 @@ class RunLoop:
     optimizer: torch.optim.Optimizer
     schedule: LRSchedule
     steps_per_epoch: int
-    eval_every: int
+    eval_every: int | None  # None: the automatic schedule (`next_eval_at`)
     total_steps: int | None
     resumable = True  # saves "last" at the start and at every evaluation, so a crash loses little
+    auto_eval_every = AUTO_EVAL_EVERY  # the automatic schedule's longest interval, in steps
 
     def _init_progress(self) -> None:
         self.step = self.epoch = self.batch_in_epoch = self.tokens_seen = 0
@@ -221,6 +241,7 @@ class RunLoop:
         window_norm = torch.zeros((), device=self.device)
         window_steps, window_tokens, window_time = 0, 0, 0.0
         reason = "budget"
+        self._next_eval = next_eval_at(self.progress())  # a resumed run goes on where its schedule was
         while not self._finished_everywhere():
             for batch in self.epoch_batches():
                 if control.paused:
@@ -248,7 +269,7 @@ class RunLoop:
                     yield event
                     window_loss.zero_(), window_norm.zero_()
                     window_steps, window_tokens, window_time = 0, 0, 0.0
-                if self.step % self.eval_every == 0 or finished:
+                if finished or self._eval_due():
                     if not (yield from self._periodic_eval()):
                         return
                     if self.config.patience > 0 and self.evals_since_best >= self.config.patience:
@@ -262,6 +283,18 @@ class RunLoop:
                 continue
             break
         yield from self._finish(reason)
+
+    def _eval_due(self) -> bool:
+        """A fixed interval the user chose, or the automatic schedule (`next_eval_at`); under a time
+        budget the ranks' clocks differ, so they agree on it as on `finished`."""
+        if self.eval_every:
+            return self.step % self.eval_every == 0
+        due = self.step % self.auto_eval_every == 0 or self.progress() >= self._next_eval
+        if self.config.time_budget:
+            due = self.dist.any_true(due, self.device)
+        if due:
+            self._next_eval = next_eval_at(self.progress())
+        return due
 
     def _step(self, batch: Any) -> tuple[torch.Tensor, torch.Tensor, int]:
         self.setup.before_step(self.step)

@@ -101,7 +101,9 @@ def add_budget_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--epochs", type=float, help="passes over the training text")
     g.add_argument("--max-steps", type=int, help="optimiser steps")
     g.add_argument("--time-budget", type=float, metavar="SECONDS", help="wall-clock seconds of training")
-    g.add_argument("--eval-every", type=int, default=TRAIN_DEFAULTS.eval_every, help="steps between evaluations")
+    g.add_argument("--eval-every", type=int, default=TRAIN_DEFAULTS.eval_every,
+                   help="steps between evaluations (default: at 1/32, 1/16, 1/8, 1/4, 1/2 and 3/4 of the budget, "
+                        "at its end, and at least every 500 steps)")
     g.add_argument("--eval-tokens", type=int, default=TRAIN_DEFAULTS.eval_tokens,
                    help="validation tokens used by periodic evaluations (the final one reads at most 2,000,000)")
     g.add_argument("--patience", type=int, default=TRAIN_DEFAULTS.patience,

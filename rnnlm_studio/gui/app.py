@@ -25,6 +25,7 @@ from .corpus_panel import CorpusPanel
 from .fonts import log_missing_cjk_font
 from .model_panel import ModelPanel
 from .playground import PlaygroundPanel
+from .run_settings import panel_states, stored_config
 from .runs_panel import RunsPanel
 from .source_ranking import follow_corpus
 from .training_panel import TrainingPanel
@@ -57,6 +58,7 @@ class MainWindow(QMainWindow):
         self.setObjectName("main-window")
         self.setDockNestingEnabled(True)
         self.job: TrainingJob | ProcessTrainingJob | None = None
+        self._job_run: str | None = None  # the run the job's user started (not the baseline it trains after)
         self._run_parameters = 0
         self._close_after_stop = False
         self.corpus_panel = CorpusPanel()
@@ -152,6 +154,7 @@ class MainWindow(QMainWindow):
         follow_corpus(self.model_panel.ranking, self.corpus_panel)
         self.runs_panel.selection_changed.connect(self._on_runs_selected)
         self.runs_panel.resume_requested.connect(self.resume_run)
+        self.runs_panel.settings_requested.connect(self.new_run_from)
 
     # --- training --------------------------------------------------------------------------
     def build_config(self) -> TrainConfig:
@@ -189,8 +192,23 @@ class MainWindow(QMainWindow):
         config.threads = training_threads()
         self._launch(config, run_id)
 
+    def new_run_from(self, run_id: str) -> None:
+        """Put a stored run's settings into the panels (“New run from these settings”), to vary and start."""
+        try:
+            record = RunStore().get(run_id)
+            states = panel_states(stored_config(record), self.model_panel.state())
+        except StudioError as exc:
+            self.runs_panel.message.show_message(str(exc), "error")
+            return
+        for key, state in states.items():
+            self._panel(key).set_state(state)
+        self.docks["model"].raise_()
+        self.status_label.setText(f"The settings of run {record.name} are in the panels: change what you like and "
+                                  "press Start for a new run.")
+
     def _launch(self, config: TrainConfig, resume: str | None) -> None:
         self.training_panel.begin_job()
+        self._job_run = None
         self.job = self._new_job(config, resume)
         self.job.event.connect(self._on_event)
         self.job.finished.connect(self._on_job_finished)
@@ -228,6 +246,7 @@ class MainWindow(QMainWindow):
         self.training_panel.on_event(event)
         if isinstance(event, StartEvent):
             self._run_parameters = event.parameters
+            self._job_run = self._job_run or event.run_id
             self.runs_panel.set_busy_run(event.run_id)
             self.runs_panel.refresh()
             self.status_label.setText(f"Training {event.run_id} on {event.device}")
@@ -237,7 +256,9 @@ class MainWindow(QMainWindow):
             self.status_label.setText(f"Run {event.run_id} {'stopped' if event.reason == 'stopped' else 'finished'}"
                                       f" — {event.run_dir}")
             self.model_panel.note_throughput(event.tokens_per_s, self._run_parameters)
-            self.playground.set_model(event.run_dir)
+            if event.run_id == self._job_run:  # the transfer run is the job's model, not its baseline
+                self.playground.refresh_models()
+                self.playground.set_model(event.run_dir)
         elif isinstance(event, ErrorEvent):
             self.status_label.setText("The run failed: see the Training panel")
         self._update_actions()

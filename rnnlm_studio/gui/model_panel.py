@@ -247,7 +247,10 @@ class ModelPanel(QWidget):
         self.warmup_spin = _spin(0, 1_000_000, d.warmup_steps, "Steps of linear warm-up", 10)
         self.batch_spin = _spin(1, 4096, d.batch_size, "Sequences per step", 4)
         self.bptt_spin = _spin(4, 2048, d.bptt, "Tokens per sequence (truncated back-propagation length)", 8)
-        self.eval_spin = _spin(1, 1_000_000, d.eval_every, "Measure validation perplexity every this many steps", 50)
+        self.eval_spin = _spin(0, 1_000_000, d.eval_every or 0, "Measure validation perplexity every this many steps. "
+                               "auto: at 1/32, 1/16, 1/8, 1/4, 1/2 and 3/4 of the budget and at its end (and at "
+                               "least every 500 steps), so a short run has a curve and a transfer gain", 50)
+        self.eval_spin.setSpecialValueText("auto")
         self.seed_spin = _spin(0, 2 ** 31 - 1, d.seed, "Random seed: the same seed repeats a run exactly")
         self.device_box = self._build_device_box()
         form = QFormLayout(box)
@@ -451,7 +454,7 @@ class ModelPanel(QWidget):
         config.warmup_steps = self.warmup_spin.value()
         config.batch_size = self.batch_spin.value()
         config.bptt = self.bptt_spin.value()
-        config.eval_every = self.eval_spin.value()
+        config.eval_every = self.eval_spin.value() or None
         config.seed = self.seed_spin.value()
         config.device = self.device_choice().device
         config.baseline = self.baseline_check.isChecked() and transfer != "scratch"
@@ -521,7 +524,7 @@ class ModelPanel(QWidget):
         self.warmup_spin.setValue(config.warmup_steps)
         self.batch_spin.setValue(config.batch_size)
         self.bptt_spin.setValue(config.bptt)
-        self.eval_spin.setValue(config.eval_every)
+        self.eval_spin.setValue(config.eval_every or 0)
         self.seed_spin.setValue(config.seed)
         self._select_device(str(state.get("device", config.device)))
         self.unfreeze_spin.setValue(config.unfreeze_every)

@@ -18,7 +18,7 @@ from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QGridLayout, QHBoxLayout, QLabel,
                                QPushButton, QSpinBox, QSplitter, QTabWidget, QToolButton, QVBoxLayout, QWidget)
 
-from ..core import autocomplete, checkpoint, decoding, sampling, surprisal
+from ..core import autocomplete, checkpoint, decoding, paths, sampling, surprisal
 from ..core.errors import StudioError
 from ..core.formatting import format_compact
 from ..core.sampling_options import SamplingOptions
@@ -84,11 +84,17 @@ class PlaygroundPanel(QWidget):
         self.model_box.setMinimumContentsLength(14)
         self.model_box.activated.connect(self._model_chosen)
         chooser.addWidget(self.model_box)
-        browse = QToolButton()
-        browse.setText("Open folder…")
-        browse.setToolTip("Use a model folder or a run folder (its best checkpoint)")
-        browse.clicked.connect(self._browse)
-        chooser.addWidget(browse)
+        self.browse_button = QToolButton()
+        self.browse_button.setText("Open folder…")
+        self.browse_button.setToolTip("Use a model folder or a run folder (its best checkpoint)")
+        self.browse_button.clicked.connect(self._browse)
+        chooser.addWidget(self.browse_button)
+        self.refresh_button = QToolButton()
+        self.refresh_button.setText("Refresh")
+        self.refresh_button.setToolTip("List the runs and models again (a run trained elsewhere, a model installed "
+                                       "since)")
+        self.refresh_button.clicked.connect(self.refresh_models)
+        chooser.addWidget(self.refresh_button)
         chooser.addStretch(1)
         layout.addLayout(chooser)
         self.summary = ElidedLabel(NO_MODEL)
@@ -174,13 +180,17 @@ class PlaygroundPanel(QWidget):
     # ----------------------------------------------------------------- models
 
     def refresh_models(self) -> None:
-        """List bundled and installed models, and the folders opened here, in both choosers."""
+        """List every trained run in the store (newest first), the installed and bundled models, and the
+        folders opened here, in both choosers."""
         try:
+            runs = checkpoint.trained_runs()
             infos = checkpoint.list_models()
         except StudioError as exc:
             self.messages.show_message(str(exc))
-            infos = []
-        entries = [(info.name, str(info.path), info.card.strip()[:500]) for info in infos]
+            runs, infos = [], []
+        entries = [(f"run: {record.name}", str(record.run_dir), f"{record.id} ({record.status})\n{record.run_dir}")
+                   for record in runs]
+        entries += [(info.name, str(info.path), info.card.strip()[:500]) for info in infos]
         known = {ref for _, ref, _ in entries}
         entries += [(Path(ref).name, ref, ref) for ref in self._opened if ref not in known]
         for box, placeholder in ((self.model_box, "Choose a model…"), (self.compare_box, "no second model")):
@@ -206,7 +216,8 @@ class PlaygroundPanel(QWidget):
         self.model_box.setCurrentIndex(index)
 
     def _browse(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Open a model or run folder", last_folder("models"))
+        folder = QFileDialog.getExistingDirectory(self, "Open a model or run folder",
+                                                  last_folder("models", paths.runs_dir()))
         if folder:
             remember_folder("models", folder)
             self.set_model(folder)

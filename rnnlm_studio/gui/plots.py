@@ -342,6 +342,7 @@ class TrainingPlots(QWidget):
         """A new live run (a resumed one passes the events it already has)."""
         series = RunSeries.from_events(key, name, self._colour(key), events or [], tokenizer, self.smoothing_weight())
         self.live = [s for s in self.live if s.key != key] + [series]
+        self.overlays = [s for s in self.overlays if s.key != key]  # a resumed run's stored curve would hide its new points
         self._drop_items(key)
         self._refresh_comparability()
         self._schedule()

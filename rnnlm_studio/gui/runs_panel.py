@@ -9,9 +9,9 @@ import math
 import time
 from dataclasses import dataclass
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt, QUrl, Signal
+from PySide6.QtCore import QPoint, QSortFilterProxyModel, Qt, QUrl, Signal
 from PySide6.QtGui import QColor, QDesktopServices, QKeySequence, QShortcut, QStandardItem, QStandardItemModel
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMessageBox,
+from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMenu, QMessageBox,
                                QPushButton, QTableView, QVBoxLayout, QWidget)
 
 from ..core.compare import WIDE_PPL_NOTE, CompareRow, compare_runs, lead_metric
@@ -85,6 +85,12 @@ def _row_items(record: RunRecord, row: CompareRow | None, lead: str) -> list[QSt
             gain_item.setForeground(NEGATIVE)
     elif record.transfer == "scratch":
         gain_item = _cell("–", -math.inf, "A scratch run is itself a baseline.")
+    elif row is not None and row.gain_note:
+        gain_item = _cell("–", -math.inf, f"No transfer gain: {row.gain_note}.\n\n{GAIN_HELP}")
+    elif record.config.get("baseline"):
+        gain_item = _cell("–", -math.inf, "A scratch baseline was asked for but has not finished: it trains after "
+                                          "this run, and the gain appears here when it is done (a job stopped "
+                                          "before then has none).\n\n" + GAIN_HELP)
     else:
         gain_item = _cell("–", -math.inf, "No scratch baseline: tick “Also train a scratch baseline” in the Model "
                                           "& Transfer panel to measure the gain.\n\n" + GAIN_HELP)
@@ -107,6 +113,7 @@ class RunsPanel(QWidget):
 
     selection_changed = Signal(list)  # the selected RunRecords
     resume_requested = Signal(str)  # a run id
+    settings_requested = Signal(str)  # a run id: "New run from these settings"
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -155,6 +162,7 @@ class RunsPanel(QWidget):
         self.delete_button = QPushButton("Delete…")
         self.open_button = QPushButton("Open folder")
         self.resume_button = QPushButton("Resume")
+        self.new_from_button = QPushButton("New run from these settings")
         refresh = QPushButton("Refresh")
         self.rename_button.setToolTip("Edit the selected run's name (F2 or double-click also work)")
         self.resume_button.setToolTip("Continue a stopped run from its last checkpoint")
@@ -162,10 +170,16 @@ class RunsPanel(QWidget):
         self.delete_button.clicked.connect(self.delete_selected)
         self.open_button.clicked.connect(self.open_selected)
         self.resume_button.clicked.connect(self._resume_selected)
+        self.new_from_button.setToolTip("Load the selected run's settings into the Corpus, Model & Transfer and "
+                                        "Training panels, to change what you like and start a new run")
+        self.new_from_button.clicked.connect(self._new_from_selected)
         refresh.clicked.connect(self.refresh)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._show_context_menu)
         buttons = QHBoxLayout()
         buttons.addWidget(self.filter_edit, 1)
-        for button in (self.rename_button, self.delete_button, self.open_button, self.resume_button, refresh):
+        for button in (self.rename_button, self.delete_button, self.open_button, self.resume_button,
+                       self.new_from_button, refresh):
             buttons.addWidget(button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.message)
@@ -223,6 +237,7 @@ class RunsPanel(QWidget):
         self.open_button.setEnabled(one)
         self.delete_button.setEnabled(bool(selected) and all(r.id != self.busy_run for r in selected))
         self.resume_button.setEnabled(one and selected[0].status in RESUMABLE and self.busy_run is None)
+        self.new_from_button.setEnabled(one)
 
     def set_busy_run(self, run_id: str | None) -> None:
         self.busy_run = run_id
@@ -277,6 +292,23 @@ class RunsPanel(QWidget):
         records = self.selected()
         if len(records) == 1 and records[0].status in RESUMABLE:
             self.resume_requested.emit(records[0].id)
+
+    def _new_from_selected(self) -> None:
+        records = self.selected()
+        if len(records) == 1:
+            self.settings_requested.emit(records[0].id)
+
+    def context_menu(self) -> QMenu:
+        """The table's right-click menu: the buttons' actions on the selected run(s)."""
+        menu = QMenu(self)
+        for button in (self.new_from_button, self.resume_button, self.open_button, self.rename_button,
+                       self.delete_button):
+            action = menu.addAction(button.text(), button.click)
+            action.setEnabled(button.isEnabled())
+        return menu
+
+    def _show_context_menu(self, position: QPoint) -> None:
+        self.context_menu().exec(self.table.viewport().mapToGlobal(position))
 
     def _show_error(self, message: str) -> None:
         self.message.show_message(message, "error")

@@ -23,10 +23,11 @@ def open_settings() -> QSettings:
     return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANIZATION, APPLICATION)
 
 
-def last_folder(key: str) -> str:
-    """Where the last dialog of this kind was pointed, so the next one opens there."""
+def last_folder(key: str, default: Path | None = None) -> str:
+    """Where the last dialog of this kind was pointed, so the next one opens there (else `default`, else
+    the home folder)."""
     value = open_settings().value(f"folders/{key}", "")
-    return str(value) if value and Path(str(value)).is_dir() else str(Path.home())
+    return str(value) if value and Path(str(value)).is_dir() else str(default or Path.home())
 
 
 def remember_folder(key: str, path: str | Path) -> None:

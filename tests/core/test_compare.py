@@ -88,8 +88,11 @@ def test_negative_transfer_is_flagged() -> None:
 def test_transfer_gain_needs_overlapping_curves() -> None:
     with pytest.raises(StudioError, match="no validation points"):
         transfer_gain(curve([], [], "empty"), curve([1000], [10.0]))
-    with pytest.raises(StudioError, match="share no range"):
-        transfer_gain(curve([5000, 6000], [10.0, 9.0]), curve([1000, 2000], [20.0, 15.0]))
+    with pytest.raises(StudioError) as caught:
+        transfer_gain(curve([5000, 6000], [10.0, 9.0], "t"), curve([1000, 2000], [20.0, 15.0], "s"))
+    assert str(caught.value) == ("runs t and s were never evaluated at a common number of tokens seen (t: 5K to 6K "
+                                 "tokens; s: 1K to 2K tokens), so there is no point where the two can be compared: "
+                                 "evaluate both more often, or train the shorter one longer")
 
 
 def test_curve_from_events_keeps_valid_evals_and_resumed_points_win() -> None:
@@ -156,7 +159,7 @@ def test_compare_runs_turns_gain_problems_into_notes(tmp_path: Path) -> None:
     transfer = make_run(store, "t", "parameter", [(1000, 100.0)])
     store.link_baseline(transfer, scratch)
     rows, _, notes = compare_runs(store, [transfer])
-    assert rows[0].gain is None
+    assert rows[0].gain is None and "no validation points" in rows[0].gain_note
     assert any("no transfer gain for run t" in note and "no validation points" in note for note in notes)
 
 

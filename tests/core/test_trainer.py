@@ -19,6 +19,7 @@ from rnnlm_studio.core.config import ModelConfig, TrainConfig
 from rnnlm_studio.core.corpus import Corpus
 from rnnlm_studio.core.events import (CheckpointEvent, DoneEvent, ErrorEvent, EvalEvent, Event, PauseEvent,
                                       StartEvent, StepEvent)
+from rnnlm_studio.core.run_loop import next_eval_at
 from rnnlm_studio.core.runs import RunStore, read_events
 from rnnlm_studio.core.stream import encode_source
 from rnnlm_studio.core.tokenizer import Tokenizer
@@ -253,6 +254,22 @@ def test_divergence_stops_with_advice_and_keeps_a_good_checkpoint(shakespeare_sm
     model = ckpt.load_model_folder(Path(error.checkpoint)).model
     assert all(torch.isfinite(p).all() for p in model.parameters()), "the kept checkpoint is not good"
     assert RunStore().get(events[0].run_id).status == "failed"
+
+
+def test_default_evaluations_come_early_and_often_whatever_the_budget() -> None:
+    assert [next_eval_at(p) for p in (0.0, 0.03125, 0.05, 0.1, 0.2, 0.3, 0.5, 0.8, 1.0)] == \
+        [1 / 32, 1 / 16, 1 / 16, 1 / 8, 1 / 4, 1 / 2, 3 / 4, 1.0, 1.0]
+
+
+def test_a_run_with_default_evaluations_has_a_curve_from_its_first_steps(shakespeare_small: dict[str, Path]) -> None:
+    events = list(train(tiny_config(shakespeare_small, max_steps=30, eval_every=None)))
+    steps = [e.step for e in of(events, EvalEvent) if e.split == "valid" and not e.extra.get("final")]
+    assert steps == [1, 2, 4, 8, 15, 23, 30]
+
+
+def test_an_explicit_eval_every_keeps_its_interval(shakespeare_small: dict[str, Path]) -> None:
+    events = list(train(tiny_config(shakespeare_small, max_steps=30, eval_every=12)))
+    assert [e.step for e in of(events, EvalEvent) if e.split == "valid" and not e.extra.get("final")] == [12, 24, 30]
 
 
 def test_a_stop_before_the_first_step_keeps_nothing(shakespeare_small: dict[str, Path], studio_home: Path) -> None:

@@ -18,7 +18,7 @@ from rnnlm_studio.core.model import RNNLM
 from rnnlm_studio.core.runs import RunStore
 from rnnlm_studio.core.schedule import LRSchedule, build_optimizer
 from rnnlm_studio.core.tokenizer import Tokenizer
-from rnnlm_studio.core.trainer import train
+from rnnlm_studio.core.trainer import TrainControl, train
 from rnnlm_studio.core.transfer import build_target, copy_tensors
 
 State = dict[str, torch.Tensor]
@@ -228,6 +228,36 @@ def test_baseline_trains_both_runs_and_links_them(source_dir: Path, shakespeare_
     assert starts[1].config["model"] == starts[0].config["model"], "the baseline must match the architecture"
     assert scratch.name == f"{transfer.name}-scratch-baseline"
     assert starts[1].config["lr"] == starts[0].config["lr"] == 1e-2  # a rate the user chose holds for both
+
+
+def test_a_time_budgeted_baseline_with_the_default_evaluations_measures_a_gain(
+        source_dir: Path, shakespeare_small: dict[str, Path]) -> None:
+    """Under a time budget the two runs take different numbers of steps; with evaluations every 500 steps
+    each had one point, at different tokens seen, and the job failed. The default schedule evaluates both
+    at the same shares of the budget, so their curves overlap and the gain is read between points."""
+    config = target_config(shakespeare_small, source_dir, "parameter", baseline=True, max_steps=None,
+                           time_budget=1.5, eval_every=TrainConfig().eval_every)
+    events = list(train_with_baseline(config))
+    assert not [e for e in events if isinstance(e, ErrorEvent)]
+    done = events[-1]
+    assert isinstance(done, DoneEvent) and isinstance(done.baseline["gain"], float), done.baseline["message"]
+    assert done.baseline["message"].startswith(("transfer saved", "negative transfer"))
+    assert RunStore().get(done.run_id).final["gain"]["gain"] == done.baseline["gain"]
+
+
+def test_a_stop_during_the_transfer_run_stops_the_whole_job(source_dir: Path,
+                                                           shakespeare_small: dict[str, Path]) -> None:
+    control = TrainControl()
+    events = []
+    for event in train_with_baseline(target_config(shakespeare_small, source_dir, "parameter", baseline=True,
+                                                   max_steps=100_000), control):
+        events.append(event)
+        if isinstance(event, StepEvent):
+            control.stop()
+    assert len([e for e in events if isinstance(e, StartEvent)]) == 1, "the baseline started after Stop"
+    done = events[-1]
+    assert isinstance(done, DoneEvent) and done.reason == "stopped" and done.baseline is None
+    assert [(r.id, r.status) for r in RunStore().list()] == [(done.run_id, "stopped")]
 
 
 def test_fine_tuning_gets_a_lower_default_rate_and_its_scratch_baseline_its_own() -> None:
