@@ -10,6 +10,9 @@ from PySide6.QtWidgets import (QAbstractItemView, QListWidget, QListWidgetItem, 
 
 from ..core.autocomplete import Suggestions
 from ..core.formatting import format_percent
+from .i18n import translator
+
+tr = translator("PromptEdit")
 
 
 class _BarDelegate(QStyledItemDelegate):
@@ -80,7 +83,7 @@ class PromptEdit(QPlainTextEdit):
             item = QListWidgetItem(word.word)
             item.setData(Qt.ItemDataRole.UserRole, word.probability / best)
             item.setData(Qt.ItemDataRole.UserRole + 1, word.probability)
-            item.setToolTip(f"{word.word}: probability {word.probability:.2%}")
+            item.setToolTip(tr("{word}: probability {probability:.2%}").format(word=word.word, probability=word.probability))
             self.popup.addItem(item)
         self.popup.setCurrentRow(0)
         self._anchor = self.textCursor().position()
