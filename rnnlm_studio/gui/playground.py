@@ -271,8 +271,8 @@ class PlaygroundPanel(QWidget):
     def _text_changed(self) -> None:
         self._suggest_request += 1
         self.editor.dismiss()
-        if self._streaming or self.autocompleter is None:
-            return
+        if self._streaming or self.autocompleter is None or self.editor.composing:
+            return  # an input method's preedit is not text yet: suggest once it is committed
         cursor = self.editor.textCursor()
         prompt = self.editor.toPlainText()[:cursor.position()]
         self._request_suggestions(self._suggest_request, self.autocompleter, prompt, 1)
