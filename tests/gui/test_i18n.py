@@ -18,13 +18,14 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QCoreApplication, Qt, QTranslator
-from PySide6.QtWidgets import (QAbstractButton, QComboBox, QDockWidget,
-                               QDoubleSpinBox, QGroupBox, QLabel, QLineEdit, QMenu, QPlainTextEdit, QProgressBar,
-                               QSpinBox, QTableView, QTabWidget, QWidget)
+from PySide6.QtWidgets import (QAbstractButton, QComboBox, QDockWidget, QDoubleSpinBox, QGroupBox, QLabel, QLineEdit,
+                               QMenu, QMessageBox, QPlainTextEdit, QProgressBar, QSpinBox, QTableView, QTabWidget,
+                               QWidget)
 
 from rnnlm_studio.core.checkpoint import list_models
 from rnnlm_studio.core.config import CELLS, OPTIMIZERS, SCHEDULES, TOKENIZER_KINDS, TRANSFERS
-from rnnlm_studio.gui.i18n import i18n_dir, install_translators
+from rnnlm_studio.gui.i18n import LANGUAGE_KEY, i18n_dir, install_translators
+from rnnlm_studio.gui.widgets import open_settings
 
 REPO = Path(__file__).resolve().parents[2]
 TS = i18n_dir() / "rnnlm_studio_zh_CN.ts"
@@ -140,3 +141,22 @@ def test_the_window_in_chinese_shows_no_untranslated_text(chinese: None, make_wi
     assert english == [], "\n".join(f"{where}: {text!r}" for where, text in english)
     assert window.start_action.text() == "开始"
     assert "训练" in [action.text() for action in window.menuBar().actions()][1]
+
+
+def _language_menu(window) -> QMenu:  # noqa: ANN001
+    view = next(action.menu() for action in window.menuBar().actions() if action.text() == "&View")
+    return next(action.menu() for action in view.actions() if action.text() == "Language")
+
+
+def test_the_language_menu_stores_the_choice_for_the_next_start(make_window, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    told: list[str] = []
+    monkeypatch.setattr(QMessageBox, "information", lambda _parent, _title, text: told.append(text))
+    window = make_window()
+    entries = {action.text(): action for action in _language_menu(window).actions()}
+    assert list(entries) == ["English", "简体中文", "System"] and entries["System"].isChecked()
+    entries["简体中文"].trigger()
+    assert open_settings().value(LANGUAGE_KEY) == "zh_CN"
+    assert told == ["The interface language changes when RNNLM Studio is restarted."]
+    assert window.start_action.text() == "Start", "nothing changes before the restart"
+    reopened = _language_menu(make_window())
+    assert [action.text() for action in reopened.actions() if action.isChecked()] == ["简体中文"]
