@@ -4,8 +4,6 @@ characters bring the suggestions back, which are next characters and short phras
 the phrase without the space English words get."""
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QInputMethodEvent, QTextCursor
@@ -16,20 +14,17 @@ from rnnlm_studio.core.words import is_cjk
 from rnnlm_studio.gui.playground import PlaygroundPanel
 from rnnlm_studio.gui.prompt_edit import PromptEdit
 
+from .test_playground import panel  # noqa: F401 (the empty Playground, shown)
+
 # The novel's own line start (four spaces): the model reads an unindented line as a chapter heading.
 PROMPT = "    却说宝玉听了这话，"
 
 
 @pytest.fixture
-def panel(qtbot) -> Iterator[PlaygroundPanel]:  # noqa: ANN001
-    widget = PlaygroundPanel()
-    qtbot.addWidget(widget)
-    widget.resize(900, 560)
-    widget.show()
-    widget.set_model(bundled_models_dir() / "chinese-lstm")
-    qtbot.waitUntil(lambda: widget.loaded is not None, timeout=60_000)
-    yield widget
-    widget.shutdown()
+def chinese(panel: PlaygroundPanel, qtbot) -> PlaygroundPanel:  # noqa: ANN001
+    panel.set_model(bundled_models_dir() / "chinese-lstm")
+    qtbot.waitUntil(lambda: panel.loaded is not None, timeout=60_000)
+    return panel
 
 
 def _input_method(editor: PromptEdit, preedit: str, commit: str = "") -> None:
@@ -39,9 +34,9 @@ def _input_method(editor: PromptEdit, preedit: str, commit: str = "") -> None:
     QApplication.sendEvent(editor, event)
 
 
-def test_composition_is_left_alone_and_committed_characters_bring_suggestions(panel: PlaygroundPanel, qtbot,  # noqa: ANN001
+def test_composition_is_left_alone_and_committed_characters_bring_suggestions(chinese: PlaygroundPanel, qtbot,  # noqa: ANN001
                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    editor, completer = panel.editor, panel.autocompleter
+    editor, completer = chinese.editor, chinese.autocompleter
     asked: list[str] = []
     suggest = completer.suggest
     monkeypatch.setattr(completer, "suggest", lambda prompt, *args: (asked.append(prompt), suggest(prompt, *args))[1])
@@ -68,13 +63,13 @@ def test_composition_is_left_alone_and_committed_characters_bring_suggestions(pa
     assert asked[-1] == PROMPT + "便笑"
 
 
-def test_suggestions_are_characters_and_tab_takes_the_phrase_without_a_space(panel: PlaygroundPanel,
+def test_suggestions_are_characters_and_tab_takes_the_phrase_without_a_space(chinese: PlaygroundPanel,
                                                                               qtbot) -> None:  # noqa: ANN001
-    editor = panel.editor
+    editor = chinese.editor
     editor.setPlainText(PROMPT)
     editor.moveCursor(QTextCursor.MoveOperation.End)
     _input_method(editor, "", "便")
-    expected = panel.autocompleter.suggest(PROMPT + "便", 5, 3)
+    expected = chinese.autocompleter.suggest(PROMPT + "便", 5, 3)
     qtbot.waitUntil(lambda: editor.ghost == expected.phrase and expected.phrase != "", timeout=20_000)
     words = editor.suggestions_shown()
     assert words and all(is_cjk(word[0]) and len(word) <= 4 for word in words)  # characters and short words
