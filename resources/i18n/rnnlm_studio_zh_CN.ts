@@ -936,6 +936,11 @@ It saves a checkpoint first, so you can resume it later from the Runs panel.</so
         </message>
         <message>
             <location filename="../../rnnlm_studio/gui/playground.py" />
+            <source>{split} char ppl {ppl}</source>
+            <translation>{split}字困惑度 {ppl}</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/playground.py" />
             <source>{split} word ppl {ppl}</source>
             <translation>{split}词困惑度 {ppl}</translation>
         </message>

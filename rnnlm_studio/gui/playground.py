@@ -49,7 +49,8 @@ def model_summary(loaded: Any) -> str:
     for split, label in (("test", N_("test")), ("valid", N_("valid"))):
         values = metrics.get(split) or {}
         if isinstance(values, dict) and "word_ppl" in values:
-            parts.append(tr("{split} word ppl {ppl}").format(split=tr(label), ppl=format_compact(values["word_ppl"])))
+            per = tr("{split} char ppl {ppl}") if values.get("word_unit") == "character" else tr("{split} word ppl {ppl}")
+            parts.append(per.format(split=tr(label), ppl=format_compact(values["word_ppl"])))
             break
     return f"{loaded.name}: " + " · ".join(parts)
 

@@ -65,6 +65,7 @@ def test_composition_is_left_alone_and_committed_characters_bring_suggestions(ch
 
 def test_suggestions_are_characters_and_tab_takes_the_phrase_without_a_space(chinese: PlaygroundPanel,
                                                                               qtbot) -> None:  # noqa: ANN001
+    assert chinese.summary.text().endswith("test char ppl 70.9"), "the card's figure is per character"
     editor = chinese.editor
     editor.setPlainText(PROMPT)
     editor.moveCursor(QTextCursor.MoveOperation.End)
