@@ -304,7 +304,8 @@ class ModelPanel(QWidget):
         box.addItem(tr("None — train from scratch"), None)
         try:
             for info in list_models():
-                box.addItem(tr("{name} ({origin})").format(name=info.name, origin=tr(ORIGINS.get(info.origin, info.origin))), str(info.path))
+                box.addItem(tr("{name} ({origin})").format(
+                    name=info.name, origin=tr(ORIGINS.get(info.origin, info.origin))), str(info.path))
             for record in RunStore().list():
                 if record.status in ("done", "stopped"):
                     box.addItem(tr("run: {name} ({id})").format(name=record.name, id=record.id), str(record.run_dir))
@@ -398,7 +399,8 @@ class ModelPanel(QWidget):
                 widget.setEnabled(own)
         self.arch_note.setVisible(not own)
         if not own:
-            self.arch_note.setText(tr("Taken from the source model: {architecture}.").format(architecture=self.source.describe_architecture()))
+            self.arch_note.setText(tr("Taken from the source model: {architecture}.").format(
+                architecture=self.source.describe_architecture()))
 
     def _fill_layers(self) -> None:
         names = self.source.layer_names() if self.source is not None else []
@@ -496,7 +498,8 @@ class ModelPanel(QWidget):
         text = tr("<b>{count:,}</b> parameters").format(count=self._parameters)
         if self._train_tokens and self._flops:
             seconds = epoch_seconds(self._train_tokens, self._parameters, self._flops)
-            text += tr(" · about <b>{time}</b> per epoch on this machine (rough estimate)").format(time=format_estimate(seconds))
+            text += tr(" · about <b>{time}</b> per epoch on this machine (rough estimate)").format(
+                time=format_estimate(seconds))
         self.estimate_label.setText(text)
 
     def _show_error(self, message: str) -> None:

@@ -43,7 +43,8 @@ def model_summary(loaded: Any) -> str:
     tok = loaded.config.get("tokenizer", {})
     parts = [tr("{layers}-layer {cell} {emb}/{hidden}").format(layers=cfg.layers, cell=cfg.cell.upper(), emb=cfg.emb_size,
                                                                hidden=cfg.hidden_size),
-             tr("{count:,} {kind} pieces").format(count=loaded.tokenizer.vocab_size, kind=tok.get("kind", "")).replace("  ", " "),
+             tr("{count:,} {kind} pieces").format(
+                 count=loaded.tokenizer.vocab_size, kind=tok.get("kind", "")).replace("  ", " "),
              tr("{millions:.1f} M params").format(millions=loaded.model.num_parameters() / 1e6)]
     metrics = loaded.config.get("metrics") or {}
     for split, label in (("test", N_("test")), ("valid", N_("valid"))):

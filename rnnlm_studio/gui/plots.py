@@ -499,7 +499,8 @@ class TrainingPlots(QWidget):
         model.item(0).setEnabled(comparable)
         if not comparable and self.metric_box.currentData() == "ppl":
             self.metric_box.setCurrentIndex(1)
-        self.note.setText("" if comparable else tr("Note: {note}; token loss is hidden for compared runs.").format(note=TOKENIZER_NOTE))
+        self.note.setText("" if comparable else tr("Note: {note}; token loss is hidden for compared runs.").format(
+            note=TOKENIZER_NOTE))
         self.note.setVisible(not comparable)
 
     # --- crosshair -------------------------------------------------------------------------

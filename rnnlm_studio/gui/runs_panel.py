@@ -23,8 +23,8 @@ from .widgets import MessageBar
 from .workers import LatestOnly
 
 tr = translator("RunsPanel")
-COLUMNS = (N_("Name"), N_("Source"), N_("Transfer"), N_("Data"), N_("Best valid word ppl"), N_("Transfer gain"), N_("Duration"), N_("Status"),
-           N_("Created"))
+COLUMNS = (N_("Name"), N_("Source"), N_("Transfer"), N_("Data"), N_("Best valid word ppl"), N_("Transfer gain"),
+           N_("Duration"), N_("Status"), N_("Created"))
 NAME, SOURCE, TRANSFER, DATA, BEST, GAIN, DURATION, STATUS, CREATED = range(len(COLUMNS))
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 RESUMABLE = ("stopped", "paused", "failed", "interrupted")
@@ -274,7 +274,8 @@ class RunsPanel(QWidget):
     def open_selected(self) -> None:
         records = self.selected()
         if records and not QDesktopServices.openUrl(QUrl.fromLocalFile(str(records[0].run_dir))):
-            self.message.show_message(tr("No file manager could open {folder}; open it by hand.").format(folder=records[0].run_dir), "info")
+            self.message.show_message(tr("No file manager could open {folder}; open it by hand.").format(
+                folder=records[0].run_dir), "info")
 
     def _resume_selected(self) -> None:
         records = self.selected()

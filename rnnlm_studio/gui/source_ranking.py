@@ -92,7 +92,8 @@ class SourceRanking(QGroupBox):
         self.table.setVisible(bool(ranking.scores))
         best = next((s for s in ranking.scores if not s.error), None)
         self.status.setText(tr("Zero-shot on {bytes:,} bytes of your text: <b>{name}</b> reads it "
-                            "best.").format(bytes=ranking.sample_bytes, name=best.name) if best else tr("No source model could score this text."))
+                            "best.").format(bytes=ranking.sample_bytes, name=best.name) if best else
+                            tr("No source model could score this text."))
 
     def _add_row(self, score: SourceScore) -> None:
         row = self.table.rowCount()

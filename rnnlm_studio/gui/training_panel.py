@@ -200,11 +200,13 @@ class TrainingPanel(QWidget):
         summary = ", ".join(f"{key} {valid[key]:.3f}" for key in ("word_ppl", "bpb") if key in valid)
         if stopped:
             self.progress.setFormat(tr("Stopped — resume it from the Runs panel"))
-            self._log(tr("stopped at step {step}; a resumable checkpoint is in {folder}").format(step=event.step, folder=event.run_dir))
+            self._log(tr("stopped at step {step}; a resumable checkpoint is in {folder}").format(
+                step=event.step, folder=event.run_dir))
         else:
             self.progress.setValue(1000)
             self.progress.setFormat(tr("Done"))
-            self._log(tr("done ({reason}) at step {step}: valid {summary}").format(reason=event.reason, step=event.step, summary=summary))
+            self._log(tr("done ({reason}) at step {step}: valid {summary}").format(
+                reason=event.reason, step=event.step, summary=summary))
 
     def _set_status(self, status: str, text: str) -> None:
         self.status = status
@@ -218,7 +220,8 @@ class TrainingPanel(QWidget):
         if event is None:
             return
         total = f" / {self.total_steps:,}" if self.total_steps else ""
-        self.numbers["step"].setText(tr("{step:,}{total} (epoch {epoch})").format(step=event.step, total=total, epoch=event.epoch + 1))
+        self.numbers["step"].setText(tr("{step:,}{total} (epoch {epoch})").format(
+            step=event.step, total=total, epoch=event.epoch + 1))
         self.numbers["tokens"].setText(f"{event.tokens_seen:,}")
         self.numbers["speed"].setText(f"{event.tokens_per_s:,.0f}")
         self.numbers["lr"].setText(f"{event.lr:.3g}")
@@ -226,7 +229,8 @@ class TrainingPanel(QWidget):
         self.numbers["elapsed"].setText(format_duration(event.elapsed))
         if self.status in ("training", "paused", "stopping"):
             self.progress.setValue(round(event.progress * 1000))
-            self.progress.setFormat(tr("{progress:.0%} · ETA {eta}").format(progress=event.progress, eta=format_duration(event.eta)))
+            self.progress.setFormat(tr("{progress:.0%} · ETA {eta}").format(
+                progress=event.progress, eta=format_duration(event.eta)))
 
     def _log(self, text: str) -> None:
         self.log.appendPlainText(text)

@@ -210,7 +210,8 @@ class ProcessTrainingJob(QObject):
 
     def _on_error(self, error: QProcess.ProcessError) -> None:
         if error == QProcess.ProcessError.FailedToStart:  # no `finished` follows
-            self.event.emit(ErrorEvent(message=tr("cannot start {program}: {error}").format(program=sys.executable, error=self.process.errorString())))
+            self.event.emit(ErrorEvent(message=tr("cannot start {program}: {error}").format(
+                program=sys.executable, error=self.process.errorString())))
             self.finished.emit()
 
 
