@@ -72,11 +72,16 @@ def word_unit(n_words: int, n_cjk: int) -> str:
 def split_partial(prompt: str) -> tuple[str, str]:
     """(context, the word being typed), for autocomplete: "the ki" -> ("the ", "ki"), "the " ->
     ("the ", ""). A CJK character is a whole word, so "我今天去北京" is all context with nothing
-    half-typed, and "我用Pyth" is ("我用", "Pyth")."""
+    half-typed, and "我用Pyth" is ("我用", "Pyth"). Punctuation right after Chinese text (an
+    opening quote after "笑道：") is context too: no word starts with it there, so taken as typed it
+    would leave nothing to suggest."""
     cut = len(prompt)
     while cut > 0 and not prompt[cut - 1].isspace() and not is_cjk(prompt[cut - 1]):
         cut -= 1
-    return prompt[:cut], prompt[cut:]
+    partial = prompt[cut:]
+    if cut > 0 and is_cjk(prompt[cut - 1]) and not any(char.isalnum() for char in partial):
+        return prompt, ""
+    return prompt[:cut], partial
 
 
 def starts_with_cjk(surface: bytes) -> bool:

@@ -11,8 +11,8 @@ import os
 import sys
 
 from PySide6.QtCore import QByteArray, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
-from PySide6.QtWidgets import (QApplication, QDockWidget, QLabel, QMainWindow, QMessageBox, QScrollArea, QStyle,
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtWidgets import (QApplication, QDockWidget, QLabel, QMainWindow, QMenu, QMessageBox, QScrollArea, QStyle,
                                QWidget)
 
 from ..core.config import TrainConfig
@@ -23,6 +23,7 @@ from ..core.run_loop import warm_up
 from ..core.runs import RunRecord, RunStore
 from .corpus_panel import CorpusPanel
 from .fonts import log_missing_cjk_font
+from .i18n import LANGUAGE_KEY, LANGUAGES, N_, install_translators, translator
 from .model_panel import ModelPanel
 from .playground import PlaygroundPanel
 from .run_settings import panel_states, stored_config
@@ -32,12 +33,13 @@ from .training_panel import TrainingPanel
 from .widgets import APPLICATION, ORGANIZATION, open_settings
 from .workers import ProcessTrainingJob, TrainingJob, run_task, wait_for_tasks
 
+tr = translator("MainWindow")
 TITLE = "RNNLM Studio"
 SETTINGS_VERSION = 1
 PANEL_KEYS = ("corpus", "model", "training", "runs")
-PAUSE_TIP = "Pause or resume the run between steps (F6)"
-NO_PAUSE_TIP = ("A run in a child process (several processes, or one chosen GPU) cannot pause: stop it, then "
-                "resume it from the Runs panel")
+PAUSE_TIP = N_("Pause or resume the run between steps (F6)")
+NO_PAUSE_TIP = (N_("A run in a child process (several processes, or one chosen GPU) cannot pause: stop it, then "
+                "resume it from the Runs panel"))
 
 
 def training_threads() -> int:
@@ -72,8 +74,8 @@ class MainWindow(QMainWindow):
         self._connect()
         self.status_label = QLabel()
         self.statusBar().addWidget(self.status_label, 1)
-        self.statusBar().addPermanentWidget(QLabel(f"CPU training threads: {training_threads()} of "
-                                                   f"{os.cpu_count() or 1}"))
+        self.statusBar().addPermanentWidget(QLabel(tr("CPU training threads: {used} of "
+                                                   "{cores}").format(used=training_threads(), cores=os.cpu_count() or 1)))
         self._restore()
         self._update_actions()
         run_task(warm_up, on_failed=self.training_panel.message.show_message)
@@ -81,19 +83,19 @@ class MainWindow(QMainWindow):
     # --- construction ----------------------------------------------------------------------
     def _make_actions(self) -> None:
         style = self.style()
-        self.start_action = QAction(style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay), "Start", self)
+        self.start_action = QAction(style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay), tr("Start"), self)
         self.start_action.setShortcuts([QKeySequence("F5"), QKeySequence("Ctrl+Return")])
-        self.start_action.setToolTip("Start training with the current settings (F5)")
-        self.pause_action = QAction(style.standardIcon(QStyle.StandardPixmap.SP_MediaPause), "Pause", self)
+        self.start_action.setToolTip(tr("Start training with the current settings (F5)"))
+        self.pause_action = QAction(style.standardIcon(QStyle.StandardPixmap.SP_MediaPause), tr("Pause"), self)
         self.pause_action.setShortcut(QKeySequence("F6"))
-        self.pause_action.setToolTip(PAUSE_TIP)
-        self.stop_action = QAction(style.standardIcon(QStyle.StandardPixmap.SP_MediaStop), "Stop", self)
+        self.pause_action.setToolTip(tr(PAUSE_TIP))
+        self.stop_action = QAction(style.standardIcon(QStyle.StandardPixmap.SP_MediaStop), tr("Stop"), self)
         self.stop_action.setShortcut(QKeySequence("Shift+F5"))
-        self.stop_action.setToolTip("Stop the run; it saves a resumable checkpoint first (Shift+F5)")
+        self.stop_action.setToolTip(tr("Stop the run; it saves a resumable checkpoint first (Shift+F5)"))
         self.start_action.triggered.connect(self.start_training)
         self.pause_action.triggered.connect(self.toggle_pause)
         self.stop_action.triggered.connect(self.stop_training)
-        self.toolbar = self.addToolBar("Training")
+        self.toolbar = self.addToolBar(tr("Training"))
         self.toolbar.setObjectName("training-toolbar")
         self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         for action in (self.start_action, self.pause_action, self.stop_action):
@@ -104,11 +106,11 @@ class MainWindow(QMainWindow):
         self.docks: dict[str, QDockWidget] = {}
         left, right, bottom = (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea,
                                Qt.DockWidgetArea.BottomDockWidgetArea)
-        for key, title, widget, area in (("corpus", "Corpus", self.corpus_panel, left),
-                                         ("model", "Model && Transfer", self.model_panel, left),
-                                         ("training", "Training", self.training_panel, right),
-                                         ("runs", "Runs", self.runs_panel, bottom),
-                                         ("playground", "Playground", self.playground, left)):
+        for key, title, widget, area in (("corpus", tr("Corpus"), self.corpus_panel, left),
+                                         ("model", tr("Model && Transfer"), self.model_panel, left),
+                                         ("training", tr("Training"), self.training_panel, right),
+                                         ("runs", tr("Runs"), self.runs_panel, bottom),
+                                         ("playground", tr("Playground"), self.playground, left)):
             dock = QDockWidget(title, self)
             dock.setObjectName(f"dock-{key}")
             dock.setWidget(_scrolling(widget) if key == "playground" else widget)
@@ -124,28 +126,46 @@ class MainWindow(QMainWindow):
 
     def _make_menus(self) -> None:
         bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        for text, slot, shortcut in (("Add corpus files…", self.corpus_panel.ask_files, "Ctrl+O"),
-                                     ("Add corpus folder…", self.corpus_panel.ask_folder, "Ctrl+Shift+O"),
-                                     ("Export plots as PNG…", self.training_panel.plots.ask_png, ""),
-                                     ("Export curves as CSV…", self.training_panel.plots.ask_csv, "")):
+        file_menu = bar.addMenu(tr("&File"))
+        for text, slot, shortcut in ((tr("Add corpus files…"), self.corpus_panel.ask_files, "Ctrl+O"),
+                                     (tr("Add corpus folder…"), self.corpus_panel.ask_folder, "Ctrl+Shift+O"),
+                                     (tr("Export plots as PNG…"), self.training_panel.plots.ask_png, ""),
+                                     (tr("Export curves as CSV…"), self.training_panel.plots.ask_csv, "")):
             action = file_menu.addAction(text, slot)
             if shortcut:
                 action.setShortcut(QKeySequence(shortcut))
         file_menu.addSeparator()
-        quit_action = file_menu.addAction("Quit", self.close)
+        quit_action = file_menu.addAction(tr("Quit"), self.close)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        training = bar.addMenu("&Training")
+        training = bar.addMenu(tr("&Training"))
         for action in (self.start_action, self.pause_action, self.stop_action):
             training.addAction(action)
-        view = bar.addMenu("&View")
+        view = bar.addMenu(tr("&View"))
         for dock in self.docks.values():
             view.addAction(dock.toggleViewAction())
         view.addAction(self.toolbar.toggleViewAction())
         view.addSeparator()
-        view.addAction("Reset layout", lambda: self.restoreState(self._default_layout, SETTINGS_VERSION))
-        help_menu = bar.addMenu("&Help")
-        help_menu.addAction("About RNNLM Studio", self._about)
+        view.addAction(tr("Reset layout"), lambda: self.restoreState(self._default_layout, SETTINGS_VERSION))
+        self._make_language_menu(view.addMenu(tr("Language")))
+        help_menu = bar.addMenu(tr("&Help"))
+        help_menu.addAction(tr("About RNNLM Studio"), self._about)
+
+    def _make_language_menu(self, menu: QMenu) -> None:
+        """English, 简体中文 or the system's language; the choice is read at startup (`run_gui`)."""
+        chosen = str(open_settings().value(LANGUAGE_KEY, "") or "")
+        group = QActionGroup(self)
+        for code, name in (*LANGUAGES.items(), ("", tr("System"))):
+            action = menu.addAction(name)
+            action.setCheckable(True)
+            action.setChecked(code == chosen or (code == "" and chosen not in LANGUAGES))
+            action.setData(code)
+            group.addAction(action)
+        group.triggered.connect(self._choose_language)
+
+    def _choose_language(self, action: QAction) -> None:
+        open_settings().setValue(LANGUAGE_KEY, action.data())
+        QMessageBox.information(self, tr("Language"),
+                                tr("The interface language changes when RNNLM Studio is restarted."))
 
     def _connect(self) -> None:
         self.model_panel.source_changed.connect(self.corpus_panel.set_source)
@@ -203,8 +223,8 @@ class MainWindow(QMainWindow):
         for key, state in states.items():
             self._panel(key).set_state(state)
         self.docks["model"].raise_()
-        self.status_label.setText(f"The settings of run {record.name} are in the panels: change what you like and "
-                                  "press Start for a new run.")
+        self.status_label.setText(tr("The settings of run {name} are in the panels: change what you like and "
+                                     "press Start for a new run.").format(name=record.name))
 
     def _launch(self, config: TrainConfig, resume: str | None) -> None:
         self.training_panel.begin_job()
@@ -213,7 +233,7 @@ class MainWindow(QMainWindow):
         self.job.event.connect(self._on_event)
         self.job.finished.connect(self._on_job_finished)
         self.job.start()
-        self.status_label.setText("Resuming…" if resume else "Preparing the data…")
+        self.status_label.setText(tr("Resuming…") if resume else tr("Preparing the data…"))
         self._update_actions()
 
     def _new_job(self, config: TrainConfig, resume: str | None) -> TrainingJob | ProcessTrainingJob:
@@ -239,7 +259,7 @@ class MainWindow(QMainWindow):
             return
         self.job.stop()
         self.training_panel.mark_stopping()
-        self.status_label.setText("Stopping: the run saves a resumable checkpoint…")
+        self.status_label.setText(tr("Stopping: the run saves a resumable checkpoint…"))
         self._update_actions()
 
     def _on_event(self, event: Event) -> None:
@@ -249,18 +269,18 @@ class MainWindow(QMainWindow):
             self._job_run = self._job_run or event.run_id
             self.runs_panel.set_busy_run(event.run_id)
             self.runs_panel.refresh()
-            self.status_label.setText(f"Training {event.run_id} on {event.device}")
+            self.status_label.setText(tr("Training {run} on {device}").format(run=event.run_id, device=event.device))
         elif isinstance(event, CheckpointEvent) and event.tag == "last":
             self.runs_panel.refresh()  # best perplexity and duration so far, stored before this event
         elif isinstance(event, DoneEvent):
-            self.status_label.setText(f"Run {event.run_id} {'stopped' if event.reason == 'stopped' else 'finished'}"
-                                      f" — {event.run_dir}")
+            self.status_label.setText((tr("Run {run} stopped — {folder}") if event.reason == "stopped" else
+                                       tr("Run {run} finished — {folder}")).format(run=event.run_id, folder=event.run_dir))
             self.model_panel.note_throughput(event.tokens_per_s, self._run_parameters)
             if event.run_id == self._job_run:  # the transfer run is the job's model, not its baseline
                 self.playground.refresh_models()
                 self.playground.set_model(event.run_dir)
         elif isinstance(event, ErrorEvent):
-            self.status_label.setText("The run failed: see the Training panel")
+            self.status_label.setText(tr("The run failed: see the Training panel"))
         self._update_actions()
         self.training_event.emit(event)
 
@@ -281,10 +301,10 @@ class MainWindow(QMainWindow):
         self.start_action.setEnabled(not running)
         can_pause = not running or self.job.can_pause
         self.pause_action.setEnabled(running and not stopping and can_pause)
-        self.pause_action.setToolTip(PAUSE_TIP if can_pause else NO_PAUSE_TIP)
+        self.pause_action.setToolTip(tr(PAUSE_TIP if can_pause else NO_PAUSE_TIP))
         self.stop_action.setEnabled(running and not stopping)
         paused = running and self.job.paused
-        self.pause_action.setText("Resume" if paused else "Pause")
+        self.pause_action.setText(tr("Resume") if paused else tr("Pause"))
         icon = QStyle.StandardPixmap.SP_MediaPlay if paused else QStyle.StandardPixmap.SP_MediaPause
         self.pause_action.setIcon(self.style().standardIcon(icon))
 
@@ -301,9 +321,9 @@ class MainWindow(QMainWindow):
             if self._close_after_stop:
                 return
             answer = QMessageBox.question(
-                self, "Training in progress",
-                "A run is training. Stop it and quit?\n\nIt saves a checkpoint first, so you can resume it later "
-                "from the Runs panel.")
+                self, tr("Training in progress"),
+                tr("A run is training. Stop it and quit?\n\nIt saves a checkpoint first, so you can resume it later "
+                "from the Runs panel."))
             if answer == QMessageBox.StandardButton.Yes:
                 self._close_after_stop = True
                 self.stop_training()
@@ -334,7 +354,7 @@ class MainWindow(QMainWindow):
             self.model_panel.select_default()
             self.corpus_panel.reuse_radio.setChecked(self.model_panel.source_ref() is not None)
             self.corpus_panel.add_paths([sample_corpus()])
-            self.status_label.setText("Ready: press Start (F5) to train on the sample corpus, or add your own text.")
+            self.status_label.setText(tr("Ready: press Start (F5) to train on the sample corpus, or add your own text."))
             return
         for key, value in saved.items():
             try:
@@ -342,16 +362,16 @@ class MainWindow(QMainWindow):
             except (TypeError, ValueError):
                 state = {}
             self._panel(key).set_state(state)
-        self.status_label.setText("Ready: press Start (F5) to train.")
+        self.status_label.setText(tr("Ready: press Start (F5) to train."))
 
     def _panel(self, key: str) -> CorpusPanel | ModelPanel | TrainingPanel | RunsPanel:
         return {"corpus": self.corpus_panel, "model": self.model_panel, "training": self.training_panel,
                 "runs": self.runs_panel}[key]
 
     def _about(self) -> None:
-        QMessageBox.about(self, "About RNNLM Studio",
-                          "RNNLM Studio — train recurrent language models, transfer what they learned, "
-                          "and compare runs side by side.")
+        QMessageBox.about(self, tr("About RNNLM Studio"),
+                          tr("RNNLM Studio — train recurrent language models, transfer what they learned, "
+                          "and compare runs side by side."))
 
 
 def _scrolling(widget: QWidget) -> QScrollArea:
@@ -371,8 +391,11 @@ def run_gui(argv: list[str] | None = None) -> int:
     app.setApplicationName(APPLICATION)
     app.setApplicationDisplayName(TITLE)
     log_missing_cjk_font()
+    translations = install_translators(app, str(open_settings().value(LANGUAGE_KEY, "") or ""))
     window = MainWindow()
     window.show()
     code = app.exec()
     wait_for_tasks()  # a preview still running must not report to a window Python is tearing down
+    for translation in translations:
+        app.removeTranslator(translation)
     return code

@@ -26,12 +26,14 @@ from ..core.errors import StudioError
 from ..core.formatting import format_bytes
 from ..core.tokenizer import WORD_START, Tokenizer
 from .fonts import cjk_font_problem
+from .i18n import N_, translator
 from .widgets import MessageBar, last_folder, remember_folder
 from .workers import LatestOnly, run_task
 
+tr = translator("CorpusPanel")
 ROLES = ("train", "valid", "test")
-ROLE_LABELS = {"train": "training", "valid": "validation", "test": "test"}
-COLUMNS = ("File", "Use for", "Size", "Lines", "Words", "Encoding")
+ROLE_LABELS = {"train": N_("training"), "valid": N_("validation"), "test": N_("test")}
+COLUMNS = (N_("File"), N_("Use for"), N_("Size"), N_("Lines"), N_("Words"), N_("Encoding"))
 PREVIEW_CHARS = 700
 SAMPLE_CHARS = 50_000  # enough text to measure characters per token
 PIECE_COLOURS = ("#dbeafe", "#fde68a")
@@ -136,11 +138,11 @@ class CorpusPanel(QWidget):
     # --- layout ----------------------------------------------------------------------------
     def _build(self) -> None:
         self.message = MessageBar()
-        self.empty_label = QLabel("No text yet: drop files or folders here, or click <b>Add files…</b>. "
-                                  "<b>Use sample</b> loads the bundled tiny-shakespeare.")
+        self.empty_label = QLabel(tr("No text yet: drop files or folders here, or click <b>Add files…</b>. "
+                                  "<b>Use sample</b> loads the bundled tiny-shakespeare."))
         self.empty_label.setWordWrap(True)
         self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setHorizontalHeaderLabels([tr(column) for column in COLUMNS])
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
@@ -150,13 +152,13 @@ class CorpusPanel(QWidget):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.table.setMinimumHeight(110)
 
-        add_files = QPushButton("Add files…")
-        add_folder = QPushButton("Add folder…")
-        self.remove_button = QPushButton("Remove")
-        sample = QPushButton("Use sample")
-        add_files.setToolTip("Plain text files (UTF-8 preferred; other encodings are detected)")
-        add_folder.setToolTip("Every text file under a folder, read in sorted order")
-        sample.setToolTip("The bundled tiny-shakespeare corpus (1 MB)")
+        add_files = QPushButton(tr("Add files…"))
+        add_folder = QPushButton(tr("Add folder…"))
+        self.remove_button = QPushButton(tr("Remove"))
+        sample = QPushButton(tr("Use sample"))
+        add_files.setToolTip(tr("Plain text files (UTF-8 preferred; other encodings are detected)"))
+        add_folder.setToolTip(tr("Every text file under a folder, read in sorted order"))
+        sample.setToolTip(tr("The bundled tiny-shakespeare corpus (1 MB)"))
         add_files.clicked.connect(self.ask_files)
         add_folder.clicked.connect(self.ask_folder)
         self.remove_button.clicked.connect(self.remove_selected)
@@ -173,7 +175,7 @@ class CorpusPanel(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self._build_split())
         layout.addWidget(self._build_tokenizer())
-        self.preview_info = QLabel("The preview appears once there is text.")
+        self.preview_info = QLabel(tr("The preview appears once there is text."))
         self.preview_info.setWordWrap(True)
         self.preview_view = QTextBrowser()
         self.preview_view.setMinimumHeight(90)
@@ -182,7 +184,7 @@ class CorpusPanel(QWidget):
         self._refresh_empty()
 
     def _build_split(self) -> QGroupBox:
-        box = QGroupBox("Validation and test text")
+        box = QGroupBox(tr("Validation and test text"))
         self.valid_percent = QDoubleSpinBox()
         self.test_percent = QDoubleSpinBox()
         for spin, default in ((self.valid_percent, 5.0), (self.test_percent, 5.0)):
@@ -193,51 +195,51 @@ class CorpusPanel(QWidget):
             spin.setValue(default)
             spin.valueChanged.connect(self._on_split_changed)
         self.valid_percent.setMinimum(0.5)
-        self.valid_percent.setToolTip("Share of the training text held out to measure perplexity during training")
-        self.test_percent.setToolTip("Share held out for the final test score (0 for none)")
+        self.valid_percent.setToolTip(tr("Share of the training text held out to measure perplexity during training"))
+        self.test_percent.setToolTip(tr("Share held out for the final test score (0 for none)"))
         self.split_label = QLabel()
         self.split_label.setWordWrap(True)
         form = QFormLayout(box)
         row = QHBoxLayout()
-        row.addWidget(QLabel("valid"))
+        row.addWidget(QLabel(tr("valid")))
         row.addWidget(self.valid_percent)
-        row.addWidget(QLabel("test"))
+        row.addWidget(QLabel(tr("test")))
         row.addWidget(self.test_percent)
         row.addStretch(1)
-        form.addRow("Split off", row)
+        form.addRow(tr("Split off"), row)
         form.addRow(self.split_label)
         self._on_split_changed()
         return box
 
     def _build_tokenizer(self) -> QGroupBox:
-        box = QGroupBox("Tokenizer")
-        self.reuse_radio = QRadioButton("Reuse the source model's tokenizer")
-        self.new_radio = QRadioButton("Train a new tokenizer on this text")
-        self.reuse_radio.setToolTip("Keeps every embedding row of the source meaningful; best for transfer")
-        self.new_radio.setToolTip("Fits the vocabulary to this text; embeddings of shared pieces are still copied")
+        box = QGroupBox(tr("Tokenizer"))
+        self.reuse_radio = QRadioButton(tr("Reuse the source model's tokenizer"))
+        self.new_radio = QRadioButton(tr("Train a new tokenizer on this text"))
+        self.reuse_radio.setToolTip(tr("Keeps every embedding row of the source meaningful; best for transfer"))
+        self.new_radio.setToolTip(tr("Fits the vocabulary to this text; embeddings of shared pieces are still copied"))
         group = QButtonGroup(self)
         group.addButton(self.reuse_radio)
         group.addButton(self.new_radio)
         self.new_radio.setChecked(True)
         self.kind_box = QComboBox()
         self.kind_box.addItems(TOKENIZER_KINDS)
-        self.kind_box.setToolTip("unigram and BPE learn subwords; char uses single characters (vocabulary ≥ 258)")
+        self.kind_box.setToolTip(tr("unigram and BPE learn subwords; char uses single characters (vocabulary ≥ 258)"))
         self.vocab_spin = QSpinBox()
         self.vocab_spin.setRange(AUTO_VOCAB, 64_000)
         self.vocab_spin.setSingleStep(500)
-        self.vocab_spin.setSpecialValueText("auto")
+        self.vocab_spin.setSpecialValueText(tr("auto"))
         self.vocab_spin.setValue(AUTO_VOCAB)
-        self.vocab_spin.setToolTip("Number of pieces. auto: 258 + √(training bytes), at most 4,000 — small texts "
-                                   "get small vocabularies. A chosen size is lowered when the text is too small")
+        self.vocab_spin.setToolTip(tr("Number of pieces. auto: 258 + √(training bytes), at most 4,000 — small texts "
+                                   "get small vocabularies. A chosen size is lowered when the text is too small"))
         form = QFormLayout(box)
         form.addRow(self.reuse_radio)
         form.addRow(self.new_radio)
         row = QHBoxLayout()
         row.addWidget(self.kind_box)
-        row.addWidget(QLabel("vocabulary"))
+        row.addWidget(QLabel(tr("vocabulary")))
         row.addWidget(self.vocab_spin)
         row.addStretch(1)
-        form.addRow("New:", row)
+        form.addRow(tr("New:"), row)
         for signal in (self.reuse_radio.toggled, self.kind_box.currentIndexChanged, self.vocab_spin.valueChanged):
             signal.connect(self._on_tokenizer_changed)
         self._on_tokenizer_changed()
@@ -270,7 +272,7 @@ class CorpusPanel(QWidget):
         self.table.setItem(row, 0, name)
         combo = QComboBox()
         for key in ROLES:
-            combo.addItem(ROLE_LABELS[key], key)
+            combo.addItem(tr(ROLE_LABELS[key]), key)
         combo.setCurrentIndex(ROLES.index(role))
         combo.currentIndexChanged.connect(lambda _i, c=combo: self._on_role(c))
         self.table.setCellWidget(row, 1, combo)
@@ -347,16 +349,16 @@ class CorpusPanel(QWidget):
         if empty:
             self.preview = None
             self.preview_view.clear()
-            self.preview_info.setText("The preview appears once there is text.")
+            self.preview_info.setText(tr("The preview appears once there is text."))
 
     def ask_files(self) -> None:
-        files, _ = QFileDialog.getOpenFileNames(self, "Add text files", last_folder("corpus"),
-                                                "Text files (*.txt *.md *.text *.tsv *.csv);;All files (*)")
+        files, _ = QFileDialog.getOpenFileNames(self, tr("Add text files"), last_folder("corpus"),
+                                                tr("Text files (*.txt *.md *.text *.tsv *.csv);;All files (*)"))
         if files:
             self.add_paths(files)
 
     def ask_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Add a folder of text files", last_folder("corpus"))
+        folder = QFileDialog.getExistingDirectory(self, tr("Add a folder of text files"), last_folder("corpus"))
         if folder:
             self.add_paths([folder])
 
@@ -383,12 +385,12 @@ class CorpusPanel(QWidget):
         self.valid_percent.setEnabled(not explicit_valid)
         self.test_percent.setEnabled(not explicit_valid and not explicit_test)
         if explicit_valid:
-            text = "A validation file is chosen: all other text trains." + (
-                "" if explicit_test else " No test text (mark a file “test” for a final test score).")
+            text = tr("A validation file is chosen: all other text trains.") + (
+                "" if explicit_test else tr(" No test text (mark a file “test” for a final test score)."))
         else:
             valid, test = self.valid_percent.value(), 0.0 if explicit_test else self.test_percent.value()
-            text = (f"Training uses {100 - valid - test:.1f} % of the text, held out by paragraph with a fixed "
-                    "seed; or mark a file “validation” / “test” in the list above.")
+            text = (tr("Training uses {share:.1f} % of the text, held out by paragraph with a fixed "
+                    "seed; or mark a file “validation” / “test” in the list above.").format(share=100 - valid - test))
         self.split_label.setText(text)
         self.changed.emit()
 
@@ -426,7 +428,7 @@ class CorpusPanel(QWidget):
         self.apply_to(config)
         if not config.train:
             return
-        self.preview_info.setText("Preparing the tokenizer preview…")
+        self.preview_info.setText(tr("Preparing the tokenizer preview…"))
         self._previewer.request(build_preview, config, self._source if self._reuse_source() else None)
 
     def preview_pending(self) -> bool:
@@ -438,8 +440,9 @@ class CorpusPanel(QWidget):
         self.preview = preview
         self.preview_view.setHtml(preview_html(preview.lines))
         self.preview_info.setText(
-            f"{preview.kind} tokenizer, {preview.vocab_size:,} pieces · {preview.chars_per_token:.2f} characters "
-            f"per token · ≈ {preview.train_tokens:,} training tokens. Alternating colours mark the pieces.")
+            tr("{kind} tokenizer, {pieces:,} pieces · {chars:.2f} characters "
+               "per token · ≈ {tokens:,} training tokens. Alternating colours mark the pieces.").format(
+                kind=preview.kind, pieces=preview.vocab_size, chars=preview.chars_per_token, tokens=preview.train_tokens))
         if preview.warnings:
             self.message.show_message("\n".join(preview.warnings), "warning")
         elif self.message.level == "error":
@@ -449,7 +452,7 @@ class CorpusPanel(QWidget):
     def _on_preview_failed(self, message: str) -> None:
         self.preview = None
         self.preview_view.clear()
-        self.preview_info.setText("No preview: fix the problem above.")
+        self.preview_info.setText(tr("No preview: fix the problem above."))
         self.message.show_message(message, "error")
 
     # --- persistence -----------------------------------------------------------------------
@@ -471,6 +474,6 @@ class CorpusPanel(QWidget):
         for role in ROLES:
             self.add_paths([path for path, r in entries if r == role and path not in missing], role)
         if missing:
-            self.message.show_message("These files are gone and were removed from the list: " + ", ".join(missing),
+            self.message.show_message(tr("These files are gone and were removed from the list: ") + ", ".join(missing),
                                       "warning")
         self._on_split_changed()

@@ -9,13 +9,16 @@ import logging
 
 from PySide6.QtGui import QFontDatabase
 
+from .i18n import N_, translator
+
 log = logging.getLogger(__name__)
+tr = translator("Fonts")
 
 _SYSTEMS = (QFontDatabase.WritingSystem.SimplifiedChinese, QFontDatabase.WritingSystem.TraditionalChinese,
             QFontDatabase.WritingSystem.Japanese)
-NO_CJK_FONT = ("No Chinese font is installed, so Chinese characters show as empty boxes: install one "
+NO_CJK_FONT = (N_("No Chinese font is installed, so Chinese characters show as empty boxes: install one "
                "(Noto Sans CJK, e.g. the fonts-noto-cjk package, or your system's Chinese language support) "
-               "and restart RNNLM Studio.")
+               "and restart RNNLM Studio."))
 
 
 def has_cjk_font() -> bool:
@@ -26,7 +29,7 @@ def cjk_font_problem(scripts: list[str]) -> str | None:
     """The message to show for text in `scripts` (as CorpusStats lists them), or None when it can be drawn."""
     if "CJK" not in scripts or has_cjk_font():
         return None
-    return NO_CJK_FONT
+    return tr(NO_CJK_FONT)
 
 
 def log_missing_cjk_font() -> None:

@@ -12,7 +12,10 @@ from ..core.formatting import format_compact, format_percent
 from ..core.metrics import summarize
 from ..core.surprisal import TokenSurprisal
 from ..core.words import counts, word_unit
+from .i18n import N_, translator
 
+tr = translator("Heatmap")
+UNITS = {"word": N_("word"), "character": N_("character")}  # core.words.word_unit
 HEAT_MAX_BITS = 12.0  # a token this surprising (1 in 4096) or more gets the darkest colour
 
 
@@ -25,8 +28,9 @@ def heat_colour(nll: float) -> QColor:
 def token_tooltip(token: TokenSurprisal) -> str:
     shown = token.text_piece.replace("\n", "⏎")
     alternatives = ", ".join(f"“{text.replace(chr(10), '⏎')}” {format_percent(p)}" for text, p in token.top_alternatives)
-    return (f"“{shown}”: probability {format_percent(token.probability)} ({token.nll / math.log(2):.1f} bits)\n"
-            f"the model expected: {alternatives}")
+    return (tr("“{token}”: probability {probability} ({bits:.1f} bits)\n"
+               "the model expected: {alternatives}").format(token=shown, probability=format_percent(token.probability),
+                                                            bits=token.nll / math.log(2), alternatives=alternatives))
 
 
 def _utf16_offsets(text: str) -> list[int]:
@@ -44,8 +48,9 @@ def heatmap_title(name: str, text: str, tokens: list[TokenSurprisal]) -> str:
     each character is a word, and the figure is called what it is, a character perplexity."""
     n_words, n_cjk = counts(text)
     metrics = summarize(sum(t.nll for t in tokens), max(len(tokens), 1), n_words, len(text.encode("utf-8")))
-    return (f"<b>{name}</b> — {metrics['bpb']:.2f} bits/byte · {word_unit(n_words, n_cjk)} perplexity "
-            f"{format_compact(metrics['word_ppl'])} (network alone) · {len(tokens)} tokens")
+    return (tr("<b>{name}</b> — {bpb:.2f} bits/byte · {unit} perplexity "
+               "{ppl} (network alone) · {tokens} tokens").format(name=name, bpb=metrics["bpb"],
+               unit=tr(UNITS[word_unit(n_words, n_cjk)]), ppl=format_compact(metrics["word_ppl"]), tokens=len(tokens)))
 
 
 class HeatmapView(QWidget):
@@ -102,7 +107,7 @@ class HeatmapView(QWidget):
 def legend() -> QLabel:
     """The colour scale, expected to surprising."""
     stops = ", ".join(f"stop:{i / 4:.2f} {heat_colour(i / 4 * HEAT_MAX_BITS * math.log(2)).name()}" for i in range(5))
-    label = QLabel(f"expected … surprising (≥ {HEAT_MAX_BITS:g} bits)")
+    label = QLabel(tr("expected … surprising (≥ {bits:g} bits)").format(bits=HEAT_MAX_BITS))
     label.setStyleSheet(f"padding: 2px 6px; border-radius: 3px; background: qlineargradient(x1:0, y1:0, x2:1, y2:0, "
                         f"{stops});")
     return label

@@ -23,20 +23,25 @@ from ..core.estimate import count_and_measure, epoch_seconds, flops_from_through
 from ..core.formatting import format_estimate
 from ..core.model import layer_names
 from ..core.runs import RunStore
+from .i18n import N_, translator
 from .source_ranking import SourceRanking
 from .widgets import MessageBar, last_folder, remember_folder
 from .workers import LatestOnly
 
+tr = translator("ModelPanel")
 DEFAULT_SOURCE = "english-lstm"
+ORIGINS = {"bundled": N_("bundled"), "installed": N_("installed")}  # core ModelInfo.origin, shown
+# core.device's fixed labels, marked here so `tr` finds them (the completeness test sees a new one)
+DEVICE_LABELS = (N_("Auto (a GPU if there is one)"), N_("All GPUs (torchrun)"), N_("CPU, 2 processes (torchrun)"))
 TRANSFER_HELP = {
-    "scratch": "Train a new model from random weights; the source is not used. This is the baseline.",
-    "structure": "Copy the source's architecture and settings, but start from random weights.",
-    "parameter": "Start from all of the source's weights and fine-tune everything on your text.",
-    "feature": "Keep the source's embedding and recurrent layers frozen; train only the output layer.",
-    "partial": "Copy the layers you tick below and freeze the ones you choose; the rest start fresh.",
-    "ulmfit": "Fine-tune in stages: unfreeze one layer group at a time from the top, lower layers "
-              "learn more slowly, with a slanted triangular learning rate.",
-    "task": "Reuse the source's encoder under a new classifier head trained on labelled text.",
+    "scratch": N_("Train a new model from random weights; the source is not used. This is the baseline."),
+    "structure": N_("Copy the source's architecture and settings, but start from random weights."),
+    "parameter": N_("Start from all of the source's weights and fine-tune everything on your text."),
+    "feature": N_("Keep the source's embedding and recurrent layers frozen; train only the output layer."),
+    "partial": N_("Copy the layers you tick below and freeze the ones you choose; the rest start fresh."),
+    "ulmfit": N_("Fine-tune in stages: unfreeze one layer group at a time from the top, lower layers "
+              "learn more slowly, with a slanted triangular learning rate."),
+    "task": N_("Reuse the source's encoder under a new classifier head trained on labelled text."),
 }
 
 
@@ -52,8 +57,9 @@ class SourceInfo:
 
     def describe_architecture(self) -> str:
         m = self.config["model"]
-        return (f"{m['layers']}×{m['hidden_size']} {m['cell'].upper()}, embedding {m['emb_size']}, "
-                f"{self.config['tokenizer']['kind']} vocabulary of {m['vocab_size']:,}")
+        return (tr("{layers}×{hidden} {cell}, embedding {emb}, "
+                   "{kind} vocabulary of {vocab:,}").format(layers=m["layers"], hidden=m["hidden_size"],
+                   cell=m["cell"].upper(), emb=m["emb_size"], kind=self.config["tokenizer"]["kind"], vocab=m["vocab_size"]))
 
 
 def load_source(ref: str) -> SourceInfo:
@@ -129,9 +135,9 @@ class ModelPanel(QWidget):
         layout.addWidget(self._build_optimiser())
         self.estimate_label = QLabel()
         self.estimate_label.setWordWrap(True)
-        self.baseline_check = QCheckBox("Also train a scratch baseline (to measure the transfer gain)")
-        self.baseline_check.setToolTip("After the run, trains the same architecture from random weights on the same "
-                                       "data and budget; the Runs table then shows the gain")
+        self.baseline_check = QCheckBox(tr("Also train a scratch baseline (to measure the transfer gain)"))
+        self.baseline_check.setToolTip(tr("After the run, trains the same architecture from random weights on the same "
+                                       "data and budget; the Runs table then shows the gain"))
         layout.addWidget(self.baseline_check)
         layout.addWidget(self.estimate_label)
         layout.addStretch(1)
@@ -153,9 +159,9 @@ class ModelPanel(QWidget):
             widget.toggled.connect(self.changed)
 
     def _build_source(self) -> QGroupBox:
-        box = QGroupBox("Source model")
+        box = QGroupBox(tr("Source model"))
         self.source_box = QComboBox()
-        self.source_box.setToolTip("Bundled and installed models, your previous runs, or a model folder")
+        self.source_box.setToolTip(tr("Bundled and installed models, your previous runs, or a model folder"))
         self.source_box.activated.connect(self._on_source_activated)
         self.card_view = QTextBrowser()
         self.card_view.setMinimumHeight(80)
@@ -166,36 +172,36 @@ class ModelPanel(QWidget):
         return box
 
     def _build_transfer(self) -> QGroupBox:
-        box = QGroupBox("Transfer")
+        box = QGroupBox(tr("Transfer"))
         defaults = TrainConfig()
-        self.transfer_box = _combo(TRANSFERS, defaults.transfer, "What moves from the source model, and what trains")
+        self.transfer_box = _combo(TRANSFERS, defaults.transfer, tr("What moves from the source model, and what trains"))
         self.transfer_box.currentIndexChanged.connect(self._on_transfer)
         self.transfer_help = QLabel()
         self.transfer_help.setWordWrap(True)
         self.layer_table = QTableWidget(0, 3)
-        self.layer_table.setHorizontalHeaderLabels(("Layer", "Copy", "Freeze"))
+        self.layer_table.setHorizontalHeaderLabels((tr("Layer"), tr("Copy"), tr("Freeze")))
         self.layer_table.verticalHeader().hide()
         self.layer_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.layer_table.setMaximumHeight(150)
         self.layer_table.itemChanged.connect(lambda _item: self.changed.emit())
         self.unfreeze_spin = _spin(0, 1_000_000, defaults.unfreeze_every,
-                                   "Steps before the next lower layer group unfreezes; 0 = one group per epoch")
+                                   tr("Steps before the next lower layer group unfreezes; 0 = one group per epoch"))
         self.factor_spin = _real(1.0, 10.0, defaults.discriminative_factor,
-                                 "Each lower layer group learns this many times more slowly", 2)
+                                 tr("Each lower layer group learns this many times more slowly"), 2)
         self.ulmfit_box = QWidget()
         ulmfit_form = QFormLayout(self.ulmfit_box)
         ulmfit_form.setContentsMargins(0, 0, 0, 0)
-        ulmfit_form.addRow("Unfreeze every (steps)", self.unfreeze_spin)
-        ulmfit_form.addRow("Discriminative LR factor", self.factor_spin)
-        ulmfit_form.addRow(QLabel("Learning rate: slanted triangular schedule"))
+        ulmfit_form.addRow(tr("Unfreeze every (steps)"), self.unfreeze_spin)
+        ulmfit_form.addRow(tr("Discriminative LR factor"), self.factor_spin)
+        ulmfit_form.addRow(QLabel(tr("Learning rate: slanted triangular schedule")))
         self.task_box = QWidget()
         task_layout = QVBoxLayout(self.task_box)
         task_layout.setContentsMargins(0, 0, 0, 0)
-        task_note = QLabel("Labelled data: a folder with one subfolder per class, or a TSV/CSV file with "
+        task_note = QLabel(tr("Labelled data: a folder with one subfolder per class, or a TSV/CSV file with "
                            "<i>label</i> and <i>text</i> columns. It becomes the training text: choose a file "
-                           "here, or add a folder in the Corpus panel.")
+                           "here, or add a folder in the Corpus panel."))
         task_note.setWordWrap(True)
-        self.labelled_button = QPushButton("Choose labelled data…")
+        self.labelled_button = QPushButton(tr("Choose labelled data…"))
         self.labelled_button.clicked.connect(self._ask_labelled)
         task_layout.addWidget(task_note)
         task_layout.addWidget(self.labelled_button, 0, Qt.AlignmentFlag.AlignLeft)
@@ -208,73 +214,73 @@ class ModelPanel(QWidget):
         return box
 
     def _build_architecture(self) -> QGroupBox:
-        self.arch_box = QGroupBox("Architecture")
+        self.arch_box = QGroupBox(tr("Architecture"))
         m = ModelConfig()
-        self.cell_box = _combo(CELLS, m.cell, "LSTM is the safe choice; GRU is a little faster")
-        self.emb_spin = _spin(8, 4096, m.emb_size, "Size of each piece's vector", 16)
-        self.hidden_spin = _spin(8, 8192, m.hidden_size, "Size of the recurrent state; the main cost driver", 64)
-        self.layers_spin = _spin(1, 8, m.layers, "Stacked recurrent layers")
-        self.tie_check = QCheckBox("Tie input and output embeddings")
+        self.cell_box = _combo(CELLS, m.cell, tr("LSTM is the safe choice; GRU is a little faster"))
+        self.emb_spin = _spin(8, 4096, m.emb_size, tr("Size of each piece's vector"), 16)
+        self.hidden_spin = _spin(8, 8192, m.hidden_size, tr("Size of the recurrent state; the main cost driver"), 64)
+        self.layers_spin = _spin(1, 8, m.layers, tr("Stacked recurrent layers"))
+        self.tie_check = QCheckBox(tr("Tie input and output embeddings"))
         self.tie_check.setChecked(m.tie_weights)
-        self.tie_check.setToolTip("Shares one matrix: fewer parameters and usually lower perplexity")
-        tip = "Dropout probability (0 = off); more helps on small corpora"
+        self.tie_check.setToolTip(tr("Shares one matrix: fewer parameters and usually lower perplexity"))
+        tip = tr("Dropout probability (0 = off); more helps on small corpora")
         self.dropout_spins = {name: _real(0.0, 0.9, getattr(m, name), tip, 2, 0.05)
                               for name in ("dropout_emb", "dropout_input", "dropout_hidden", "dropout_output")}
         self.arch_note = QLabel()
         self.arch_note.setWordWrap(True)
         form = QFormLayout(self.arch_box)
         form.addRow(self.arch_note)
-        form.addRow("Cell", self.cell_box)
-        form.addRow("Embedding size", self.emb_spin)
-        form.addRow("Hidden size", self.hidden_spin)
-        form.addRow("Layers", self.layers_spin)
+        form.addRow(tr("Cell"), self.cell_box)
+        form.addRow(tr("Embedding size"), self.emb_spin)
+        form.addRow(tr("Hidden size"), self.hidden_spin)
+        form.addRow(tr("Layers"), self.layers_spin)
         form.addRow(self.tie_check)
-        for label, name in (("Dropout: embedding", "dropout_emb"), ("Dropout: input", "dropout_input"),
-                            ("Dropout: between layers", "dropout_hidden"), ("Dropout: output", "dropout_output")):
+        for label, name in ((tr("Dropout: embedding"), "dropout_emb"), (tr("Dropout: input"), "dropout_input"),
+                            (tr("Dropout: between layers"), "dropout_hidden"), (tr("Dropout: output"), "dropout_output")):
             form.addRow(label, self.dropout_spins[name])
         return self.arch_box
 
     def _build_optimiser(self) -> QGroupBox:
-        box = QGroupBox("Optimiser")
+        box = QGroupBox(tr("Optimiser"))
         d = TrainConfig()
-        self.optimizer_box = _combo(OPTIMIZERS, d.optimizer, "AdamW suits short budgets; SGD needs a higher rate")
-        self.lr_spin = _real(1e-6, 10.0, d.peak_lr, "Peak learning rate (lower when fine-tuning a source's "
-                             "weights)", 5, 0.0005)
+        self.optimizer_box = _combo(OPTIMIZERS, d.optimizer, tr("AdamW suits short budgets; SGD needs a higher rate"))
+        self.lr_spin = _real(1e-6, 10.0, d.peak_lr, tr("Peak learning rate (lower when fine-tuning a source's "
+                             "weights)"), 5, 0.0005)
         self._lr_default = d.peak_lr
-        self.decay_spin = _real(0.0, 1.0, d.weight_decay, "Weight decay (L2 penalty)", 4, 0.005)
-        self.clip_spin = _real(0.0, 100.0, d.clip, "Clip the gradient norm to this (0 = no clipping)", 2, 0.05)
-        self.schedule_box = _combo(SCHEDULES, d.schedule, "How the learning rate changes over the run")
-        self.warmup_spin = _spin(0, 1_000_000, d.warmup_steps, "Steps of linear warm-up", 10)
-        self.batch_spin = _spin(1, 4096, d.batch_size, "Sequences per step", 4)
-        self.bptt_spin = _spin(4, 2048, d.bptt, "Tokens per sequence (truncated back-propagation length)", 8)
-        self.eval_spin = _spin(0, 1_000_000, d.eval_every or 0, "Measure validation perplexity every this many steps. "
+        self.decay_spin = _real(0.0, 1.0, d.weight_decay, tr("Weight decay (L2 penalty)"), 4, 0.005)
+        self.clip_spin = _real(0.0, 100.0, d.clip, tr("Clip the gradient norm to this (0 = no clipping)"), 2, 0.05)
+        self.schedule_box = _combo(SCHEDULES, d.schedule, tr("How the learning rate changes over the run"))
+        self.warmup_spin = _spin(0, 1_000_000, d.warmup_steps, tr("Steps of linear warm-up"), 10)
+        self.batch_spin = _spin(1, 4096, d.batch_size, tr("Sequences per step"), 4)
+        self.bptt_spin = _spin(4, 2048, d.bptt, tr("Tokens per sequence (truncated back-propagation length)"), 8)
+        self.eval_spin = _spin(0, 1_000_000, d.eval_every or 0, tr("Measure validation perplexity every this many steps. "
                                "auto: at 1/32, 1/16, 1/8, 1/4, 1/2 and 3/4 of the budget and at its end (and at "
-                               "least every 500 steps), so a short run has a curve and a transfer gain", 50)
-        self.eval_spin.setSpecialValueText("auto")
-        self.seed_spin = _spin(0, 2 ** 31 - 1, d.seed, "Random seed: the same seed repeats a run exactly")
+                               "least every 500 steps), so a short run has a curve and a transfer gain"), 50)
+        self.eval_spin.setSpecialValueText(tr("auto"))
+        self.seed_spin = _spin(0, 2 ** 31 - 1, d.seed, tr("Random seed: the same seed repeats a run exactly"))
         self.device_box = self._build_device_box()
         form = QFormLayout(box)
-        form.addRow("Optimiser", self.optimizer_box)
-        form.addRow("Learning rate", self.lr_spin)
-        form.addRow("Weight decay", self.decay_spin)
-        form.addRow("Gradient clip", self.clip_spin)
-        form.addRow("LR schedule", self.schedule_box)
-        form.addRow("Warm-up steps", self.warmup_spin)
-        form.addRow("Batch size", self.batch_spin)
-        form.addRow("Sequence length", self.bptt_spin)
-        form.addRow("Evaluate every", self.eval_spin)
-        form.addRow("Seed", self.seed_spin)
-        form.addRow("Device", self.device_box)
+        form.addRow(tr("Optimiser"), self.optimizer_box)
+        form.addRow(tr("Learning rate"), self.lr_spin)
+        form.addRow(tr("Weight decay"), self.decay_spin)
+        form.addRow(tr("Gradient clip"), self.clip_spin)
+        form.addRow(tr("LR schedule"), self.schedule_box)
+        form.addRow(tr("Warm-up steps"), self.warmup_spin)
+        form.addRow(tr("Batch size"), self.batch_spin)
+        form.addRow(tr("Sequence length"), self.bptt_spin)
+        form.addRow(tr("Evaluate every"), self.eval_spin)
+        form.addRow(tr("Seed"), self.seed_spin)
+        form.addRow(tr("Device"), self.device_box)
         return box
 
     def _build_device_box(self) -> QComboBox:
         box = QComboBox()
-        box.setToolTip("Where the run trains. Runs in several processes (torchrun) or on one chosen GPU train in "
-                       "a child process: the plots are the same, but they cannot be paused")
+        box.setToolTip(tr("Where the run trains. Runs in several processes (torchrun) or on one chosen GPU train in "
+                       "a child process: the plots are the same, but they cannot be paused"))
         self._devices = {choice.key: choice for choice in device_choices()}
         for row, choice in enumerate(self._devices.values()):
-            box.addItem(choice.label, choice.key)
-            box.setItemData(row, f"Unavailable: {choice.unavailable}" if choice.unavailable else
+            box.addItem(tr(choice.label), choice.key)
+            box.setItemData(row, tr("Unavailable: {reason}").format(reason=choice.unavailable) if choice.unavailable else
                             _device_tip(choice), Qt.ItemDataRole.ToolTipRole)
             box.model().item(row).setEnabled(not choice.unavailable)
         box.setCurrentIndex(box.findData("auto"))
@@ -298,16 +304,17 @@ class ModelPanel(QWidget):
         box = self.source_box
         box.blockSignals(True)
         box.clear()
-        box.addItem("None — train from scratch", None)
+        box.addItem(tr("None — train from scratch"), None)
         try:
             for info in list_models():
-                box.addItem(f"{info.name} ({info.origin})", str(info.path))
+                box.addItem(tr("{name} ({origin})").format(
+                    name=info.name, origin=tr(ORIGINS.get(info.origin, info.origin))), str(info.path))
             for record in RunStore().list():
                 if record.status in ("done", "stopped"):
-                    box.addItem(f"run: {record.name} ({record.id})", str(record.run_dir))
+                    box.addItem(tr("run: {name} ({id})").format(name=record.name, id=record.id), str(record.run_dir))
         except StudioError as exc:
             self.message.show_message(str(exc), "error")
-        box.addItem("Browse for a model folder…", "browse")
+        box.addItem(tr("Browse for a model folder…"), "browse")
         box.blockSignals(False)
         self._select(current, announce=False)
 
@@ -329,18 +336,18 @@ class ModelPanel(QWidget):
         index = self.source_box.findData(ref) if ref is not None else 0
         if index < 0:
             if not Path(ref).is_dir():
-                self.message.show_message(f"The source model {ref} is gone; choose another one.", "warning")
+                self.message.show_message(tr("The source model {ref} is gone; choose another one.").format(ref=ref), "warning")
                 index = 0
             else:
                 index = self.source_box.count() - 1
-                self.source_box.insertItem(index, f"folder: {Path(ref).name}", ref)
+                self.source_box.insertItem(index, tr("folder: {name}").format(name=Path(ref).name), ref)
         self.source_box.setCurrentIndex(index)
         self._load(self.source_box.itemData(index), announce)
 
     def _on_source_activated(self, index: int) -> None:
         data = self.source_box.itemData(index)
         if data == "browse":
-            folder = QFileDialog.getExistingDirectory(self, "Choose a model or run folder", last_folder("models"))
+            folder = QFileDialog.getExistingDirectory(self, tr("Choose a model or run folder"), last_folder("models"))
             if not folder:
                 self._select(self.source_ref())
                 return
@@ -358,8 +365,8 @@ class ModelPanel(QWidget):
                 self.message.show_message(str(exc), "error")
                 self.source_box.setCurrentIndex(0)
         if self.source is None:
-            self.card_view.setMarkdown("No source model: the run trains from random weights. Choose a model to "
-                                       "transfer what it learned.")
+            self.card_view.setMarkdown(tr("No source model: the run trains from random weights. Choose a model to "
+                                       "transfer what it learned."))
         else:
             self.card_view.setMarkdown(self.source.card or f"**{Path(ref).name}**\n\n{self.source.describe_architecture()}")
             if self.message.level == "error":
@@ -382,8 +389,8 @@ class ModelPanel(QWidget):
         if self.lr_spin.value() == self._lr_default:  # follow the default unless the user chose a rate
             self.lr_spin.setValue(default_lr(transfer))
         self._lr_default = default_lr(transfer)
-        self.transfer_help.setText(TRANSFER_HELP[transfer] + ("" if has_source else
-                                                              " Choose a source model for the other types."))
+        self.transfer_help.setText(tr(TRANSFER_HELP[transfer]) + ("" if has_source else
+                                                              tr(" Choose a source model for the other types.")))
         self.layer_table.setVisible(transfer == "partial")
         self.ulmfit_box.setVisible(transfer == "ulmfit")
         self.task_box.setVisible(transfer == "task")
@@ -395,7 +402,8 @@ class ModelPanel(QWidget):
                 widget.setEnabled(own)
         self.arch_note.setVisible(not own)
         if not own:
-            self.arch_note.setText(f"Taken from the source model: {self.source.describe_architecture()}.")
+            self.arch_note.setText(tr("Taken from the source model: {architecture}.").format(
+                architecture=self.source.describe_architecture()))
 
     def _fill_layers(self) -> None:
         names = self.source.layer_names() if self.source is not None else []
@@ -422,8 +430,8 @@ class ModelPanel(QWidget):
                     Qt.CheckState.Checked if name in chosen else Qt.CheckState.Unchecked)
 
     def _ask_labelled(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Labelled data (TSV/CSV)", last_folder("corpus"),
-                                              "Labelled text (*.tsv *.csv);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(self, tr("Labelled data (TSV/CSV)"), last_folder("corpus"),
+                                              tr("Labelled text (*.tsv *.csv);;All files (*)"))
         if path:
             self.labelled_data_chosen.emit(path)
 
@@ -490,10 +498,11 @@ class ModelPanel(QWidget):
     def _show_estimate(self) -> None:
         if not self._parameters:
             return
-        text = f"<b>{self._parameters:,}</b> parameters"
+        text = tr("<b>{count:,}</b> parameters").format(count=self._parameters)
         if self._train_tokens and self._flops:
             seconds = epoch_seconds(self._train_tokens, self._parameters, self._flops)
-            text += f" · about <b>{format_estimate(seconds)}</b> per epoch on this machine (rough estimate)"
+            text += tr(" · about <b>{time}</b> per epoch on this machine (rough estimate)").format(
+                time=format_estimate(seconds))
         self.estimate_label.setText(text)
 
     def _show_error(self, message: str) -> None:
@@ -539,10 +548,11 @@ class ModelPanel(QWidget):
 
 def _device_tip(choice: DeviceChoice) -> str:
     if choice.processes > 1:
-        return (f"Runs `rnnlm-studio train --nproc {choice.processes}` as a child process: {choice.processes} "
-                f"processes, each with the batch size above (a global batch {choice.processes} times as large)")
+        return (tr("Runs `rnnlm-studio train --nproc {n}` as a child process: {n} "
+                   "processes, each with the batch size above (a global batch {n} times as large)").format(
+            n=choice.processes))
     if choice.gpu is not None:
-        return f"Trains in a child process that sees only GPU {choice.gpu}"
-    return "Trains inside this window's process" + ("; uses a CUDA GPU when there is one" if choice.device == "auto"
+        return tr("Trains in a child process that sees only GPU {gpu}").format(gpu=choice.gpu)
+    return tr("Trains inside this window's process") + (tr("; uses a CUDA GPU when there is one") if choice.device == "auto"
                                                      else "")
 

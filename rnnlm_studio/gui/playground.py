@@ -24,13 +24,15 @@ from ..core.formatting import format_compact
 from ..core.sampling_options import SamplingOptions
 from .heatmap import HeatmapView
 from .heatmap import legend as heat_legend
+from .i18n import N_, translator
 from .prompt_edit import PromptEdit
 from .widgets import ElidedLabel, MessageBar, last_folder, remember_folder
 from .workers import Lane
 
 
-NO_MODEL = "Choose a model to start"
-TYPE_HINT = "Type a prompt: suggestions appear as you type. Tab accepts, Esc dismisses, ↑/↓ choose."
+tr = translator("Playground")
+NO_MODEL = N_("Choose a model to start")
+TYPE_HINT = N_("Type a prompt: suggestions appear as you type. Tab accepts, Esc dismisses, ↑/↓ choose.")
 SUGGESTIONS = 5
 PHRASE_WORDS = 3
 
@@ -39,14 +41,17 @@ def model_summary(loaded: Any) -> str:
     """One line: architecture, vocabulary, size and the best metric the card recorded."""
     cfg = loaded.model.config
     tok = loaded.config.get("tokenizer", {})
-    parts = [f"{cfg.layers}-layer {cfg.cell.upper()} {cfg.emb_size}/{cfg.hidden_size}",
-             f"{loaded.tokenizer.vocab_size:,} {tok.get('kind', '')} pieces".replace("  ", " "),
-             f"{loaded.model.num_parameters() / 1e6:.1f} M params"]
+    parts = [tr("{layers}-layer {cell} {emb}/{hidden}").format(layers=cfg.layers, cell=cfg.cell.upper(), emb=cfg.emb_size,
+                                                               hidden=cfg.hidden_size),
+             tr("{count:,} {kind} pieces").format(
+                 count=loaded.tokenizer.vocab_size, kind=tok.get("kind", "")).replace("  ", " "),
+             tr("{millions:.1f} M params").format(millions=loaded.model.num_parameters() / 1e6)]
     metrics = loaded.config.get("metrics") or {}
-    for split in ("test", "valid"):
+    for split, label in (("test", N_("test")), ("valid", N_("valid"))):
         values = metrics.get(split) or {}
         if isinstance(values, dict) and "word_ppl" in values:
-            parts.append(f"{split} word ppl {format_compact(values['word_ppl'])}")
+            per = tr("{split} char ppl {ppl}") if values.get("word_unit") == "character" else tr("{split} word ppl {ppl}")
+            parts.append(per.format(split=tr(label), ppl=format_compact(values["word_ppl"])))
             break
     return f"{loaded.name}: " + " · ".join(parts)
 
@@ -78,60 +83,60 @@ class PlaygroundPanel(QWidget):
     def _build(self) -> None:
         layout = QVBoxLayout(self)
         chooser = QHBoxLayout()
-        chooser.addWidget(QLabel("Model"))
+        chooser.addWidget(QLabel(tr("Model")))
         self.model_box = QComboBox()
         self.model_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.model_box.setMinimumContentsLength(14)
         self.model_box.activated.connect(self._model_chosen)
         chooser.addWidget(self.model_box)
         self.browse_button = QToolButton()
-        self.browse_button.setText("Open folder…")
-        self.browse_button.setToolTip("Use a model folder or a run folder (its best checkpoint)")
+        self.browse_button.setText(tr("Open folder…"))
+        self.browse_button.setToolTip(tr("Use a model folder or a run folder (its best checkpoint)"))
         self.browse_button.clicked.connect(self._browse)
         chooser.addWidget(self.browse_button)
         self.refresh_button = QToolButton()
-        self.refresh_button.setText("Refresh")
-        self.refresh_button.setToolTip("List the runs and models again (a run trained elsewhere, a model installed "
-                                       "since)")
+        self.refresh_button.setText(tr("Refresh"))
+        self.refresh_button.setToolTip(tr("List the runs and models again (a run trained elsewhere, a model installed "
+                                       "since)"))
         self.refresh_button.clicked.connect(self.refresh_models)
         chooser.addWidget(self.refresh_button)
         chooser.addStretch(1)
         layout.addLayout(chooser)
-        self.summary = ElidedLabel(NO_MODEL)
+        self.summary = ElidedLabel(tr(NO_MODEL))
         self.summary.setStyleSheet("color: #555;")
         layout.addWidget(self.summary)
         self.messages = MessageBar()
         layout.addWidget(self.messages)
         self.tabs = QTabWidget()
-        self.tabs.addTab(self._build_write(), "Write")
-        self.tabs.addTab(self._build_surprisal(), "Surprisal")
+        self.tabs.addTab(self._build_write(), tr("Write"))
+        self.tabs.addTab(self._build_surprisal(), tr("Surprisal"))
         layout.addWidget(self.tabs, 1)
 
     def _build_write(self) -> QWidget:
         page = QWidget()
         layout = QVBoxLayout(page)
         self.editor = PromptEdit()
-        self.editor.setPlaceholderText(NO_MODEL)
+        self.editor.setPlaceholderText(tr(NO_MODEL))
         self.editor.textChanged.connect(self._text_changed)
         layout.addWidget(self.editor, 1)
         defaults = SamplingOptions()  # the CLI's `generate` defaults
         self.temperature = _double(0.0, 5.0, defaults.temperature, 0.05,
-                                   "0 picks the most probable token every time (greedy)")
-        self.top_k = _int(0, 9999, defaults.top_k, "Sample only among the k most probable tokens (0: all)")
-        self.top_p = _double(0.01, 1.0, defaults.top_p, 0.01, "Sample only among the most probable tokens whose "
-                                                              "probabilities add up to p (1: all)")
-        self.length = _int(1, 5000, defaults.max_tokens, "Tokens to generate")
-        self.seed = _int(-1, 999_999, -1, "The same seed gives the same text")
-        self.seed.setSpecialValueText("random")
-        self.generate_button = QPushButton("Generate")
-        self.generate_button.setToolTip("Continue the text from the end of the box")
+                                   tr("0 picks the most probable token every time (greedy)"))
+        self.top_k = _int(0, 9999, defaults.top_k, tr("Sample only among the k most probable tokens (0: all)"))
+        self.top_p = _double(0.01, 1.0, defaults.top_p, 0.01, tr("Sample only among the most probable tokens whose "
+                                                              "probabilities add up to p (1: all)"))
+        self.length = _int(1, 5000, defaults.max_tokens, tr("Tokens to generate"))
+        self.seed = _int(-1, 999_999, -1, tr("The same seed gives the same text"))
+        self.seed.setSpecialValueText(tr("random"))
+        self.generate_button = QPushButton(tr("Generate"))
+        self.generate_button.setToolTip(tr("Continue the text from the end of the box"))
         self.generate_button.clicked.connect(self.start_generation)
-        self.stop_button = QPushButton("Stop")
+        self.stop_button = QPushButton(tr("Stop"))
         self.stop_button.setEnabled(False)
         self.stop_button.clicked.connect(self.stop_generation)
         controls = QGridLayout()  # two rows, so the dock fits beside the training plots
-        cells = (("Temperature", self.temperature), ("Top-k", self.top_k), ("Top-p", self.top_p),
-                 ("Length", self.length), ("Seed", self.seed))
+        cells = ((tr("Temperature"), self.temperature), ("Top-k", self.top_k), ("Top-p", self.top_p),
+                 (tr("Length"), self.length), (tr("Seed"), self.seed))
         for index, (label, widget) in enumerate(cells):
             row, column = divmod(index, 3)
             controls.addWidget(QLabel(label), row, 2 * column, Qt.AlignmentFlag.AlignRight)
@@ -139,7 +144,7 @@ class PlaygroundPanel(QWidget):
         controls.setColumnStretch(6, 1)
         layout.addLayout(controls)
         bottom = QHBoxLayout()
-        self.status = ElidedLabel(TYPE_HINT)
+        self.status = ElidedLabel(tr(TYPE_HINT))
         self.status.setStyleSheet("color: #555;")
         bottom.addWidget(self.status, 1)
         bottom.addWidget(self.generate_button)
@@ -151,17 +156,17 @@ class PlaygroundPanel(QWidget):
         page = QWidget()
         layout = QVBoxLayout(page)
         row = QHBoxLayout()
-        self.analyse_button = QPushButton("Colour the text")
-        self.analyse_button.setToolTip("Colour each token of the Write tab's text by how surprised the model is")
+        self.analyse_button = QPushButton(tr("Colour the text"))
+        self.analyse_button.setToolTip(tr("Colour each token of the Write tab's text by how surprised the model is"))
         self.analyse_button.clicked.connect(self.analyse)
         row.addWidget(self.analyse_button)
-        row.addWidget(QLabel("Side by side with"))
+        row.addWidget(QLabel(tr("Side by side with")))
         self.compare_box = QComboBox()
         self.compare_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         row.addWidget(self.compare_box)
         row.addStretch(1)
         layout.addLayout(row)
-        self.surprisal_hint = QLabel(NO_MODEL)
+        self.surprisal_hint = QLabel(tr(NO_MODEL))
         self.surprisal_hint.setWordWrap(True)
         self.surprisal_hint.setStyleSheet("color: #555;")
         legend = QHBoxLayout()
@@ -193,7 +198,7 @@ class PlaygroundPanel(QWidget):
         entries += [(info.name, str(info.path), info.card.strip()[:500]) for info in infos]
         known = {ref for _, ref, _ in entries}
         entries += [(Path(ref).name, ref, ref) for ref in self._opened if ref not in known]
-        for box, placeholder in ((self.model_box, "Choose a model…"), (self.compare_box, "no second model")):
+        for box, placeholder in ((self.model_box, tr("Choose a model…")), (self.compare_box, tr("no second model"))):
             chosen = box.currentData()
             box.blockSignals(True)
             box.clear()
@@ -216,7 +221,7 @@ class PlaygroundPanel(QWidget):
         self.model_box.setCurrentIndex(index)
 
     def _browse(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Open a model or run folder",
+        folder = QFileDialog.getExistingDirectory(self, tr("Open a model or run folder"),
                                                   last_folder("models", paths.runs_dir()))
         if folder:
             remember_folder("models", folder)
@@ -234,7 +239,7 @@ class PlaygroundPanel(QWidget):
         self._load_request += 1
         request = self._load_request
         self.messages.clear()
-        self.summary.setText(f"Loading {Path(ref).name}…")
+        self.summary.setText(tr("Loading {name}…").format(name=Path(ref).name))
 
         def load() -> tuple[Any, autocomplete.Autocompleter]:
             loaded = checkpoint.load_model(ref)
@@ -255,15 +260,15 @@ class PlaygroundPanel(QWidget):
     def _set_ready(self, ready: bool) -> None:
         busy = self._streaming
         self.editor.setReadOnly(not ready or busy)
-        self.editor.setPlaceholderText(TYPE_HINT if ready else NO_MODEL)
+        self.editor.setPlaceholderText(tr(TYPE_HINT) if ready else tr(NO_MODEL))
         self.generate_button.setEnabled(ready and not busy)
         self.stop_button.setEnabled(busy)
         self.analyse_button.setEnabled(ready)
-        self.surprisal_hint.setText("Colours the text of the Write tab, token by token, by its loss under the "
-                                    "model; hover a token to see its probability and the model's favourites."
-                                    if ready else NO_MODEL)
+        self.surprisal_hint.setText(tr("Colours the text of the Write tab, token by token, by its loss under the "
+                                    "model; hover a token to see its probability and the model's favourites.")
+                                    if ready else tr(NO_MODEL))
         if not ready:
-            self.summary.setText(NO_MODEL)
+            self.summary.setText(tr(NO_MODEL))
 
     def showEvent(self, event: Any) -> None:  # noqa: N802 (Qt name)
         super().showEvent(event)
@@ -279,8 +284,8 @@ class PlaygroundPanel(QWidget):
     def _text_changed(self) -> None:
         self._suggest_request += 1
         self.editor.dismiss()
-        if self._streaming or self.autocompleter is None:
-            return
+        if self._streaming or self.autocompleter is None or self.editor.composing:
+            return  # an input method's preedit is not text yet: suggest once it is committed
         cursor = self.editor.textCursor()
         prompt = self.editor.toPlainText()[:cursor.position()]
         self._request_suggestions(self._suggest_request, self.autocompleter, prompt, 1)
@@ -302,7 +307,7 @@ class PlaygroundPanel(QWidget):
             self.editor.set_suggestions(suggestions)
             if words == 1:
                 self.last_latency_ms = latency
-                self.status.setText(f"{TYPE_HINT}  (suggestions in {latency:.0f} ms)")
+                self.status.setText(tr("{hint}  (suggestions in {ms:.0f} ms)").format(hint=tr(TYPE_HINT), ms=latency))
                 if PHRASE_WORDS > 1 and suggestions.words:
                     self._request_suggestions(request, completer, prompt, PHRASE_WORDS)
 
@@ -325,7 +330,7 @@ class PlaygroundPanel(QWidget):
         self._streaming = True
         self.editor.dismiss()
         self._set_ready(True)
-        self.status.setText("Generating…")
+        self.status.setText(tr("Generating…"))
         started = time.perf_counter()
 
         def work() -> int:
@@ -339,10 +344,11 @@ class PlaygroundPanel(QWidget):
             self._streaming = False
             self._set_ready(self.loaded is not None)
             if chars is None:
-                self.status.setText("Generation failed: see the message above.")
+                self.status.setText(tr("Generation failed: see the message above."))
                 return
-            verb = "Stopped after" if stop.is_set() else "Generated"
-            self.status.setText(f"{verb} {chars} characters in {time.perf_counter() - started:.1f} s.  {TYPE_HINT}")
+            done = tr("Stopped after {chars} characters in {seconds:.1f} s.") if stop.is_set() else \
+                tr("Generated {chars} characters in {seconds:.1f} s.")
+            self.status.setText(done.format(chars=chars, seconds=time.perf_counter() - started) + "  " + tr(TYPE_HINT))
 
         def failed(message: str) -> None:
             self._failed(message)
@@ -371,13 +377,13 @@ class PlaygroundPanel(QWidget):
         if self.loaded is None:
             return
         if not text.strip():
-            self.messages.show_message("There is no text to colour: type or generate some in the Write tab first",
+            self.messages.show_message(tr("There is no text to colour: type or generate some in the Write tab first"),
                                        "info")
             return
         self._analyse_request += 1
         request, loaded = self._analyse_request, self.loaded
         second = self.compare_box.currentData()
-        self.surprisal_hint.setText("Scoring…")
+        self.surprisal_hint.setText(tr("Scoring…"))
 
         def work() -> list[tuple[str, list[surprisal.TokenSurprisal]]]:
             models = [loaded]
@@ -397,9 +403,9 @@ class PlaygroundPanel(QWidget):
         for view, (name, tokens) in zip(self.heatmaps, results):
             view.show_tokens(name, text, tokens)
             view.show()
-        note = (" Models with different tokenizers compare on bits per byte and word perplexity, not per token."
+        note = (tr(" Models with different tokenizers compare on bits per byte and word perplexity, not per token.")
                 if len(results) > 1 else "")
-        self.surprisal_hint.setText("Hover a token to see its probability and the model's favourites." + note)
+        self.surprisal_hint.setText(tr("Hover a token to see its probability and the model's favourites.") + note)
 
     def shutdown(self) -> None:
         """Stop generation and wait for background work, before the window closes."""

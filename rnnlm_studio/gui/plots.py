@@ -25,14 +25,16 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QMen
 from ..core.compare import TOKENIZER_NOTE
 from ..core.formatting import PALETTE
 from ..core.events import Event, EvalEvent, StepEvent, event_from_dict
+from .i18n import N_, translator
 from .widgets import last_folder, remember_folder
 
+tr = translator("TrainingPlots")
 REDRAW_MS = 50  # at most 20 redraws a second
 EMPTY_PPL_RANGE = (0.0, 3.0)  # view range with no curves: log10 of 1..1000, or 0..3 bits per byte
-X_AXES = {"steps": ("step", "steps", "step"), "tokens": ("tokens", "tokens", "tokens seen"),
-          "time": ("elapsed", "time", "wall time (s)")}  # buffer column, selector text, axis label
-METRICS = {"ppl": ("token ppl", "token perplexity"), "word_ppl": ("word ppl", "word perplexity"),
-           "bpb": ("bits/byte", "bits per byte")}  # selector text, axis label
+X_AXES = {"steps": ("step", N_("steps"), N_("step")), "tokens": ("tokens", N_("tokens"), N_("tokens seen")),
+          "time": ("elapsed", N_("time"), N_("wall time (s)"))}  # buffer column, selector text, axis label
+METRICS = {"ppl": (N_("token ppl"), N_("token perplexity")), "word_ppl": (N_("word ppl"), N_("word perplexity")),
+           "bpb": (N_("bits/byte"), N_("bits per byte"))}  # selector text, axis label
 TRAIN_COLUMNS = ("step", "tokens", "elapsed", "loss", "smooth")
 VALID_COLUMNS = ("step", "tokens", "elapsed", "loss", "ppl", "word_ppl", "bpb")
 
@@ -254,39 +256,39 @@ class TrainingPlots(QWidget):
     def _build(self) -> None:
         self.x_axis_box = QComboBox()
         for key, (_column, label, _axis) in X_AXES.items():
-            self.x_axis_box.addItem(label, key)
-        self.x_axis_box.setToolTip("What the horizontal axis counts. Compare runs on tokens seen: "
-                               "steps differ when batch sizes differ.")
+            self.x_axis_box.addItem(tr(label), key)
+        self.x_axis_box.setToolTip(tr("What the horizontal axis counts. Compare runs on tokens seen: "
+                               "steps differ when batch sizes differ."))
         self.metric_box = QComboBox()
         for key, (label, _axis) in METRICS.items():
-            self.metric_box.addItem(label, key)
+            self.metric_box.addItem(tr(label), key)
         self.metric_box.setCurrentIndex(1)
-        self.metric_box.setToolTip("Token perplexity depends on the vocabulary; word perplexity and bits per byte "
-                               "compare runs with different tokenizers.")
+        self.metric_box.setToolTip(tr("Token perplexity depends on the vocabulary; word perplexity and bits per byte "
+                               "compare runs with different tokenizers."))
         self.smoothing_slider = QSlider(Qt.Orientation.Horizontal)
         self.smoothing_slider.setRange(0, 99)
         self.smoothing_slider.setValue(60)
         self.smoothing_slider.setMinimumWidth(80)
         self.smoothing_slider.setMaximumWidth(140)
-        self.smoothing_slider.setToolTip("Exponential moving average of the training loss (0 = raw), as in TensorBoard")
+        self.smoothing_slider.setToolTip(tr("Exponential moving average of the training loss (0 = raw), as in TensorBoard"))
         self.smoothing_label = QLabel("0.60")
         self.smoothing_label.setMinimumWidth(32)
-        autoscale = QPushButton("Fit")
-        autoscale.setToolTip("Autoscale: fit both plots to all their data again")
+        autoscale = QPushButton(tr("Fit"))
+        autoscale.setToolTip(tr("Autoscale: fit both plots to all their data again"))
         autoscale.clicked.connect(self.autoscale)
         export = QToolButton()
-        export.setText("Export")
+        export.setText(tr("Export"))
         export.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         export_menu = QMenu(export)
-        export_menu.addAction("Plots as PNG image…", self.ask_png)
-        export_menu.addAction("Curves as CSV table…", self.ask_csv)
+        export_menu.addAction(tr("Plots as PNG image…"), self.ask_png)
+        export_menu.addAction(tr("Curves as CSV table…"), self.ask_csv)
         export.setMenu(export_menu)
         self.x_axis_box.currentIndexChanged.connect(self._schedule_full)
         self.metric_box.currentIndexChanged.connect(self._schedule_full)
         self.smoothing_slider.valueChanged.connect(self._on_smoothing)
 
         controls = QHBoxLayout()
-        for widget in (QLabel("X axis"), self.x_axis_box, QLabel("Metric"), self.metric_box, QLabel("Smoothing"),
+        for widget in (QLabel(tr("X axis")), self.x_axis_box, QLabel(tr("Metric")), self.metric_box, QLabel(tr("Smoothing")),
                        self.smoothing_slider, self.smoothing_label):
             controls.addWidget(widget)
         controls.addStretch(1)
@@ -295,8 +297,8 @@ class TrainingPlots(QWidget):
 
         self.loss_plot = pg.PlotWidget()
         self.ppl_plot = pg.PlotWidget(axisItems={"left": _LogAxis("left")})
-        self.loss_plot.setTitle("Loss — raw (faint), smoothed, validation (dots)", size="9pt")
-        self.loss_plot.setLabel("left", "loss (nats/token)")
+        self.loss_plot.setTitle(tr("Loss — raw (faint), smoothed, validation (dots)"), size="9pt")
+        self.loss_plot.setLabel("left", tr("loss (nats/token)"))
         # No grid: with one, the axes repaint with every new point, most of the drawing cost while a
         # run trains; the crosshair readout gives exact values instead.
         for plot in (self.loss_plot, self.ppl_plot):
@@ -310,9 +312,9 @@ class TrainingPlots(QWidget):
             self._crosshairs.append(line)
             plot.scene().sigMouseMoved.connect(lambda pos, p=plot: self._on_mouse(p, pos))
         self._ranges = (_StickyRange(self.loss_plot), _StickyRange(self.ppl_plot))
-        self.empty_hint = pg.TextItem(html="<div style='text-align:center; color:#777'>No curves yet: press "
+        self.empty_hint = pg.TextItem(html=tr("<div style='text-align:center; color:#777'>No curves yet: press "
                                            "<b>Start</b>,<br>or select runs in the Runs panel<br>to compare "
-                                           "them here.</div>", anchor=(0.5, 0.5))
+                                           "them here.</div>"), anchor=(0.5, 0.5))
         self.loss_plot.addItem(self.empty_hint, ignoreBounds=True)
         self.empty_hint.setPos(0.5, 0.5)
         self.plots_box = QSplitter(Qt.Orientation.Horizontal)
@@ -323,7 +325,7 @@ class TrainingPlots(QWidget):
         self.note.setWordWrap(True)
         self.note.setStyleSheet("color:#6b4e00;")
         self.note.hide()
-        self.readout = QLabel("Move the mouse over a plot to read every curve at that point.")
+        self.readout = QLabel(tr("Move the mouse over a plot to read every curve at that point."))
         self.readout.setWordWrap(True)
         self.readout.setTextFormat(Qt.TextFormat.RichText)
         self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
@@ -409,14 +411,14 @@ class TrainingPlots(QWidget):
         self._schedule()
 
     def _apply_axes(self) -> None:
-        x_label = X_AXES[self.x_axis_box.currentData()][2]
+        x_label = tr(X_AXES[self.x_axis_box.currentData()][2])
         metric = self.metric_box.currentData()
         for plot in (self.loss_plot, self.ppl_plot):
             plot.setLabel("bottom", x_label)
         self.ppl_plot.setLogMode(x=False, y=metric != "bpb")
-        name = METRICS[metric][1]
-        self.ppl_plot.setLabel("left", name + (" (log scale)" if metric != "bpb" else ""))
-        self.ppl_plot.setTitle(f"Validation {name} — lower is better", size="9pt")
+        name = tr(METRICS[metric][1])
+        self.ppl_plot.setLabel("left", name + (tr(" (log scale)") if metric != "bpb" else ""))
+        self.ppl_plot.setTitle(tr("Validation {name} — lower is better").format(name=name), size="9pt")
         self._show_when_empty()
 
     def redraw(self) -> None:
@@ -498,7 +500,8 @@ class TrainingPlots(QWidget):
         model.item(0).setEnabled(comparable)
         if not comparable and self.metric_box.currentData() == "ppl":
             self.metric_box.setCurrentIndex(1)
-        self.note.setText("" if comparable else f"Note: {TOKENIZER_NOTE}; token loss is hidden for compared runs.")
+        self.note.setText("" if comparable else tr("Note: {note}; token loss is hidden for compared runs.").format(
+            note=TOKENIZER_NOTE))
         self.note.setVisible(not comparable)
 
     # --- crosshair -------------------------------------------------------------------------
@@ -516,17 +519,17 @@ class TrainingPlots(QWidget):
         """Every visible curve's value at the last point at or before `x` on the current axis."""
         x_column, _text, x_label = X_AXES[self.x_axis_box.currentData()]
         metric = self.metric_box.currentData()
-        parts = [f"<b>{x_label} {_fmt(x)}</b>"]
+        parts = [f"<b>{tr(x_label)} {_fmt(x)}</b>"]
         token_comparable = self.token_metrics_comparable()
         for series in self.live + self.overlays:
             values = []
             if token_comparable or series in self.live:
                 loss = _value_at(series.train, x_column, "smooth", x)
                 if loss is not None:
-                    values.append(f"train loss {loss:.3f}")
+                    values.append(tr("train loss {loss:.3f}").format(loss=loss))
             value = _value_at(series.valid, x_column, metric, x)
             if value is not None:
-                values.append(f"{METRICS[metric][0]} {_fmt(value)}")
+                values.append(f"{tr(METRICS[metric][0])} {_fmt(value)}")
             if values:
                 parts.append(f"<span style='color:{series.colour}'>■</span> {series.name}: {', '.join(values)}")
         return " &nbsp;·&nbsp; ".join(parts)
@@ -534,7 +537,7 @@ class TrainingPlots(QWidget):
     # --- export ----------------------------------------------------------------------------
     def export_png(self, path: str | Path) -> None:
         if not self.plots_box.grab().save(str(path)):
-            raise OSError(f"could not write {path}")
+            raise OSError(tr("could not write {path}").format(path=path))
 
     def export_csv(self, path: str | Path) -> None:
         """Every buffered point in long form: one row per run, series and point."""
@@ -551,13 +554,13 @@ class TrainingPlots(QWidget):
                                      ""))
 
     def ask_png(self) -> None:
-        self._ask_export("PNG image (*.png)", ".png", self.export_png)
+        self._ask_export(tr("PNG image (*.png)"), ".png", self.export_png)
 
     def ask_csv(self) -> None:
-        self._ask_export("CSV table (*.csv)", ".csv", self.export_csv)
+        self._ask_export(tr("CSV table (*.csv)"), ".csv", self.export_csv)
 
     def _ask_export(self, file_filter: str, suffix: str, write: Any) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export", str(Path(last_folder("export")) / f"curves{suffix}"),
+        path, _ = QFileDialog.getSaveFileName(self, tr("Export"), str(Path(last_folder("export")) / f"curves{suffix}"),
                                               file_filter)
         if not path:
             return
@@ -565,7 +568,7 @@ class TrainingPlots(QWidget):
         try:
             write(path)
         except OSError as exc:
-            self.note.setText(f"Export failed: {exc}. Choose a folder you can write to.")
+            self.note.setText(tr("Export failed: {error}. Choose a folder you can write to.").format(error=exc))
             self.note.show()
 
 

@@ -4,12 +4,16 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QRect, Qt, Signal
-from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPaintEvent
+from PySide6.QtGui import QColor, QInputMethodEvent, QKeyEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import (QAbstractItemView, QListWidget, QListWidgetItem, QPlainTextEdit, QStyle,
                                QStyledItemDelegate, QStyleOptionViewItem, QWidget)
 
 from ..core.autocomplete import Suggestions
 from ..core.formatting import format_percent
+from ..core.words import is_cjk
+from .i18n import translator
+
+tr = translator("PromptEdit")
 
 
 class _BarDelegate(QStyledItemDelegate):
@@ -43,7 +47,12 @@ class PromptEdit(QPlainTextEdit):
 
     The list and the ghost text are views of the same `Suggestions`: row 0 is the ghost
     phrase; choosing another row with ↑/↓ turns the ghost into that word. Tab inserts
-    the ghost (and a space, so the next suggestions are for the next word).
+    the ghost (and a space, so the next suggestions are for the next word; Chinese, written
+    without spaces, gets none).
+
+    While an input method composes (`composing`: 拼音 typed, no character chosen yet) there is
+    no ghost and no list: the preedit text sits where the ghost would be drawn, and it is not
+    part of the text yet, so suggestions for the text without it would be for the wrong place.
     """
 
     accepted = Signal(str)
@@ -51,6 +60,7 @@ class PromptEdit(QPlainTextEdit):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ghost = ""
+        self.composing = False
         self._suggestions: Suggestions | None = None
         self.popup = QListWidget(self.viewport())
         self.popup.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -66,6 +76,8 @@ class PromptEdit(QPlainTextEdit):
         self.cursorPositionChanged.connect(self._cursor_moved)
 
     def set_suggestions(self, suggestions: Suggestions | None) -> None:
+        if self.composing:
+            return
         if suggestions and self._suggestions and suggestions.words == self._suggestions.words:
             self._suggestions = suggestions  # the same words with a longer phrase: keep the choice
             self._choose(self.popup.currentRow())
@@ -80,7 +92,7 @@ class PromptEdit(QPlainTextEdit):
             item = QListWidgetItem(word.word)
             item.setData(Qt.ItemDataRole.UserRole, word.probability / best)
             item.setData(Qt.ItemDataRole.UserRole + 1, word.probability)
-            item.setToolTip(f"{word.word}: probability {word.probability:.2%}")
+            item.setToolTip(tr("{word}: probability {probability:.2%}").format(word=word.word, probability=word.probability))
             self.popup.addItem(item)
         self.popup.setCurrentRow(0)
         self._anchor = self.textCursor().position()
@@ -123,7 +135,8 @@ class PromptEdit(QPlainTextEdit):
     def accept_ghost(self) -> bool:
         if not self.ghost:
             return False
-        text = self.ghost if self.ghost.endswith(("\n", " ")) else self.ghost + " "
+        bare = self.ghost.endswith(("\n", " ")) or any(is_cjk(char) for char in self.ghost)
+        text = self.ghost if bare else self.ghost + " "
         self.dismiss()
         self.textCursor().insertText(text)
         self.accepted.emit(text)
@@ -144,6 +157,15 @@ class PromptEdit(QPlainTextEdit):
             return  # Tab never inserts a tab character: it is the accept key
         super().keyPressEvent(event)
 
+    def inputMethodEvent(self, event: QInputMethodEvent) -> None:  # noqa: N802 (Qt name)
+        """Set `composing` before the text control sees the event: it emits textChanged for a preedit
+        change too, and whoever suggests must know to wait. The commit string ends the composition
+        and arrives as ordinary typing."""
+        self.composing = bool(event.preeditString())
+        if self.composing:
+            self.dismiss()
+        super().inputMethodEvent(event)
+
     def resizeEvent(self, event: Any) -> None:  # noqa: N802 (Qt name)
         super().resizeEvent(event)
         if self.popup.isVisible():
@@ -151,7 +173,7 @@ class PromptEdit(QPlainTextEdit):
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt name)
         super().paintEvent(event)
-        if not self.ghost or not self.textCursor().atBlockEnd():
+        if not self.ghost or self.composing or not self.textCursor().atBlockEnd():
             return
         painter = QPainter(self.viewport())
         painter.setPen(QColor(140, 140, 140))

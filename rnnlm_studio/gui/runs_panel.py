@@ -18,23 +18,26 @@ from ..core.compare import WIDE_PPL_NOTE, CompareRow, compare_runs, lead_metric
 from ..core.errors import StudioError
 from ..core.formatting import format_bytes, format_duration, format_ratio
 from ..core.runs import RunRecord, RunStore
+from .i18n import N_, translator
 from .widgets import MessageBar
 from .workers import LatestOnly
 
-COLUMNS = ("Name", "Source", "Transfer", "Data", "Best valid word ppl", "Transfer gain", "Duration", "Status",
-           "Created")
+tr = translator("RunsPanel")
+COLUMNS = (N_("Name"), N_("Source"), N_("Transfer"), N_("Data"), N_("Best valid word ppl"), N_("Transfer gain"),
+           N_("Duration"), N_("Status"), N_("Created"))
 NAME, SOURCE, TRANSFER, DATA, BEST, GAIN, DURATION, STATUS, CREATED = range(len(COLUMNS))
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 RESUMABLE = ("stopped", "paused", "failed", "interrupted")
-GAIN_HELP = ("Transfer gain in bits saved = 1 − (transfer run's valid bits per byte ÷ its scratch baseline's) at "
+GAIN_HELP = (N_("Transfer gain in bits saved = 1 − (transfer run's valid bits per byte ÷ its scratch baseline's) at "
              "the same number of tokens seen: the share of the text's code length that starting from the source "
              "saves. Beside it (×) the word-perplexity ratio, transfer ÷ baseline: below 1 helped. Positive gain: "
              "starting from the source helped. Negative (red): negative transfer — the source made things worse "
-             "than training from scratch.")
-BEST_HEADERS = {"word_ppl": "Best valid word ppl", "bpb": "Best valid bits/byte"}
-BEST_HELP = {"word_ppl": "The lowest validation word perplexity of the run (the network alone).",
-             "bpb": "The lowest validation bits per byte of the run (the network alone). " + WIDE_PPL_NOTE[0].upper()
-                    + WIDE_PPL_NOTE[1:] + "."}
+             "than training from scratch."))
+BEST_HEADERS = {"word_ppl": N_("Best valid word ppl"), "bpb": N_("Best valid bits/byte")}
+BEST_HELP = {"word_ppl": N_("The lowest validation word perplexity of the run (the network alone)."),
+             "bpb": N_("The lowest validation bits per byte of the run (the network alone). {note}.")}
+STATUSES = {"running": N_("running"), "done": N_("done"), "stopped": N_("stopped"), "paused": N_("paused"),
+            "failed": N_("failed"), "interrupted": N_("interrupted")}
 NEGATIVE = QColor("#c62828")
 
 
@@ -80,20 +83,20 @@ def _row_items(record: RunRecord, row: CompareRow | None, lead: str) -> list[QSt
     gain = row.gain if row is not None else None
     if gain is not None:
         gain_item = _cell(f"{gain.gain:+.1%} · ×{format_ratio(gain.word_ppl_ratio)}", gain.gain,
-                          f"{gain.message}\n\n{GAIN_HELP}")
+                          f"{gain.message}\n\n{tr(GAIN_HELP)}")
         if gain.negative:
             gain_item.setForeground(NEGATIVE)
     elif record.transfer == "scratch":
-        gain_item = _cell("–", -math.inf, "A scratch run is itself a baseline.")
+        gain_item = _cell("–", -math.inf, tr("A scratch run is itself a baseline."))
     elif row is not None and row.gain_note:
-        gain_item = _cell("–", -math.inf, f"No transfer gain: {row.gain_note}.\n\n{GAIN_HELP}")
+        gain_item = _cell("–", -math.inf, tr("No transfer gain: {note}.").format(note=row.gain_note) + "\n\n" + tr(GAIN_HELP))
     elif record.config.get("baseline"):
-        gain_item = _cell("–", -math.inf, "A scratch baseline was asked for but has not finished: it trains after "
+        gain_item = _cell("–", -math.inf, tr("A scratch baseline was asked for but has not finished: it trains after "
                                           "this run, and the gain appears here when it is done (a job stopped "
-                                          "before then has none).\n\n" + GAIN_HELP)
+                                          "before then has none).") + "\n\n" + tr(GAIN_HELP))
     else:
-        gain_item = _cell("–", -math.inf, "No scratch baseline: tick “Also train a scratch baseline” in the Model "
-                                          "& Transfer panel to measure the gain.\n\n" + GAIN_HELP)
+        gain_item = _cell("–", -math.inf, tr("No scratch baseline: tick “Also train a scratch baseline” in the Model "
+                                          "& Transfer panel to measure the gain.\n\n") + tr(GAIN_HELP))
     source = record.source or "–"
     return [
         name,
@@ -103,7 +106,7 @@ def _row_items(record: RunRecord, row: CompareRow | None, lead: str) -> list[QSt
         _cell(_number(best), best if best is not None else math.inf),
         gain_item,
         _cell(format_duration(record.elapsed), record.elapsed),
-        _cell(record.status),
+        _cell(tr(STATUSES.get(record.status, record.status)), record.status),
         _cell(time.strftime("%Y-%m-%d %H:%M", time.localtime(record.created)), record.created),
     ]
 
@@ -128,11 +131,11 @@ class RunsPanel(QWidget):
     def _build(self) -> None:
         self.message = MessageBar()
         self.filter_edit = QLineEdit()
-        self.filter_edit.setPlaceholderText("Filter runs by any column…")
+        self.filter_edit.setPlaceholderText(tr("Filter runs by any column…"))
         self.filter_edit.setClearButtonEnabled(True)
         self.model = QStandardItemModel(0, len(COLUMNS))
-        self.model.setHorizontalHeaderLabels(COLUMNS)
-        self.model.horizontalHeaderItem(GAIN).setToolTip(GAIN_HELP)
+        self.model.setHorizontalHeaderLabels([tr(column) for column in COLUMNS])
+        self.model.horizontalHeaderItem(GAIN).setToolTip(tr(GAIN_HELP))
         self.model.itemChanged.connect(self._on_item_changed)
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.model)
@@ -154,24 +157,24 @@ class RunsPanel(QWidget):
         header.setStretchLastSection(True)
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
         QShortcut(QKeySequence.StandardKey.Delete, self.table, activated=self.delete_selected)
-        self.empty_label = QLabel("No runs yet: press <b>Start</b> to train one. Select several runs to compare "
-                                  "their curves in the Training plots.")
+        self.empty_label = QLabel(tr("No runs yet: press <b>Start</b> to train one. Select several runs to compare "
+                                  "their curves in the Training plots."))
         self.empty_label.setWordWrap(True)
 
-        self.rename_button = QPushButton("Rename")
-        self.delete_button = QPushButton("Delete…")
-        self.open_button = QPushButton("Open folder")
-        self.resume_button = QPushButton("Resume")
-        self.new_from_button = QPushButton("New run from these settings")
-        refresh = QPushButton("Refresh")
-        self.rename_button.setToolTip("Edit the selected run's name (F2 or double-click also work)")
-        self.resume_button.setToolTip("Continue a stopped run from its last checkpoint")
+        self.rename_button = QPushButton(tr("Rename"))
+        self.delete_button = QPushButton(tr("Delete…"))
+        self.open_button = QPushButton(tr("Open folder"))
+        self.resume_button = QPushButton(tr("Resume"))
+        self.new_from_button = QPushButton(tr("New run from these settings"))
+        refresh = QPushButton(tr("Refresh"))
+        self.rename_button.setToolTip(tr("Edit the selected run's name (F2 or double-click also work)"))
+        self.resume_button.setToolTip(tr("Continue a stopped run from its last checkpoint"))
         self.rename_button.clicked.connect(self._start_rename)
         self.delete_button.clicked.connect(self.delete_selected)
         self.open_button.clicked.connect(self.open_selected)
         self.resume_button.clicked.connect(self._resume_selected)
-        self.new_from_button.setToolTip("Load the selected run's settings into the Corpus, Model & Transfer and "
-                                        "Training panels, to change what you like and start a new run")
+        self.new_from_button.setToolTip(tr("Load the selected run's settings into the Corpus, Model & Transfer and "
+                                           "Training panels, to change what you like and start a new run"))
         self.new_from_button.clicked.connect(self._new_from_selected)
         refresh.clicked.connect(self.refresh)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -201,8 +204,8 @@ class RunsPanel(QWidget):
         for record in snapshot.records:
             self.model.appendRow(_row_items(record, snapshot.rows.get(record.id), snapshot.lead))
         best_header = self.model.horizontalHeaderItem(BEST)
-        best_header.setText(BEST_HEADERS[snapshot.lead])
-        best_header.setToolTip(BEST_HELP[snapshot.lead])
+        best_header.setText(tr(BEST_HEADERS[snapshot.lead]))
+        best_header.setToolTip(tr(BEST_HELP[snapshot.lead]).format(note=WIDE_PPL_NOTE[0].upper() + WIDE_PPL_NOTE[1:]))
         self.model.blockSignals(False)
         self.proxy.invalidate()
         self.table.selectionModel().blockSignals(True)
@@ -270,9 +273,9 @@ class RunsPanel(QWidget):
         if not records or any(record.id == self.busy_run for record in records):
             return
         names = "\n".join(f"• {record.name}" for record in records[:10])
-        answer = QMessageBox.question(self, "Delete runs",
-                                      f"Delete {len(records)} run(s) and their folders (checkpoints, metrics)?\n\n"
-                                      f"{names}\n\nThis cannot be undone.")
+        answer = QMessageBox.question(self, tr("Delete runs"),
+                                      tr("Delete {count} run(s) and their folders (checkpoints, metrics)?\n\n"
+                                      "{names}\n\nThis cannot be undone.").format(count=len(records), names=names))
         if answer != QMessageBox.StandardButton.Yes:
             return
         try:
@@ -280,13 +283,14 @@ class RunsPanel(QWidget):
             for record in records:
                 store.delete(record.id)
         except (StudioError, OSError) as exc:
-            self.message.show_message(f"Could not delete every run: {exc}", "error")
+            self.message.show_message(tr("Could not delete every run: {error}").format(error=exc), "error")
         self.refresh()
 
     def open_selected(self) -> None:
         records = self.selected()
         if records and not QDesktopServices.openUrl(QUrl.fromLocalFile(str(records[0].run_dir))):
-            self.message.show_message(f"No file manager could open {records[0].run_dir}; open it by hand.", "info")
+            self.message.show_message(tr("No file manager could open {folder}; open it by hand.").format(
+                folder=records[0].run_dir), "info")
 
     def _resume_selected(self) -> None:
         records = self.selected()

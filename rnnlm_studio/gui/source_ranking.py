@@ -15,24 +15,26 @@ from PySide6.QtWidgets import QGroupBox, QHeaderView, QLabel, QTableWidget, QTab
 
 from ..core.sources import Ranking, SourceScore, rank_sources
 from .corpus_panel import CorpusPanel
+from .i18n import N_, translator
 from .workers import LatestOnly
 
+tr = translator("SourceRanking")
 SAMPLE_BYTES = 4_000
 SETTLE_MS = 1500  # adding several files, or flipping the tokenizer choice, asks once
-HEADERS = ("Source", "Bits per byte", "Word ppl", "Vocabulary known")
-HELP = ("Each source reads the first 4 KB of your training text before any training (zero-shot, the network "
+HEADERS = (N_("Source"), N_("Bits per byte"), N_("Word ppl"), N_("Vocabulary known"))
+HELP = (N_("Each source reads the first 4 KB of your training text before any training (zero-shot, the network "
         "alone). Fewer bits per byte: the source already knows this kind of text, so transfer from it has "
-        "more to give. Bits per byte compare across tokenizers; token perplexity would not.")
-COVERAGE_HELP = ("With a new tokenizer: the share of its pieces the source has as they are, and (+) the share it "
-                 "can build from its own pieces; the rest start from the mean embedding.")
+        "more to give. Bits per byte compare across tokenizers; token perplexity would not."))
+COVERAGE_HELP = (N_("With a new tokenizer: the share of its pieces the source has as they are, and (+) the share it "
+                 "can build from its own pieces; the rest start from the mean embedding."))
 
 
 class SourceRanking(QGroupBox):
     """A small table of the available sources, best first, for the corpus loaded now."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Which source fits your text?", parent)
-        self.setToolTip(HELP)
+        super().__init__(tr("Which source fits your text?"), parent)
+        self.setToolTip(tr(HELP))
         self.ranking: Ranking | None = None
         self._asked: tuple[tuple[str, ...], bool] | None = None
         self._worker = LatestOnly(self)
@@ -42,11 +44,11 @@ class SourceRanking(QGroupBox):
         self._timer.setSingleShot(True)
         self._timer.setInterval(SETTLE_MS)
         self._timer.timeout.connect(self._start)
-        self.status = QLabel("Add training text to rank the sources on it.")
+        self.status = QLabel(tr("Add training text to rank the sources on it."))
         self.status.setWordWrap(True)
         self.table = QTableWidget(0, len(HEADERS))
-        self.table.setHorizontalHeaderLabels(HEADERS)
-        self.table.horizontalHeaderItem(3).setToolTip(COVERAGE_HELP)
+        self.table.setHorizontalHeaderLabels([tr(header) for header in HEADERS])
+        self.table.horizontalHeaderItem(3).setToolTip(tr(COVERAGE_HELP))
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
@@ -65,9 +67,9 @@ class SourceRanking(QGroupBox):
             self._timer.stop()
             self.ranking = None
             self.table.setVisible(False)
-            self.status.setText("Add training text to rank the sources on it.")
+            self.status.setText(tr("Add training text to rank the sources on it."))
             return
-        self.status.setText("Scoring a sample of your text under each source…")
+        self.status.setText(tr("Scoring a sample of your text under each source…"))
         self._timer.start()
 
     @property
@@ -89,8 +91,9 @@ class SourceRanking(QGroupBox):
         self.table.setColumnHidden(3, all(score.copied is None for score in ranking.scores))
         self.table.setVisible(bool(ranking.scores))
         best = next((s for s in ranking.scores if not s.error), None)
-        self.status.setText(f"Zero-shot on {ranking.sample_bytes:,} bytes of your text: <b>{best.name}</b> reads it "
-                            "best." if best else "No source model could score this text.")
+        self.status.setText(tr("Zero-shot on {bytes:,} bytes of your text: <b>{name}</b> reads it "
+                            "best.").format(bytes=ranking.sample_bytes, name=best.name) if best else
+                            tr("No source model could score this text."))
 
     def _add_row(self, score: SourceScore) -> None:
         row = self.table.rowCount()
@@ -99,7 +102,7 @@ class SourceRanking(QGroupBox):
         cells = (score.name, _figure(score.bpb, "{:.3f}"), _figure(score.word_ppl, "{:,.0f}"), known)
         for col, text in enumerate(cells):
             item = QTableWidgetItem(text)
-            item.setToolTip(score.error or f"{score.origin} model: {score.path}")
+            item.setToolTip(score.error or tr("{origin} model: {path}").format(origin=score.origin, path=score.path))
             if col:
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.table.setItem(row, col, item)
@@ -108,7 +111,7 @@ class SourceRanking(QGroupBox):
         self.ranking, self._asked = None, None  # the same text may be asked again
 
         self.table.setVisible(False)
-        self.status.setText(f"The sources could not be ranked: {message}")
+        self.status.setText(tr("The sources could not be ranked: {error}").format(error=message))
 
 
 def follow_corpus(ranking: SourceRanking, corpus_panel: CorpusPanel) -> None:

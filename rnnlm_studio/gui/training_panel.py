@@ -20,10 +20,12 @@ from ..core.events import (CheckpointEvent, DoneEvent, ErrorEvent, EvalEvent, Ev
 from ..core.formatting import format_duration
 from ..core.metrics import cache_note, word_ppl_label
 from ..core.runs import RunRecord, RunStore, read_events
+from .i18n import translator
 from .plots import RunSeries, TrainingPlots
 from .widgets import MessageBar
 from .workers import LatestOnly
 
+tr = translator("TrainingPanel")
 LABEL_REFRESH_MS = 100
 
 
@@ -63,37 +65,37 @@ class TrainingPanel(QWidget):
         self.epochs_spin.setRange(0.0, 999.0)
         self.epochs_spin.setDecimals(2)
         self.epochs_spin.setValue(1.0)
-        self.epochs_spin.setSpecialValueText("off")
-        self.epochs_spin.setToolTip("Stop after this many passes over the training text (off = no limit)")
+        self.epochs_spin.setSpecialValueText(tr("off"))
+        self.epochs_spin.setToolTip(tr("Stop after this many passes over the training text (off = no limit)"))
         self.steps_spin = QSpinBox()
         self.steps_spin.setRange(0, 9_999_999)
         self.steps_spin.setSingleStep(100)
-        self.steps_spin.setSpecialValueText("off")
-        self.steps_spin.setToolTip("Stop after this many optimiser steps (off = no limit)")
+        self.steps_spin.setSpecialValueText(tr("off"))
+        self.steps_spin.setToolTip(tr("Stop after this many optimiser steps (off = no limit)"))
         self.minutes_spin = QDoubleSpinBox()
         self.minutes_spin.setRange(0.0, 9999.0)
         self.minutes_spin.setDecimals(1)
-        self.minutes_spin.setSpecialValueText("off")
-        self.minutes_spin.setSuffix(" min")
-        self.minutes_spin.setToolTip("Stop after this much training time (off = no limit)")
-        for label, widget in (("Stop after: epochs", self.epochs_spin), ("steps", self.steps_spin),
-                              ("time", self.minutes_spin)):
+        self.minutes_spin.setSpecialValueText(tr("off"))
+        self.minutes_spin.setSuffix(tr(" min"))
+        self.minutes_spin.setToolTip(tr("Stop after this much training time (off = no limit)"))
+        for label, widget in ((tr("Stop after: epochs"), self.epochs_spin), (tr("steps"), self.steps_spin),
+                              (tr("time"), self.minutes_spin)):
             budget.addWidget(QLabel(label))
             budget.addWidget(widget)
         budget.addStretch(1)
 
-        self.state_label = QLabel("Ready")
+        self.state_label = QLabel(tr("Ready"))
         self.state_label.setStyleSheet("font-weight:bold;")
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.setValue(0)
-        self.progress.setFormat("Press Start to train")
+        self.progress.setFormat(tr("Press Start to train"))
         self.numbers = {key: QLabel("–") for key in ("step", "tokens", "speed", "lr", "grad", "elapsed")}
         for label in self.numbers.values():
             label.setMinimumWidth(150)  # growing numbers must not re-lay out (and repaint) the plots below
         grid = QGridLayout()
-        captions = {"step": "Step", "tokens": "Tokens seen", "speed": "Tokens/s", "lr": "Learning rate",
-                    "grad": "Gradient norm", "elapsed": "Elapsed"}
+        captions = {"step": tr("Step"), "tokens": tr("Tokens seen"), "speed": tr("Tokens/s"), "lr": tr("Learning rate"),
+                    "grad": tr("Gradient norm"), "elapsed": tr("Elapsed")}
         for i, (key, caption) in enumerate(captions.items()):
             grid.addWidget(QLabel(caption + ":"), i // 3, 2 * (i % 3))
             grid.addWidget(self.numbers[key], i // 3, 2 * (i % 3) + 1)
@@ -105,7 +107,7 @@ class TrainingPanel(QWidget):
         self.log = QPlainTextEdit()
         self.log.setReadOnly(True)
         self.log.setMaximumBlockCount(1000)
-        self.log.setPlaceholderText("Messages from the run appear here.")
+        self.log.setPlaceholderText(tr("Messages from the run appear here."))
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.plots)
         splitter.addWidget(self.log)
@@ -137,16 +139,16 @@ class TrainingPanel(QWidget):
         config.max_steps = self.steps_spin.value() or None
         config.time_budget = self.minutes_spin.value() * 60 or None
         if config.epochs is None and config.max_steps is None and config.time_budget is None:
-            raise ConfigError("no budget: set epochs, steps or time under “Stop after” so the run can end")
+            raise ConfigError(tr("no budget: set epochs, steps or time under “Stop after” so the run can end"))
 
     # --- events ----------------------------------------------------------------------------
     def begin_job(self) -> None:
         self.message.clear()
         self.plots.clear_live()
         self.last_step = None
-        self._set_status("starting", "Preparing…")
+        self._set_status("starting", tr("Preparing…"))
         self.progress.setValue(0)
-        self.progress.setFormat("Preparing…")
+        self.progress.setFormat(tr("Preparing…"))
 
     def on_event(self, event: Event) -> None:
         self.plots.add_event(event)
@@ -157,63 +159,69 @@ class TrainingPanel(QWidget):
         elif isinstance(event, StartEvent):
             self._on_start(event)
         elif isinstance(event, EvalEvent):
-            self._log(f"step {event.step}: {event.split} {word_ppl_label(event.word_unit)} {event.word_ppl:.2f}"
-                      f"{cache_note(event.extra)}, "
-                      f"bpb {event.bpb:.3f}"
-                      + (" (best)" if event.is_best else ""))
+            self._log(tr("step {step}: {split} {label} {ppl:.2f}"
+                      "{cache}, "
+                      "bpb {bpb:.3f}").format(step=event.step, split=event.split, label=word_ppl_label(event.word_unit),
+                                              ppl=event.word_ppl, cache=cache_note(event.extra), bpb=event.bpb)
+                      + (tr(" (best)") if event.is_best else ""))
         elif isinstance(event, PauseEvent):
             self._set_status("paused" if event.paused else "training",
-                             f"Paused at step {event.step}" if event.paused else "Training")
+                             tr("Paused at step {step}").format(step=event.step) if event.paused else tr("Training"))
         elif isinstance(event, LogEvent):
             self._log(event.message)
             if event.level == "warning":
                 self.message.show_message(event.message, "warning")
         elif isinstance(event, CheckpointEvent):
-            self._log(f"checkpoint '{event.tag}' at step {event.step}")
+            self._log(tr("checkpoint '{tag}' at step {step}").format(tag=event.tag, step=event.step))
         elif isinstance(event, DoneEvent):
             self._on_done(event)
         elif isinstance(event, ErrorEvent):
-            self._set_status("failed", "Failed")
+            self._set_status("failed", tr("Failed"))
             self.message.show_message(event.message, "error")
-            self._log("error: " + event.message)
+            self._log(tr("error: ") + event.message)
 
     def _on_start(self, event: StartEvent) -> None:
         record = RunStore().get(event.run_id)
         events = read_events(event.run_dir) if event.resumed_from_step else []
         self.plots.begin_run(event.run_id, record.name, record.tokenizer, events)
         self.total_steps = event.total_steps
-        self._set_status("training", "Training")
-        resumed = f", resumed from step {event.resumed_from_step}" if event.resumed_from_step else ""
-        self._log(f"run {record.name}: {event.parameters:,} parameters ({event.trainable_parameters:,} trainable), "
-                  f"{event.train_tokens:,} training tokens, {event.device} {event.precision}{resumed}")
+        self._set_status("training", tr("Training"))
+        resumed = tr(", resumed from step {step}").format(step=event.resumed_from_step) if event.resumed_from_step else ""
+        self._log(tr("run {name}: {parameters:,} parameters ({trainable:,} trainable), "
+                  "{tokens:,} training tokens, {device} {precision}{resumed}").format(
+            name=record.name, parameters=event.parameters, trainable=event.trainable_parameters,
+            tokens=event.train_tokens, device=event.device, precision=event.precision, resumed=resumed))
 
     def _on_done(self, event: DoneEvent) -> None:
         self._refresh_numbers()
         stopped = event.reason == "stopped"
-        self._set_status("stopped" if stopped else "done", "Stopped" if stopped else "Done")
+        self._set_status("stopped" if stopped else "done", tr("Stopped") if stopped else tr("Done"))
         valid = event.valid or {}
         summary = ", ".join(f"{key} {valid[key]:.3f}" for key in ("word_ppl", "bpb") if key in valid)
         if stopped:
-            self.progress.setFormat("Stopped — resume it from the Runs panel")
-            self._log(f"stopped at step {event.step}; a resumable checkpoint is in {event.run_dir}")
+            self.progress.setFormat(tr("Stopped — resume it from the Runs panel"))
+            self._log(tr("stopped at step {step}; a resumable checkpoint is in {folder}").format(
+                step=event.step, folder=event.run_dir))
         else:
             self.progress.setValue(1000)
-            self.progress.setFormat("Done")
-            self._log(f"done ({event.reason}) at step {event.step}: valid {summary}")
+            self.progress.setFormat(tr("Done"))
+            self._log(tr("done ({reason}) at step {step}: valid {summary}").format(
+                reason=event.reason, step=event.step, summary=summary))
 
     def _set_status(self, status: str, text: str) -> None:
         self.status = status
         self.state_label.setText(text)
 
     def mark_stopping(self) -> None:
-        self._set_status("stopping", "Stopping…")
+        self._set_status("stopping", tr("Stopping…"))
 
     def _refresh_numbers(self) -> None:
         event = self.last_step
         if event is None:
             return
         total = f" / {self.total_steps:,}" if self.total_steps else ""
-        self.numbers["step"].setText(f"{event.step:,}{total} (epoch {event.epoch + 1})")
+        self.numbers["step"].setText(tr("{step:,}{total} (epoch {epoch})").format(
+            step=event.step, total=total, epoch=event.epoch + 1))
         self.numbers["tokens"].setText(f"{event.tokens_seen:,}")
         self.numbers["speed"].setText(f"{event.tokens_per_s:,.0f}")
         self.numbers["lr"].setText(f"{event.lr:.3g}")
@@ -221,7 +229,8 @@ class TrainingPanel(QWidget):
         self.numbers["elapsed"].setText(format_duration(event.elapsed))
         if self.status in ("training", "paused", "stopping"):
             self.progress.setValue(round(event.progress * 1000))
-            self.progress.setFormat(f"{event.progress:.0%} · ETA {format_duration(event.eta)}")
+            self.progress.setFormat(tr("{progress:.0%} · ETA {eta}").format(
+                progress=event.progress, eta=format_duration(event.eta)))
 
     def _log(self, text: str) -> None:
         self.log.appendPlainText(text)

@@ -8,6 +8,9 @@ from typing import Any
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QWidget
 
+from .i18n import translator
+
+tr = translator("Widgets")
 ORGANIZATION = "RNNLM Studio"
 APPLICATION = "rnnlm-studio"
 
@@ -48,7 +51,7 @@ class MessageBar(QFrame):
         close = QToolButton()
         close.setText("✕")
         close.setAutoRaise(True)
-        close.setToolTip("Dismiss this message")
+        close.setToolTip(tr("Dismiss this message"))
         close.clicked.connect(self.clear)
         layout.addWidget(self.label, 1)
         layout.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)

@@ -25,8 +25,10 @@ from ..core.errors import StudioError
 from ..core.events import DoneEvent, ErrorEvent, Event, event_from_dict
 from ..core.train_options import train_argv
 from ..core.trainer import TrainControl, train
+from .i18n import translator
 
 log = logging.getLogger(__name__)
+tr = translator("Workers")
 
 # Python hands the GIL to a waiting thread only every "switch interval" (5 ms by default). The
 # interface thread gives the GIL up at each of its many calls into Qt and may then wait a whole
@@ -57,8 +59,8 @@ class TrainingWorker(QObject):
             self.event.emit(ErrorEvent(message=str(exc)))
         except Exception as exc:  # a bug must reach the user as a message, not kill the thread silently
             log.exception("training failed")
-            self.event.emit(ErrorEvent(message=f"training stopped by an internal error ({exc!r}); "
-                                               "the last checkpoint is kept; please report this"))
+            self.event.emit(ErrorEvent(message=tr("training stopped by an internal error ({error!r}); "
+                                               "the last checkpoint is kept; please report this").format(error=exc)))
         finally:
             self.finished.emit()
 
@@ -202,13 +204,14 @@ class ProcessTrainingJob(QObject):
         clear = [line.removeprefix("error: ") for line in self._stderr if line.startswith("error: ")]
         if clear:
             return clear[-1]
-        what = ("the run was stopped before it could save a checkpoint" if self._stopping
-                else f"the training process failed (exit code {exit_code})")
+        what = (tr("the run was stopped before it could save a checkpoint") if self._stopping
+                else tr("the training process failed (exit code {code})").format(code=exit_code))
         return "\n".join([what, *self._stderr])
 
     def _on_error(self, error: QProcess.ProcessError) -> None:
         if error == QProcess.ProcessError.FailedToStart:  # no `finished` follows
-            self.event.emit(ErrorEvent(message=f"cannot start {sys.executable}: {self.process.errorString()}"))
+            self.event.emit(ErrorEvent(message=tr("cannot start {program}: {error}").format(
+                program=sys.executable, error=self.process.errorString())))
             self.finished.emit()
 
 
@@ -224,7 +227,7 @@ def failure_message(exc: BaseException) -> str:
     if isinstance(exc, StudioError):
         return str(exc)
     log.error("background task failed", exc_info=exc)
-    return f"internal error ({exc!r}); please report this"
+    return tr("internal error ({error!r}); please report this").format(error=exc)
 
 
 class _Deliveries(QObject):

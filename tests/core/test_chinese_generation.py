@@ -48,6 +48,9 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[list, LoadedModel]:
     ("我今天去北京", ("我今天去北京", "")),
     ("我用Pyth", ("我用", "Pyth")),
     ("他说：“好", ("他说：“好", "")),
+    ("黛玉笑道：“", ("黛玉笑道：“", "")),
+    ("我用\"", ("我用\"", "")),
+    ("我用\"Py", ("我用", "\"Py")),
     ("北京 and Shang", ("北京 and ", "Shang")),
     ("the ki", ("the ", "ki")),
 ])

@@ -1,0 +1,162 @@
+"""The interface in Simplified Chinese: every string translated, the compiled catalogue current, and
+the window, built under zh_CN, showing no English a user would have to read.
+
+The window walk reads what a user sees: labels, buttons, tooltips, placeholders, group titles,
+tabs, combo entries, table headers, dock titles, menus and actions. It skips what is content, not
+interface: text boxes' documents (model cards, the tokenizer preview) and per-entry tooltips of
+combo boxes (model cards, core's reasons a device is unavailable).
+"""
+from __future__ import annotations
+
+import html
+import importlib.util
+import re
+import sys
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QCoreApplication, Qt, QTranslator
+from PySide6.QtWidgets import (QAbstractButton, QComboBox, QDockWidget, QDoubleSpinBox, QGroupBox, QLabel, QLineEdit,
+                               QMenu, QMessageBox, QPlainTextEdit, QProgressBar, QSpinBox, QTableView, QTabWidget,
+                               QWidget)
+
+from rnnlm_studio.core.checkpoint import list_models
+from rnnlm_studio.core.config import CELLS, OPTIMIZERS, SCHEDULES, TOKENIZER_KINDS, TRANSFERS
+from rnnlm_studio.gui.i18n import LANGUAGE_KEY, i18n_dir, install_translators
+from rnnlm_studio.gui.widgets import open_settings
+
+REPO = Path(__file__).resolve().parents[2]
+TS = i18n_dir() / "rnnlm_studio_zh_CN.ts"
+
+# Latin text a Chinese interface keeps, and why:
+ALLOWED = [
+    r"RNNLM Studio", r"English",  # the product's name; the language menu names each language in itself
+    r"tiny-shakespeare", r"Noto Sans CJK", r"fonts-noto-cjk", r"rnnlm-studio",  # names of things
+    r"\bLSTM\b", r"\bGRU\b", r"\bRNN\b", r"\bBPE\b", r"\bULMFiT\b", r"\bAdamW\b", r"\bSGD\b", r"\bDropout\b",
+    r"\bTensorBoard\b", r"\btorchrun\b", r"\bPyTorch\b",  # methods and tools, as the literature writes them
+    r"\b(CPU|GPU|CUDA|PNG|CSV|TSV|UTF-8|L2|KB|MB|GB|Top-[kp]|bpb|nproc)\b", r"\b[kp]\b",  # acronyms, symbols
+    r"\b(F\d+|Shift|Ctrl|Tab|Esc)\b",  # key names, as printed on the keys
+    r"\b\d+(\.\d+)?\s?(ms|s|min|h|M)\b",  # units after a number (core.formatting's durations)
+    r"[\w.-]+\.(txt|md|tsv|csv|png|json)\b", r"\(\*\.\w+[^)]*\)",  # file names and dialog filters
+    r"<i>(label|text)</i>",  # the column names a labelled-data file must have
+    r"<[^>]+>",  # markup
+]
+
+
+def _load_script() -> object:
+    spec = importlib.util.spec_from_file_location("translations", REPO / "packaging" / "translations.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault(spec.name, module)  # its dataclass looks its module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def _ts_messages() -> list[tuple[str, str, str]]:
+    return [(context.findtext("name"), message.findtext("source"), message.findtext("translation"))
+            for context in ET.parse(TS).getroot().iter("context") for message in context.iter("message")]
+
+
+def test_every_marked_string_in_the_code_has_a_finished_translation() -> None:
+    script = _load_script()
+    assert len(script.extract()) > 300  # the extraction sees the interface (a broken one finds nothing)
+    assert script.problems("zh_CN") == [], "run `python packaging/translations.py`, then translate the new strings"
+
+
+def test_the_compiled_catalogue_says_what_the_ts_says() -> None:
+    """A .qm built from an older .ts would show stale or English text: rebuild with packaging/translations.py."""
+    catalogue = QTranslator()
+    assert catalogue.load(str(TS.with_suffix(".qm")))
+    stale = [(context, source) for context, source, translation in _ts_messages()
+             if catalogue.translate(context, source) != translation]
+    assert stale == []
+
+
+def test_placeholders_survive_translation() -> None:
+    """A translation that drops or renames a {placeholder} would raise in str.format at run time."""
+    def fields(text: str) -> list[str]:
+        return sorted(re.findall(r"\{[^}]*\}", text))
+    assert [(source, translation) for _c, source, translation in _ts_messages()
+            if fields(source) != fields(translation)] == []
+
+
+@pytest.fixture
+def chinese(qapp: QCoreApplication) -> Iterator[None]:
+    found = install_translators(qapp, "zh_CN")
+    assert len(found) == 2, "ours and Qt's own qtbase_zh_CN"
+    yield
+    for translation in found:
+        qapp.removeTranslator(translation)
+
+
+def _texts(widget: QWidget) -> Iterator[tuple[str, str]]:
+    """(where, text) for everything a user can read on one widget."""
+    name = f"{type(widget).__name__} {widget.objectName()}".strip()
+    yield name + " tooltip", widget.toolTip()
+    if isinstance(widget, (QLabel, QAbstractButton)):
+        yield name, widget.text()
+    if isinstance(widget, (QLineEdit, QPlainTextEdit)):
+        yield name + " placeholder", widget.placeholderText()
+    if isinstance(widget, QGroupBox):
+        yield name, widget.title()
+    if isinstance(widget, QDockWidget):
+        yield name, widget.windowTitle()
+    if isinstance(widget, QTabWidget):
+        yield from ((name, widget.tabText(i)) for i in range(widget.count()))
+    if isinstance(widget, QComboBox):
+        yield from ((name, widget.itemText(i)) for i in range(widget.count()))
+    if isinstance(widget, (QSpinBox, QDoubleSpinBox)):
+        yield name, widget.specialValueText() + widget.suffix()
+    if isinstance(widget, QProgressBar):
+        yield name, widget.format()
+    if isinstance(widget, QTableView):
+        model = widget.model()
+        yield from ((name + " header", str(model.headerData(c, Qt.Orientation.Horizontal) or ""))
+                    for c in range(model.columnCount()))
+    if isinstance(widget, QMenu) or widget.actions():
+        for action in widget.actions():
+            yield from ((f"action in {name}", text) for text in (action.text(), action.toolTip()))
+            if action.menu() is not None:
+                yield from _texts(action.menu())
+
+
+def _untranslated(text: str, allowed: list[str]) -> bool:
+    text = html.unescape(text)
+    for pattern in allowed:
+        text = re.sub(pattern, " ", text)
+    return re.search(r"[A-Za-z]{2,}", text) is not None
+
+
+def test_the_window_in_chinese_shows_no_untranslated_text(chinese: None, make_window, qtbot) -> None:  # noqa: ANN001
+    window = make_window()
+    qtbot.waitUntil(lambda: window.corpus_panel.preview is not None, timeout=120_000)
+    names = [re.escape(info.name) for info in list_models()]
+    values = [rf"\b{re.escape(v)}\b" for v in (*TRANSFERS, *CELLS, *OPTIMIZERS, *SCHEDULES, *TOKENIZER_KINDS)]
+    allowed = ALLOWED + names + values  # option values are the CLI's and run.toml's words; the help says them
+    seen = [("window", window.windowTitle())]
+    for widget in [window, window.menuBar(), *window.findChildren(QWidget)]:
+        seen += list(_texts(widget))
+    english = sorted({(where, text) for where, text in seen if text and _untranslated(text, allowed)})
+    assert english == [], "\n".join(f"{where}: {text!r}" for where, text in english)
+    assert window.start_action.text() == "开始"
+    assert "训练" in [action.text() for action in window.menuBar().actions()][1]
+
+
+def _language_menu(window) -> QMenu:  # noqa: ANN001
+    view = next(action.menu() for action in window.menuBar().actions() if action.text() == "&View")
+    return next(action.menu() for action in view.actions() if action.text() == "Language")
+
+
+def test_the_language_menu_stores_the_choice_for_the_next_start(make_window, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    told: list[str] = []
+    monkeypatch.setattr(QMessageBox, "information", lambda _parent, _title, text: told.append(text))
+    window = make_window()
+    entries = {action.text(): action for action in _language_menu(window).actions()}
+    assert list(entries) == ["English", "简体中文", "System"] and entries["System"].isChecked()
+    entries["简体中文"].trigger()
+    assert open_settings().value(LANGUAGE_KEY) == "zh_CN"
+    assert told == ["The interface language changes when RNNLM Studio is restarted."]
+    assert window.start_action.text() == "Start", "nothing changes before the restart"
+    reopened = _language_menu(make_window())
+    assert [action.text() for action in reopened.actions() if action.isChecked()] == ["简体中文"]
