@@ -1,7 +1,8 @@
 """`--baseline`: a transfer run and its matched scratch run, linked in the run store.
 
 The scratch run gets the same data, the same budget, the same target tokenizer and the
-same architecture, so the only difference is where the weights start. The transfer run's
+same architecture, so the only difference is where the weights start. A task run's twin is the
+same classifier (architecture, tokenizer, head, data, budget) with a randomly initialised encoder. The transfer run's
 `done` event is held back until the baseline has finished, so that the last line carries
 the comparison.
 """
@@ -14,13 +15,16 @@ from .compare import curve_from_events, transfer_gain
 from .config import TrainConfig
 from .events import DoneEvent, Event, LogEvent, StartEvent
 from .runs import RunStore, read_events
+from .classify import train_task
 from .trainer import TrainControl, train
 
 
 def baseline_config(config: TrainConfig, transfer_name: str | None = None) -> TrainConfig:
     """Scratch twin of a transfer config; it keeps the source only to borrow its tokenizer.
     It is named after the transfer run, so the two sit side by side in the run list."""
-    base = dataclasses.replace(config, transfer="scratch", baseline=False, transfer_layers=[], freeze=[],
+    task = config.transfer == "task"  # a classifier's twin is the same classifier with a random encoder
+    base = dataclasses.replace(config, transfer="task" if task else "scratch", baseline=False, transfer_layers=[],
+                               freeze=[],
                                model=dataclasses.replace(config.model),
                                name=f"{transfer_name or config.name or 'run'}-scratch-baseline")
     if config.tokenizer in ("auto", "source"):
@@ -48,7 +52,7 @@ def train_with_baseline(config: TrainConfig, control: TrainControl | None = None
     base.model = TrainConfig.from_dict(first.config).model
     yield LogEvent(level="info", message="training the matched scratch baseline")
     done_base: DoneEvent | None = None
-    for event in train(base, control):
+    for event in (train_task(base, control, pretrained=False) if base.transfer == "task" else train(base, control)):
         if isinstance(event, DoneEvent):
             done_base = event
         yield event

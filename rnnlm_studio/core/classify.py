@@ -331,6 +331,7 @@ class LoadedClassifier:
     tokenizer: Tokenizer
     labels: list[str]
     max_tokens: int
+    kind: str = "classify"  # or "tag": a per-token tagger (core/tagging.py)
 
 
 def head_writers(classifier: TaskClassifier, labels: list[str]) -> dict[str, object]:

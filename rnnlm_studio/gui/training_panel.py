@@ -18,7 +18,7 @@ from ..core.errors import ConfigError
 from ..core.events import (CheckpointEvent, DoneEvent, ErrorEvent, EvalEvent, Event, LogEvent, PauseEvent,
                            StartEvent, StepEvent)
 from ..core.formatting import format_duration
-from ..core.metrics import cache_note, word_ppl_label
+from ..core.metrics import eval_figures, is_task_metrics
 from ..core.runs import RunRecord, RunStore, read_events
 from .plots import RunSeries, TrainingPlots
 from .widgets import MessageBar
@@ -157,10 +157,7 @@ class TrainingPanel(QWidget):
         elif isinstance(event, StartEvent):
             self._on_start(event)
         elif isinstance(event, EvalEvent):
-            self._log(f"step {event.step}: {event.split} {word_ppl_label(event.word_unit)} {event.word_ppl:.2f}"
-                      f"{cache_note(event.extra)}, "
-                      f"bpb {event.bpb:.3f}"
-                      + (" (best)" if event.is_best else ""))
+            self._log(f"step {event.step}: {event.split} {eval_figures(event)}" + (" (best)" if event.is_best else ""))
         elif isinstance(event, PauseEvent):
             self._set_status("paused" if event.paused else "training",
                              f"Paused at step {event.step}" if event.paused else "Training")
@@ -192,7 +189,8 @@ class TrainingPanel(QWidget):
         stopped = event.reason == "stopped"
         self._set_status("stopped" if stopped else "done", "Stopped" if stopped else "Done")
         valid = event.valid or {}
-        summary = ", ".join(f"{key} {valid[key]:.3f}" for key in ("word_ppl", "bpb") if key in valid)
+        keys = ("accuracy", "macro_f1", "entity_f1") if is_task_metrics(valid) else ("word_ppl", "bpb")
+        summary = ", ".join(f"{key} {valid[key]:.3f}" for key in keys if key in valid)
         if stopped:
             self.progress.setFormat("Stopped — resume it from the Runs panel")
             self._log(f"stopped at step {event.step}; a resumable checkpoint is in {event.run_dir}")
