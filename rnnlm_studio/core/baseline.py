@@ -15,7 +15,7 @@ from .compare import curve_from_events, transfer_gain
 from .config import TrainConfig
 from .events import DoneEvent, Event, LogEvent, StartEvent
 from .runs import RunStore, read_events
-from .classify import train_task
+from .tasks import train_task
 from .trainer import TrainControl, train
 
 

@@ -16,10 +16,12 @@ from pathlib import Path
 import torch
 
 from . import checkpoint as ckpt
-from .classify import EVAL_BATCH, LABELS_FILE, LoadedClassifier, load_classifier, pad_batch
+from .classify import EVAL_BATCH, LABELS_FILE, LoadedClassifier, pad_batch
 from .corpus import Corpus
 from .errors import ModelFileError
 from .formatting import columns
+from .tagging import tag_lines
+from .tasks import load_task
 from .validation import require_regular_file
 
 
@@ -28,15 +30,15 @@ class Prediction:
     """One line's label and the probability of every label (a tagger's: each token's tag)."""
 
     text: str
-    label: str
+    label: str | None  # None for a tagger, whose labels are per token
     probabilities: dict[str, float]
     tags: list[tuple[str, str, float]] = field(default_factory=list)  # tagger: (token, tag, probability)
 
     def to_dict(self) -> dict:
-        data = {"text": self.text, "label": self.label, "probabilities": self.probabilities}
-        if self.tags:
-            data["tokens"] = [{"token": token, "tag": tag, "probability": p} for token, tag, p in self.tags]
-        return data
+        if self.label is None:
+            return {"text": self.text,
+                    "tokens": [{"token": token, "tag": tag, "probability": p} for token, tag, p in self.tags]}
+        return {"text": self.text, "label": self.label, "probabilities": self.probabilities}
 
 
 def task_folder(ref: str | Path) -> Path:
@@ -55,7 +57,7 @@ def is_task_model(folder: str | Path) -> bool:
 
 
 def load_task_model(ref: str | Path, device: str = "cpu") -> LoadedClassifier:
-    return load_classifier(task_folder(ref), device)
+    return load_task(task_folder(ref), device)
 
 
 def read_lines(source: str) -> list[str]:
@@ -71,7 +73,9 @@ def read_lines(source: str) -> list[str]:
 
 @torch.inference_mode()
 def predict(loaded: LoadedClassifier, texts: Sequence[str]) -> list[Prediction]:
-    """Each text's label and probabilities, batched by length, returned in the order given."""
+    """Each text's label and probabilities (a tagger's: each word's tag), in the order given."""
+    if loaded.kind != "classify":
+        return [Prediction(text, None, {}, tags) for text, tags in zip(texts, tag_lines(loaded, texts))]
     ids = [loaded.tokenizer.encode_lines(text)[:loaded.max_tokens] or [loaded.tokenizer.eos_id] for text in texts]
     order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
     results: dict[int, Prediction] = {}
@@ -91,11 +95,11 @@ def _prediction(text: str, labels: list[str], probabilities: list[float]) -> Pre
 
 
 def format_predictions(predictions: Iterable[Prediction]) -> str:
-    """One aligned line per input: label, its probability, the text (a tagger: each token/TAG)."""
-    rows = []
-    for p in predictions:
-        shown = " ".join(f"{token}/{tag}" for token, tag, _ in p.tags) if p.tags else p.text
-        rows.append((p.label, f"{p.probabilities[p.label]:.1%}", shown))
+    """One aligned line per input: label, its probability, the text; a tagger's: each token/TAG."""
+    predictions = list(predictions)
+    if predictions and predictions[0].label is None:
+        return "\n".join(" ".join(f"{token}/{tag}" for token, tag, _ in p.tags) for p in predictions)
+    rows = [(p.label, f"{p.probabilities[p.label]:.1%}", p.text) for p in predictions]
     return "\n".join(line.rstrip() for line in columns(rows, right=(1,))) if rows else ""
 
 

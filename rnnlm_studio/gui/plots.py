@@ -33,8 +33,8 @@ X_AXES = {"steps": ("step", "steps", "step"), "tokens": ("tokens", "tokens", "to
           "time": ("elapsed", "time", "wall time (s)")}  # buffer column, selector text, axis label
 METRICS = {"ppl": ("token ppl", "token perplexity"), "word_ppl": ("word ppl", "word perplexity"),
            "bpb": ("bits/byte", "bits per byte"), "accuracy": ("accuracy", "accuracy"),
-           "macro_f1": ("macro-F1", "macro-F1")}  # selector text, axis label
-TASK_VIEWS = ("accuracy", "macro_f1")  # a task run's figures: higher is better, on a linear axis
+           "macro_f1": ("macro-F1", "macro-F1"), "entity_f1": ("entity F1", "entity F1")}  # selector text, axis label
+TASK_VIEWS = ("accuracy", "macro_f1", "entity_f1")  # a task run's figures: higher is better, on a linear axis
 LOG_VIEWS = ("ppl", "word_ppl")
 TRAIN_COLUMNS = ("step", "tokens", "elapsed", "loss", "smooth")
 VALID_COLUMNS = ("step", "tokens", "elapsed", "loss", "ppl", "word_ppl", "bpb", *TASK_VIEWS)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.core.test_classify import FRUIT, TOOLS, toy_source, toy_tsv  # noqa: F401 (fixtures)
+from tests.core.test_tagging import tagged_lines
 from tests.e2e.test_cli import REPO, cli_process
 
 TASK = ["--transfer", "task", "--lr", "0.01", "--batch-size", "16", "--max-steps", "45", "--eval-every", "15",
@@ -69,3 +71,21 @@ def test_predict_with_a_language_model_is_one_clear_line(toy_source: Path, home:
     assert result.returncode != 0 and result.stdout == ""
     assert result.stderr.count("\n") == 1 and "not a classifier or tagger" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_tagger_trains_from_a_tagging_file_and_predict_prints_each_word_with_its_tag(
+        home: Path, toy_source: Path, tmp_path: Path) -> None:  # noqa: F811
+    data = tmp_path / "ner.conll"
+    data.write_text(tagged_lines(random.Random(1), 120), encoding="utf-8")
+    result = cli_process(home, "train", "--train", str(data), "--source", str(toy_source), *TASK, "--name", "ner")
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    header = next(line for line in result.stdout.splitlines() if "accuracy" in line)
+    assert header.split() == ["loss", "accuracy", "macro-F1", "entity", "F1"]
+    line = f"the {FRUIT[0]} {FRUIT[1]} with {TOOLS[2]}"
+    plain = predict(home, "ner", "--text", "-", stdin=line + "\n")
+    assert plain.returncode == 0, plain.stderr
+    pairs = [cell.rsplit("/", 1) for cell in plain.stdout.split()]
+    assert [word for word, _tag in pairs] == line.split()
+    assert {tag for _word, tag in pairs} <= {"B-FRUIT", "I-FRUIT", "B-TOOL", "O"}
+    as_json = json.loads(predict(home, "ner", "--text", "-", "--json", stdin=line + "\n").stdout)
+    assert [t["tag"] for t in as_json["tokens"]] == [tag for _word, tag in pairs]
