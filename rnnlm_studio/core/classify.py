@@ -42,7 +42,7 @@ from .runs import RunStore
 from .schedule import LRSchedule, build_optimizer, discriminative_scales, unfrozen_count
 from .tokenizer import Tokenizer
 from .run_loop import RunLoop, TrainControl, built_or_forgotten, drive, set_threads, total_steps
-from .transfer import copy_tensors
+from .transfer import check_layer_options, copy_tensors
 
 LM_DEFAULT_SPLIT = TrainConfig().split
 TASK_SPLIT = (0.8, 0.1, 0.1)  # a few hundred examples need larger held-out parts than an LM corpus
@@ -591,6 +591,7 @@ def _open(config: TrainConfig, store: RunStore, pretrained: bool, kind: TaskKind
         raise ConfigError("--tokenizer new does not apply to --transfer task: the classifier reads text with the "
                           "source's tokenizer; leave --tokenizer at auto")
     source = ckpt.load_model(config.source)
+    check_layer_options(config, source.model.config)
     data = kind.prepare(config, source.tokenizer)
     steps_per_epoch = math.ceil(len(data.train.ids) / config.batch_size)
     setup, messages = build_classifier(config, source, len(data.labels), pretrained, steps_per_epoch, kind)

@@ -441,7 +441,8 @@ class ModelPanel(QWidget):
         config.unfreeze_every = self.unfreeze_spin.value()
         config.discriminative_factor = self.factor_spin.value()
         vocab = config.model.vocab_size
-        config.model = self.model_config()
+        own = transfer == "scratch" or config.source is None  # else the source's (the form is greyed out)
+        config.model = self.model_config() if own else ModelConfig()
         config.model.vocab_size = vocab
         config.optimizer = self.optimizer_box.currentText()
         config.lr = None if self.lr_spin.value() == default_lr(config.transfer) else self.lr_spin.value()
