@@ -145,4 +145,6 @@ def gain_lines(baseline: dict | None) -> list[str]:
         if metrics:
             lines.append(f"{'baseline ' + split:>11}  {metrics['loss']:>11.4f}  {metrics['ppl']:>11.2f}  "
                          f"{metrics['word_ppl']:>11.2f}  {metrics['bpb']:>11.4f}")
+    if "message" not in baseline:  # a transfer run stopped before its first evaluation has no gain
+        return lines
     return lines + [f"transfer gain (bits saved, 1 - bpb / baseline bpb): {baseline['message']}"]

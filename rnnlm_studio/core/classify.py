@@ -575,7 +575,8 @@ class TaskRun(RunLoop):
     def load_best(self) -> None:
         best = self.run_dir / "checkpoints" / "best"
         if (best / HEAD_FILE).is_file():
-            self.model.load_state_dict(load_classifier(best, self.device, {self.kind.name: self.kind}).model.state_dict())
+            loaded = load_classifier(best, self.device, {self.kind.name: self.kind})
+            self.model.load_state_dict(loaded.model.state_dict())
 
     def divergence_advice(self) -> str:
         return f"Lower the learning rate (--lr, now {self.config.peak_lr:g}); the best checkpoint is kept"

@@ -157,9 +157,9 @@ def prepare_tag_data(config: TrainConfig, tokenizer: Tokenizer) -> TaskData:
     encoded = {name: encode_tagged(tokenizer, data) if data is not None else None for name, data in parts.items()}
     counts = Counter(tag for sentence in parts["train"].tags for tag in sentence)
     sizes = " / ".join(f"{len(d.sentences)} {name}" for name, d in parts.items() if d is not None)
-    messages = [f"tagged data: {len(train.labels)} labels ({', '.join(f'{label} {counts[i]}' for i, label in enumerate(train.labels))}); "
-                f"{sizes} sentences" + ("; entity F1 is reported (the labels follow BIO)" if is_bio(train.labels)
-                                        else "")]
+    tally = ", ".join(f"{label} {counts[i]}" for i, label in enumerate(train.labels))
+    messages = [f"tagged data: {len(train.labels)} labels ({tally}); {sizes} sentences"
+                + ("; entity F1 is reported (the labels follow BIO)" if is_bio(train.labels) else "")]
     if encoded["train"].truncated:
         messages.append(f"{encoded['train'].truncated} training sentences are longer than {MAX_TOKENS} tokens: "
                         "only their start is read")

@@ -36,7 +36,7 @@ TRANSFER_HELP = {
     "partial": "Copy the layers you tick below and freeze the ones you choose; the rest start fresh.",
     "ulmfit": "Fine-tune in stages: unfreeze one layer group at a time from the top, lower layers "
               "learn more slowly, with a slanted triangular learning rate.",
-    "task": "Reuse the source's encoder under a new classifier head trained on labelled text.",
+    "task": "Reuse the source's encoder under a new classifier (or per-word tagger) head trained on labelled text.",
 }
 
 
@@ -130,8 +130,9 @@ class ModelPanel(QWidget):
         self.estimate_label = QLabel()
         self.estimate_label.setWordWrap(True)
         self.baseline_check = QCheckBox("Also train a scratch baseline (to measure the transfer gain)")
-        self.baseline_check.setToolTip("After the run, trains the same architecture from random weights on the same "
-                                       "data and budget; the Runs table then shows the gain")
+        self.baseline_check.setToolTip("Before the run, trains the same architecture from random weights on the same "
+                                       "data and budget; the run is then warned as soon as it falls behind the "
+                                       "baseline, and the Runs table shows the gain")
         layout.addWidget(self.baseline_check)
         layout.addWidget(self.estimate_label)
         layout.addStretch(1)
@@ -192,8 +193,9 @@ class ModelPanel(QWidget):
         task_layout = QVBoxLayout(self.task_box)
         task_layout.setContentsMargins(0, 0, 0, 0)
         task_note = QLabel("Labelled data: a folder with one subfolder per class, or a TSV/CSV file with "
-                           "<i>label</i> and <i>text</i> columns. It becomes the training text: choose a file "
-                           "here, or add a folder in the Corpus panel.")
+                           "<i>label</i> and <i>text</i> columns; or, to tag each word, a file of "
+                           "<i>token</i>&lt;TAB&gt;<i>label</i> lines with a blank line between sentences. It becomes "
+                           "the training text: choose a file here, or add a folder in the Corpus panel.")
         task_note.setWordWrap(True)
         self.labelled_button = QPushButton("Choose labelled data…")
         self.labelled_button.clicked.connect(self._ask_labelled)
@@ -419,8 +421,8 @@ class ModelPanel(QWidget):
                     Qt.CheckState.Checked if name in chosen else Qt.CheckState.Unchecked)
 
     def _ask_labelled(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Labelled data (TSV/CSV)", last_folder("corpus"),
-                                              "Labelled text (*.tsv *.csv);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(self, "Labelled data (TSV/CSV, or tagged tokens)", last_folder("corpus"),
+                                              "Labelled text (*.tsv *.csv *.conll *.txt);;All files (*)")
         if path:
             self.labelled_data_chosen.emit(path)
 
