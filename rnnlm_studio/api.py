@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from .core.checkpoint import LoadedModel
     from .core.events import DoneEvent, Event
     from .core.autocomplete import Suggestions
+    from .core.predict import Prediction
 
 _TRAIN_FIELDS = {f.name for f in dataclasses.fields(TrainConfig)} - {"model"}
 _MODEL_FIELDS = {f.name for f in dataclasses.fields(ModelConfig)}
@@ -163,3 +164,13 @@ def evaluate(model: Any, text: str | Path | Sequence[str | Path], device: str = 
     ref = model.path if hasattr(model, "tokenizer") else model  # a loaded model: its folder
     texts = [text] if isinstance(text, (str, Path)) else text
     return evaluate_text(str(ref), [str(t) for t in texts], device=device)
+
+
+def predict(model: Any, texts: str | Sequence[str]) -> list[Prediction]:
+    """Each text's label and label probabilities (a tagger's: each token's tag), as `rnnlm-studio predict`
+    gives them. `model`: a task run (id, name or folder) or its model folder, or what `load_task_model` gave."""
+    from .core.predict import load_task_model
+    from .core.predict import predict as core_predict
+
+    loaded = model if hasattr(model, "labels") else load_task_model(model)
+    return core_predict(loaded, [texts] if isinstance(texts, str) else list(texts))

@@ -190,6 +190,17 @@ def cmd_complete(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_predict(args: argparse.Namespace) -> int:
+    from .core.predict import format_predictions, load_task_model, predict, predictions_json, read_lines
+
+    loaded = load_task_model(args.model)  # before the text: a wrong model is refused without waiting on stdin
+    predictions = predict(loaded, read_lines(args.text))
+    output = predictions_json(predictions) if args.json else format_predictions(predictions)
+    if output:
+        print(output)
+    return 0
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -223,8 +234,9 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
-    from .core.runs import RunStore
     from .core.formatting import pad
+    from .core.metrics import is_task_metrics
+    from .core.runs import RunStore
 
     records = RunStore().list()
     if args.json:
@@ -235,6 +247,9 @@ def cmd_runs(args: argparse.Namespace) -> int:
     if not records:
         print("no runs yet: start one with `rnnlm-studio train --train FILE`")
     for r in records:
+        if is_task_metrics(r.best):
+            print(f"{pad(r.id, 48)} {r.status:<9} {r.transfer:<10} accuracy {r.best['accuracy']:9.1%}")
+            continue
         ppl = r.best.get("word_ppl")
         shown = f"{ppl:10.2f}" if isinstance(ppl, (int, float)) else f"{'-':>10}"
         print(f"{pad(r.id, 48)} {r.status:<9} {r.transfer:<10} word ppl {shown}")
@@ -255,8 +270,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if args.plot:
         from .plot_file import plot_series
 
-        plot_series([(c.name, c.tokens, c.word_ppl) for c in curves], args.plot,
-                    title="Validation word perplexity", x_label="tokens seen", y_label="word perplexity")
+        if curves and all(c.accuracy for c in curves):  # task runs: no perplexity to draw
+            plot_series([(c.name, c.tokens, c.accuracy) for c in curves], args.plot,
+                        title="Validation accuracy", x_label="tokens seen", y_label="accuracy", log_y=False)
+        else:
+            plot_series([(c.name, c.tokens, c.word_ppl) for c in curves], args.plot,
+                        title="Validation word perplexity", x_label="tokens seen", y_label="word perplexity")
         print(f"plot written to {args.plot}", file=sys.stderr)
     return 0
 
@@ -382,6 +401,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--phrase", type=int, default=3, help="words of ghost-text phrase completion (0 = none)")
     p.add_argument("--json", action="store_true", help='print {"suggestions": [{"text", "probability"}, ...]}')
     p.set_defaults(func=cmd_complete)
+
+    p = _model_command(sub, "predict", "label each line of a text with a task model (classifier or tagger)")
+    p.add_argument("--text", required=True, metavar="FILE|-", help="one input per line; - reads standard input "
+                                                                   "(blank lines are skipped)")
+    p.add_argument("--json", action="store_true",
+                   help='one object a line: {"text": ..., "label": ..., "probabilities": {label: p}}')
+    p.set_defaults(func=cmd_predict)
 
     p = _model_command(sub, "export", "copy a model or run checkpoint to a standalone model folder")
     p.add_argument("--to", required=True, metavar="FOLDER", help="the model folder to write")

@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from typing import TextIO
 
 from .core.events import DoneEvent, ErrorEvent, EvalEvent, Event, LogEvent, StartEvent, StepEvent
-from .core.formatting import format_clock
-from .core.metrics import CACHED, cache_note, word_ppl_label
+from .core.formatting import columns, format_clock
+from .core.metrics import CACHED, TASK_COLUMNS, eval_figures, format_task_metric, is_task_metrics, word_ppl_label
 
 
 class JsonReporter:
@@ -69,10 +69,8 @@ class ConsoleReporter:
             self._progress(event)
         elif isinstance(event, EvalEvent):
             mark = " *best*" if event.is_best else ""
-            print(f"{self._end_bar()}{event.split} @ step {event.step}: loss {event.loss:.4f} ppl {event.ppl:.2f} "
-                  f"{word_ppl_label(event.word_unit)} {event.word_ppl:.2f}{cache_note(event.extra)} "
-                  f"bpb {event.bpb:.4f}{mark}",
-                  file=self.out)
+            print(f"{self._end_bar()}{event.split} @ step {event.step}: loss {event.loss:.4f} {eval_figures(event)}"
+                  f"{mark}", file=self.out)
         elif isinstance(event, ErrorEvent):
             self.out.write(self._end_bar())
             print(f"error: {event.message}", file=sys.stderr)
@@ -104,6 +102,8 @@ class ConsoleReporter:
 def done_table(event: DoneEvent) -> str:
     """The final figures (network alone); the neural cache's, when it was asked for, in columns of their own."""
     splits = [(split, getattr(event, split)) for split in ("valid", "test") if getattr(event, split)]
+    if any(is_task_metrics(metrics) for _split, metrics in splits):
+        return _finish_table(event, _task_rows(splits, event.baseline))
     cached = any(CACHED + "word_ppl" in metrics for _split, metrics in splits)
     rows = [("", "loss", "token ppl", word_ppl_label(event.word_unit), "bits/byte")
             + (("cached wppl", "cached bpb") if cached else ())]
@@ -113,10 +113,24 @@ def done_table(event: DoneEvent) -> str:
         if cached:
             row += (f"{metrics.get(CACHED + 'word_ppl', math.nan):.2f}", f"{metrics.get(CACHED + 'bpb', math.nan):.4f}")
         rows.append(row)
+    return _finish_table(event, ["  ".join(f"{cell:>11}" for cell in row) for row in rows] + gain_lines(event.baseline))
+
+
+def _task_rows(splits: list[tuple[str, dict]], baseline: dict | None) -> list[str]:
+    """A task run's table: loss, then its own metrics (accuracy, macro-F1, entity F1 for a BIO tagger)."""
+    keys = [key for key in TASK_COLUMNS if any(key in metrics for _split, metrics in splits)]
+    named = splits + [(f"baseline {split}", (baseline or {}).get(split) or {}) for split in ("valid", "test")]
+    rows = [("", "loss", *(TASK_COLUMNS[key] for key in keys))]
+    rows += [(split, f"{metrics['loss']:.4f}", *(format_task_metric(key, metrics.get(key, math.nan)) for key in keys))
+             for split, metrics in named if metrics]
+    lines = columns(rows, right=range(1, len(rows[0])))
+    return lines + ([f"transfer gain: {baseline['message']}"] if baseline and baseline.get("message") else [])
+
+
+def _finish_table(event: DoneEvent, table: list[str]) -> str:
     lines = [f"\n{event.reason}: {event.step} steps, {event.tokens_seen:,} tokens in {format_clock(event.elapsed)} "
              f"({event.tokens_per_s:,.0f} tokens/s)"]
-    lines += ["  ".join(f"{cell:>11}" for cell in row) for row in rows]
-    lines += gain_lines(event.baseline)
+    lines += table
     lines.append(f"run folder: {event.run_dir}")
     return "\n".join(lines)
 
@@ -131,4 +145,6 @@ def gain_lines(baseline: dict | None) -> list[str]:
         if metrics:
             lines.append(f"{'baseline ' + split:>11}  {metrics['loss']:>11.4f}  {metrics['ppl']:>11.2f}  "
                          f"{metrics['word_ppl']:>11.2f}  {metrics['bpb']:>11.4f}")
+    if "message" not in baseline:  # a transfer run stopped before its first evaluation has no gain
+        return lines
     return lines + [f"transfer gain (bits saved, 1 - bpb / baseline bpb): {baseline['message']}"]

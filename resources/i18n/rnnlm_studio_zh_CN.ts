@@ -2,6 +2,39 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN" sourcelanguage="en">
     <context>
+        <name>ClassifyBox</name>
+        <message>
+            <location filename="../../rnnlm_studio/gui/classify_box.py" />
+            <source>The chosen model is a language model. Choose the model of a task run (trained with transfer type “task”) to classify text here.</source>
+            <translation>所选模型是语言模型。请选择任务运行（用迁移类型“task”训练）的模型，才能在这里分类文本。</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/classify_box.py" />
+            <source>Type a line and press Enter: the model's label and the probability of every label appear below.</source>
+            <translation>输入一行并按回车：模型给出的标签和每个标签的概率显示在下方。</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/classify_box.py" />
+            <source>A line to classify</source>
+            <translation>要分类的一行文本</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/classify_box.py" />
+            <source>Classify</source>
+            <translation>分类</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/classify_box.py" />
+            <source>There is nothing to classify: type a line first</source>
+            <translation>没有可分类的内容：请先输入一行文本</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/classify_box.py" />
+            <source>Classifying…</source>
+            <translation>正在分类…</translation>
+        </message>
+    </context>
+    <context>
         <name>CorpusPanel</name>
         <message>
             <location filename="../../rnnlm_studio/gui/corpus_panel.py" />
@@ -528,8 +561,8 @@ It saves a checkpoint first, so you can resume it later from the Runs panel.</so
         </message>
         <message>
             <location filename="../../rnnlm_studio/gui/model_panel.py" />
-            <source>Reuse the source's encoder under a new classifier head trained on labelled text.</source>
-            <translation>任务迁移：沿用源模型的编码器，在其上接一个新的分类头，用带标签的文本训练。</translation>
+            <source>Reuse the source's encoder under a new classifier (or per-word tagger) head trained on labelled text.</source>
+            <translation>复用源模型的编码器，在其上接一个新的分类器（或逐词标注器）头，用带标签的文本训练。</translation>
         </message>
         <message>
             <location filename="../../rnnlm_studio/gui/model_panel.py" />
@@ -543,8 +576,8 @@ It saves a checkpoint first, so you can resume it later from the Runs panel.</so
         </message>
         <message>
             <location filename="../../rnnlm_studio/gui/model_panel.py" />
-            <source>After the run, trains the same architecture from random weights on the same data and budget; the Runs table then shows the gain</source>
-            <translation>本次运行结束后，用相同的数据和预算从随机权重训练同样的结构；随后“运行”表格会显示收益</translation>
+            <source>Before the run, trains the same architecture from random weights on the same data and budget; the run is then warned as soon as it falls behind the baseline, and the Runs table shows the gain</source>
+            <translation>在本次运行之前，用相同的数据和预算从随机权重训练相同的架构；本次运行一旦落后于基线就会立即警告，运行表会显示增益</translation>
         </message>
         <message>
             <location filename="../../rnnlm_studio/gui/model_panel.py" />
@@ -608,8 +641,8 @@ It saves a checkpoint first, so you can resume it later from the Runs panel.</so
         </message>
         <message>
             <location filename="../../rnnlm_studio/gui/model_panel.py" />
-            <source>Labelled data: a folder with one subfolder per class, or a TSV/CSV file with &lt;i&gt;label&lt;/i&gt; and &lt;i&gt;text&lt;/i&gt; columns. It becomes the training text: choose a file here, or add a folder in the Corpus panel.</source>
-            <translation>带标签的数据：每个类别一个子文件夹的文件夹，或含有 &lt;i&gt;label&lt;/i&gt; 和 &lt;i&gt;text&lt;/i&gt; 两列的 TSV/CSV 文件。它将作为训练文本：在这里选择文件，或在“语料”面板中添加文件夹。</translation>
+            <source>Labelled data: a folder with one subfolder per class, or a TSV/CSV file with &lt;i&gt;label&lt;/i&gt; and &lt;i&gt;text&lt;/i&gt; columns; or, to tag each word, a file of &lt;i&gt;token&lt;/i&gt;&amp;lt;TAB&amp;gt;&lt;i&gt;label&lt;/i&gt; lines with a blank line between sentences. It becomes the training text: choose a file here, or add a folder in the Corpus panel.</source>
+            <translation>带标签的数据：每个类别一个子文件夹的文件夹，或含 &lt;i&gt;label&lt;/i&gt; 和 &lt;i&gt;text&lt;/i&gt; 列的 TSV/CSV 文件；若要给每个词加标签，则用每行为一个词、一个制表符和一个标签、句子之间空一行的文件。它将作为训练文本：在这里选择文件，或在“语料”面板中添加文件夹。</translation>
         </message>
         <message>
             <location filename="../../rnnlm_studio/gui/model_panel.py" />
@@ -868,13 +901,13 @@ It saves a checkpoint first, so you can resume it later from the Runs panel.</so
         </message>
         <message>
             <location filename="../../rnnlm_studio/gui/model_panel.py" />
-            <source>Labelled data (TSV/CSV)</source>
-            <translation>带标签的数据 (TSV/CSV)</translation>
+            <source>Labelled data (TSV/CSV, or tagged tokens)</source>
+            <translation>带标签的数据（TSV/CSV 或已标注的词）</translation>
         </message>
         <message>
             <location filename="../../rnnlm_studio/gui/model_panel.py" />
-            <source>Labelled text (*.tsv *.csv);;All files (*)</source>
-            <translation>带标签的文本 (*.tsv *.csv);;所有文件 (*)</translation>
+            <source>Labelled text (*.tsv *.csv *.conll *.txt);;All files (*)</source>
+            <translation>带标签的文本 (*.tsv *.csv *.conll *.txt);;所有文件 (*)</translation>
         </message>
         <message>
             <location filename="../../rnnlm_studio/gui/model_panel.py" />
@@ -988,6 +1021,11 @@ It saves a checkpoint first, so you can resume it later from the Runs panel.</so
             <location filename="../../rnnlm_studio/gui/playground.py" />
             <source>Surprisal</source>
             <translation>惊异度</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/playground.py" />
+            <source>Classify</source>
+            <translation>分类</translation>
         </message>
         <message>
             <location filename="../../rnnlm_studio/gui/playground.py" />
@@ -1239,6 +1277,16 @@ It saves a checkpoint first, so you can resume it later from the Runs panel.</so
             <location filename="../../rnnlm_studio/gui/runs_panel.py" />
             <source>interrupted</source>
             <translation>已中断</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/runs_panel.py" />
+            <source>A task run (classifier or tagger) has no perplexity: its best validation accuracy, and the macro-F1 of its final evaluation (test where it has a test set). Higher is better.</source>
+            <translation>任务运行（分类器或标注器）没有困惑度：显示其最佳验证准确率，以及最终评估的宏平均 F1（有测试集时为测试集）。越高越好。</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/runs_panel.py" />
+            <source>accuracy</source>
+            <translation>准确率</translation>
         </message>
         <message>
             <location filename="../../rnnlm_studio/gui/runs_panel.py" />
@@ -1515,13 +1563,18 @@ This cannot be undone.</source>
         </message>
         <message>
             <location filename="../../rnnlm_studio/gui/training_panel.py" />
-            <source>step {step}: {split} {label} {ppl:.2f}{cache}, bpb {bpb:.3f}</source>
-            <translation>第 {step} 步：{split} {label} {ppl:.2f}{cache}，bpb {bpb:.3f}</translation>
+            <source> (best)</source>
+            <translation>（最佳）</translation>
         </message>
         <message>
             <location filename="../../rnnlm_studio/gui/training_panel.py" />
-            <source> (best)</source>
-            <translation>（最佳）</translation>
+            <source>step {step}: {split} {figures}</source>
+            <translation>第 {step} 步：{split} {figures}</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/training_panel.py" />
+            <source>step {step}: {split} {label} {ppl:.2f}{cache}, bpb {bpb:.3f}</source>
+            <translation>第 {step} 步：{split} {label} {ppl:.2f}{cache}，bpb {bpb:.3f}</translation>
         </message>
         <message>
             <location filename="../../rnnlm_studio/gui/training_panel.py" />
@@ -1663,6 +1716,21 @@ This cannot be undone.</source>
         </message>
         <message>
             <location filename="../../rnnlm_studio/gui/plots.py" />
+            <source>accuracy</source>
+            <translation>准确率</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/plots.py" />
+            <source>macro-F1</source>
+            <translation>宏平均 F1</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/plots.py" />
+            <source>entity F1</source>
+            <translation>实体 F1</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/plots.py" />
             <source>What the horizontal axis counts. Compare runs on tokens seen: steps differ when batch sizes differ.</source>
             <translation>横轴计数的对象。请按已见词元数比较各次运行：批大小不同时，步数没有可比性。</translation>
         </message>
@@ -1740,6 +1808,11 @@ This cannot be undone.</source>
             <location filename="../../rnnlm_studio/gui/plots.py" />
             <source> (log scale)</source>
             <translation>（对数刻度）</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/plots.py" />
+            <source>Validation {name} — higher is better</source>
+            <translation>验证{name} — 越高越好</translation>
         </message>
         <message>
             <location filename="../../rnnlm_studio/gui/plots.py" />

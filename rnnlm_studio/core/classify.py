@@ -8,6 +8,10 @@ encoder (`pretrained=False`) is the scratch baseline the transfer is measured ag
 
 Labelled data is either a folder with one subfolder per class, or a .tsv/.csv file with
 `label` and `text` columns. Metrics are accuracy and macro-F1 instead of perplexity.
+
+Per-token tagging (core/tagging.py) is the second task kind: the same run, batches, loss and
+evaluation, with a head that reads the encoder's state at each word instead of the pooled text.
+What differs between the kinds is a `TaskKind`; core/tasks.py picks one from the data.
 """
 from __future__ import annotations
 
@@ -38,7 +42,7 @@ from .runs import RunStore
 from .schedule import LRSchedule, build_optimizer, discriminative_scales, unfrozen_count
 from .tokenizer import Tokenizer
 from .run_loop import RunLoop, TrainControl, built_or_forgotten, drive, set_threads, total_steps
-from .transfer import copy_tensors
+from .transfer import check_layer_options, copy_tensors
 
 LM_DEFAULT_SPLIT = TrainConfig().split
 TASK_SPLIT = (0.8, 0.1, 0.1)  # a few hundred examples need larger held-out parts than an LM corpus
@@ -214,11 +218,17 @@ def _merge(a: LabelledData, b: LabelledData) -> LabelledData:
 # ---------------------------------------------------------------- encoding and batches
 
 
+IGNORE = -100  # a padded target: cross-entropy and the metrics skip it
+
+
 @dataclass
 class EncodedSet:
+    """Token ids per example, with a label per example, or (tagging) a label per word read at `positions`."""
+
     ids: list[list[int]]
-    targets: np.ndarray
+    targets: list
     truncated: int = 0  # examples cut to the token limit
+    positions: list[list[int]] | None = None  # tagging: the index of each word's last piece
 
     @property
     def tokens(self) -> int:
@@ -228,19 +238,33 @@ class EncodedSet:
 def encode_examples(tokenizer: Tokenizer, data: LabelledData, max_tokens: int = MAX_TOKENS) -> EncodedSet:
     full = [tokenizer.encode_lines(text) for text in data.texts]
     ids = [x[:max_tokens] or [tokenizer.eos_id] for x in full]
-    return EncodedSet(ids, np.asarray(data.targets, dtype=np.int64), sum(len(x) > max_tokens for x in full))
+    return EncodedSet(ids, list(data.targets), sum(len(x) > max_tokens for x in full))
 
 
-Batch = tuple[torch.Tensor, torch.Tensor, torch.Tensor]  # ids [B, T], lengths [B], targets [B]
+Batch = tuple[torch.Tensor, ...]  # ids [B, T], lengths [B], targets [B] (tagging: [B, W], then positions [B, W])
 
 
-def pad_batch(examples: Sequence[Sequence[int]], targets: Sequence[int]) -> Batch:
-    """Right padding: a left-to-right RNN's outputs at real positions never see the padding."""
+def _padded(rows: Sequence[Sequence[int]], fill: int) -> torch.Tensor:
+    out = torch.full((len(rows), max(len(row) for row in rows)), fill, dtype=torch.long)
+    for i, row in enumerate(rows):
+        out[i, :len(row)] = torch.as_tensor(row, dtype=torch.long)
+    return out
+
+
+def pad_batch(examples: Sequence[Sequence[int]], targets: Sequence, positions: Sequence[Sequence[int]] | None = None
+              ) -> Batch:
+    """Right padding: a left-to-right RNN's outputs at real positions never see the padding. A tagging
+    batch pads its word targets with IGNORE and adds the word positions."""
     lengths = torch.tensor([len(x) for x in examples], dtype=torch.long)
-    ids = torch.zeros(len(examples), int(lengths.max()), dtype=torch.long)
-    for row, example in enumerate(examples):
-        ids[row, :len(example)] = torch.as_tensor(example, dtype=torch.long)
-    return ids, lengths, torch.as_tensor(np.asarray(targets), dtype=torch.long)
+    ids = _padded(examples, 0)
+    if positions is None:
+        return ids, lengths, torch.as_tensor(np.asarray(targets), dtype=torch.long)
+    return ids, lengths, _padded(targets, IGNORE), _padded(positions, 0)
+
+
+def batch_of(data: EncodedSet, indices: Sequence[int]) -> Batch:
+    positions = None if data.positions is None else [data.positions[i] for i in indices]
+    return pad_batch([data.ids[i] for i in indices], [data.targets[i] for i in indices], positions)
 
 
 def train_batches(data: EncodedSet, batch_size: int, seed: int) -> list[Batch]:
@@ -252,14 +276,13 @@ def train_batches(data: EncodedSet, batch_size: int, seed: int) -> list[Batch]:
     for start in range(0, len(order), bucket):
         part = sorted(order[start:start + bucket], key=lambda i: len(data.ids[i]))
         chunks += [part[i:i + batch_size] for i in range(0, len(part), batch_size)]
-    return [pad_batch([data.ids[i] for i in chunks[c]], data.targets[chunks[c]]) for c in rng.permutation(len(chunks))]
+    return [batch_of(data, chunks[c]) for c in rng.permutation(len(chunks))]
 
 
 def eval_batches(data: EncodedSet, batch_size: int = EVAL_BATCH) -> Iterator[Batch]:
     order = sorted(range(len(data.ids)), key=lambda i: len(data.ids[i]))
     for start in range(0, len(order), batch_size):
-        chunk = order[start:start + batch_size]
-        yield pad_batch([data.ids[i] for i in chunk], data.targets[chunk])
+        yield batch_of(data, order[start:start + batch_size])
 
 
 # ---------------------------------------------------------------- metrics
@@ -290,11 +313,13 @@ def classification_metrics(matrix: np.ndarray) -> dict[str, float]:
 class TaskClassifier(nn.Module):
     """Encoder (an RNNLM's embedding + RNN stack) -> concat pooling -> MLP head."""
 
+    features = 3  # hidden states the head reads side by side: last, max and mean
+
     def __init__(self, encoder: RNNLM, n_classes: int, hidden: int = HEAD_HIDDEN,
                  dropout: float = HEAD_DROPOUT) -> None:
         super().__init__()
         self.encoder = encoder
-        self.head = nn.Sequential(nn.Linear(3 * encoder.config.hidden_size, hidden), nn.ReLU(),
+        self.head = nn.Sequential(nn.Linear(self.features * encoder.config.hidden_size, hidden), nn.ReLU(),
                                   nn.Dropout(dropout), nn.Linear(hidden, n_classes))
         for param in encoder.layer_parameters("output"):
             param.requires_grad_(False)  # the LM's output layer is kept for reuse but never trained here
@@ -325,36 +350,62 @@ class TaskClassifier(nn.Module):
                    if p.requires_grad or not trainable_only)
 
 
+class TaskKind:
+    """What a task kind decides: its data, its model, its figures. This one labels whole texts;
+    core/tagging.py's labels each word."""
+
+    name = "classify"
+    model_class: type[TaskClassifier] = TaskClassifier
+    metric_names = ("accuracy", "macro_f1")
+
+    def prepare(self, config: TrainConfig, tokenizer: Tokenizer) -> TaskData:
+        return prepare_task_data(config, tokenizer)
+
+    def metrics(self, truth: list[list[int]], predicted: list[list[int]], labels: list[str]) -> dict[str, float]:
+        """Accuracy and macro-F1 over every target; `truth` and `predicted` hold one row per example."""
+        flat_truth = [t for row in truth for t in row]
+        flat_predicted = [p for row in predicted for p in row]
+        return classification_metrics(confusion_matrix(flat_truth, flat_predicted, len(labels)))
+
+
+CLASSIFY = TaskKind()
+
+
 @dataclass
 class LoadedClassifier:
     model: TaskClassifier
     tokenizer: Tokenizer
     labels: list[str]
     max_tokens: int
+    kind: str = "classify"  # or "tag": a per-token tagger (core/tagging.py)
 
 
-def head_writers(classifier: TaskClassifier, labels: list[str]) -> dict[str, object]:
+def head_writers(classifier: TaskClassifier, labels: list[str], kind: str = CLASSIFY.name) -> dict[str, object]:
     """Extra files of a classifier checkpoint: the head's weights and what is needed to rebuild it."""
     state = {k: v.detach().float().cpu().contiguous() for k, v in classifier.head.state_dict().items()}
-    meta = {"labels": labels, "head_hidden": classifier.head[0].out_features, "max_tokens": MAX_TOKENS}
+    meta = {"labels": labels, "head_hidden": classifier.head[0].out_features, "max_tokens": MAX_TOKENS, "kind": kind}
     return {HEAD_FILE: lambda p: save_file(state, str(p)),
             LABELS_FILE: lambda p: p.write_text(json.dumps(meta, indent=2), encoding="utf-8")}
 
 
-def load_classifier(folder: str | Path, device: str | torch.device = "cpu") -> LoadedClassifier:
-    """A classifier checkpoint: an ordinary model folder (the encoder) plus the head's two files."""
+def load_classifier(folder: str | Path, device: str | torch.device = "cpu",
+                    kinds: dict[str, TaskKind] | None = None) -> LoadedClassifier:
+    """A task checkpoint: an ordinary model folder (the encoder) plus the head's two files; `kinds` are
+    the task kinds it may be (core/tasks.py knows them all)."""
     folder = Path(folder)
+    kinds = kinds or {CLASSIFY.name: CLASSIFY}
     loaded = ckpt.load_model_folder(folder, device)
     try:
         meta = json.loads((folder / LABELS_FILE).read_text(encoding="utf-8"))
+        kind = kinds[meta.get("kind", CLASSIFY.name)]
         state = load_file(str(folder / HEAD_FILE))
-        model = TaskClassifier(loaded.model, len(meta["labels"]), int(meta["head_hidden"]))
+        model = kind.model_class(loaded.model, len(meta["labels"]), int(meta["head_hidden"]))
         model.head.load_state_dict(state)
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as err:
         raise ModelFileError(f"{folder} is not a classifier checkpoint ({err}); point at the checkpoint of a "
                              "--transfer task run") from None
     return LoadedClassifier(model.to(device).eval(), loaded.tokenizer, list(meta["labels"]),
-                            int(meta.get("max_tokens", MAX_TOKENS)))
+                            int(meta.get("max_tokens", MAX_TOKENS)), kind.name)
 
 
 # ---------------------------------------------------------------- schedule
@@ -379,7 +430,7 @@ class TaskSetup:
 
 
 def build_classifier(config: TrainConfig, source: ckpt.LoadedModel, n_classes: int, pretrained: bool,
-                     steps_per_epoch: int) -> tuple[TaskSetup, list[str]]:
+                     steps_per_epoch: int, kind: TaskKind = CLASSIFY) -> tuple[TaskSetup, list[str]]:
     """Transfer: source encoder, discriminative LRs, gradual unfreezing. Scratch: random encoder of
     the same architecture, every group trained at the base LR from the first step."""
     torch.manual_seed(config.seed)
@@ -391,7 +442,7 @@ def build_classifier(config: TrainConfig, source: ckpt.LoadedModel, n_classes: i
         message = f"task transfer from {source.name}: its encoder ({arch}) under a new {n_classes}-class head"
     else:
         message = f"scratch classifier: a randomly initialised {arch} encoder with {source.name}'s tokenizer"
-    model = TaskClassifier(encoder, n_classes)
+    model = kind.model_class(encoder, n_classes)
     names = model.group_names()
     if not pretrained:
         return TaskSetup(model, [{"params": [p for n in names for p in model.group_parameters(n)]}]), [message]
@@ -441,8 +492,9 @@ class TaskRun(RunLoop):
     resumable = False
 
     def __init__(self, config: TrainConfig, run_dir: Path, run_id: str, store: RunStore, data: TaskData,
-                 setup: TaskSetup, messages: list[str]) -> None:
+                 setup: TaskSetup, messages: list[str], kind: TaskKind = CLASSIFY) -> None:
         self.config, self.run_dir, self.run_id, self.store, self.data = config, run_dir, run_id, store, data
+        self.kind = kind
         self.dist = DistContext()
         self.device, self.precision = resolve_device(config)
         self.setup = setup
@@ -467,12 +519,17 @@ class TaskRun(RunLoop):
     def epoch_batches(self) -> list[Batch]:
         return train_batches(self.data.train, self.config.batch_size, self.config.seed + self.epoch)
 
-    def loss_of(self, batch: Batch) -> tuple[torch.Tensor, int]:
-        ids, lengths, targets = batch
-        ids, targets = ids.to(self.device, non_blocking=True), targets.to(self.device, non_blocking=True)
+    def _logits(self, batch: Batch) -> torch.Tensor:
+        """[B, classes], or a tagger's [B, W, tags]; a tagging batch's positions follow its targets."""
+        ids, lengths, _targets, *positions = batch
         with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.precision == "bf16"):
-            loss = F.cross_entropy(self.model(ids, lengths).float(), targets)
-        return loss, int(lengths.sum())
+            return self.model(ids.to(self.device, non_blocking=True), lengths,
+                              *(p.to(self.device, non_blocking=True) for p in positions)).float()
+
+    def loss_of(self, batch: Batch) -> tuple[torch.Tensor, int]:
+        logits, targets = self._logits(batch), batch[2].to(self.device, non_blocking=True)
+        loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), targets.reshape(-1), ignore_index=IGNORE)
+        return loss, int(batch[1].sum())
 
     def measure(self, split: str, final: bool) -> dict[str, float]:
         return self.evaluate(getattr(self.data, split))
@@ -482,21 +539,23 @@ class TaskRun(RunLoop):
 
     @torch.inference_mode()
     def evaluate(self, data: EncodedSet) -> dict[str, float]:
-        """Mean cross-entropy, accuracy and macro-F1 of one labelled set."""
+        """Mean cross-entropy per target, and the kind's figures (accuracy, F1s) of one labelled set."""
         self.model.eval()
-        total, predictions, targets = 0.0, [], []
-        for ids, lengths, target in eval_batches(data):
-            with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.precision == "bf16"):
-                logits = self.model(ids.to(self.device), lengths).float()
-            total += F.cross_entropy(logits, target.to(self.device), reduction="sum").item()
-            predictions.append(logits.argmax(dim=-1).cpu())
-            targets.append(target)
-        matrix = confusion_matrix(torch.cat(targets).numpy(), torch.cat(predictions).numpy(), len(self.data.labels))
-        return {"loss": total / max(len(data.ids), 1), **classification_metrics(matrix)}
+        total, count, truth, predicted = 0.0, 0, [], []
+        for batch in eval_batches(data):
+            logits, target = self._logits(batch), batch[2].to(self.device)
+            total += F.cross_entropy(logits.reshape(-1, logits.size(-1)), target.reshape(-1), ignore_index=IGNORE,
+                                     reduction="sum").item()
+            count += int((target != IGNORE).sum())
+            rows, guesses = target.reshape(len(target), -1).tolist(), logits.argmax(dim=-1).reshape(len(target), -1)
+            for row, guess in zip(rows, guesses.tolist()):
+                truth.append([t for t in row if t != IGNORE])
+                predicted.append([g for t, g in zip(row, guess) if t != IGNORE])
+        return {"loss": total / max(count, 1), **self.kind.metrics(truth, predicted, self.data.labels)}
 
     def eval_event(self, split: str, metrics: dict[str, float], is_best: bool = False,
                    final: bool = False) -> EvalEvent:
-        extra = {"accuracy": metrics["accuracy"], "macro_f1": metrics["macro_f1"], **({"final": 1.0} if final else {})}
+        extra = {**{k: metrics[k] for k in self.kind.metric_names if k in metrics}, **({"final": 1.0} if final else {})}
         return EvalEvent(step=self.step, tokens_seen=self.tokens_seen, elapsed=self.elapsed, split=split,
                          loss=metrics["loss"], ppl=math.nan, word_ppl=math.nan, bpb=math.nan, is_best=is_best,
                          extra=extra)
@@ -505,7 +564,7 @@ class TaskRun(RunLoop):
         folder = self.run_dir / "checkpoints" / tag
         provenance = {"run_id": self.run_id, "train": self.config.train, "step": self.step,
                       "tokens_seen": self.tokens_seen, "source": self.config.source, "transfer": "task"}
-        writers = head_writers(self.model, self.data.labels)
+        writers = head_writers(self.model, self.data.labels, self.kind.name)
         if tag == "last":
             state = {"step": self.step, "epoch": self.epoch, "tokens_seen": self.tokens_seen,
                      "elapsed": self.elapsed, "best_valid": self.best_valid}
@@ -517,25 +576,27 @@ class TaskRun(RunLoop):
     def load_best(self) -> None:
         best = self.run_dir / "checkpoints" / "best"
         if (best / HEAD_FILE).is_file():
-            self.model.load_state_dict(load_classifier(best, self.device).model.state_dict())
+            loaded = load_classifier(best, self.device, {self.kind.name: self.kind})
+            self.model.load_state_dict(loaded.model.state_dict())
 
     def divergence_advice(self) -> str:
         return f"Lower the learning rate (--lr, now {self.config.peak_lr:g}); the best checkpoint is kept"
 
     def done_metrics(self, metrics: dict) -> dict:
-        return {k: metrics[k] for k in ("loss", "accuracy", "macro_f1") if k in metrics}
+        return {k: metrics[k] for k in ("loss", *self.kind.metric_names) if k in metrics}
 
 
-def _open(config: TrainConfig, store: RunStore, pretrained: bool) -> TaskRun:
+def _open(config: TrainConfig, store: RunStore, pretrained: bool, kind: TaskKind) -> TaskRun:
     config.validate()
     config.fill_budget()
     if config.tokenizer == "new":
         raise ConfigError("--tokenizer new does not apply to --transfer task: the classifier reads text with the "
                           "source's tokenizer; leave --tokenizer at auto")
     source = ckpt.load_model(config.source)
-    data = prepare_task_data(config, source.tokenizer)
+    check_layer_options(config, source.model.config)
+    data = kind.prepare(config, source.tokenizer)
     steps_per_epoch = math.ceil(len(data.train.ids) / config.batch_size)
-    setup, messages = build_classifier(config, source, len(data.labels), pretrained, steps_per_epoch)
+    setup, messages = build_classifier(config, source, len(data.labels), pretrained, steps_per_epoch, kind)
     record = store.create(name=config.name, config=config.to_dict(), source=config.source,
                           transfer="task" if pretrained else "task-scratch",
                           data_bytes=data.train_bytes,
@@ -543,17 +604,17 @@ def _open(config: TrainConfig, store: RunStore, pretrained: bool) -> TaskRun:
 
     def build() -> TaskRun:
         config.save(record.run_dir / "run.toml")
-        return TaskRun(config, record.run_dir, record.id, store, data, setup, messages)
+        return TaskRun(config, record.run_dir, record.id, store, data, setup, messages, kind)
 
     return built_or_forgotten(build, store, record.id, DistContext())
 
 
 def train_task(config: TrainConfig, control: TrainControl | None = None, *,
-               pretrained: bool = True) -> Iterator[Event]:
+               pretrained: bool = True, kind: TaskKind = CLASSIFY) -> Iterator[Event]:
     """Train (pretrained=True) a task-transfer classifier or (False) its scratch twin; never raises
-    for bad input."""
+    for bad input. core/tasks.py chooses `kind` from the data."""
     control = control or TrainControl()
     store = RunStore()
     set_threads(config)
-    yield from drive(lambda: _open(config, store, pretrained), store, control,
+    yield from drive(lambda: _open(config, store, pretrained, kind), store, control,
                      disk_fix="start the run again")

@@ -27,7 +27,8 @@ from .errors import StudioError
 from .formatting import columns, format_compact_duration, format_ratio
 from .runs import RunRecord, RunStore, read_events
 
-METRICS = ("word_ppl", "bpb", "ppl")
+METRICS = ("word_ppl", "bpb", "ppl", "accuracy")
+LINEAR_METRICS = ("bpb", "accuracy")  # interpolated as they are; perplexities in the log (loss) domain
 TOKENIZER_NOTE = "runs use different tokenizers: compare word perplexity or bits per byte, not token perplexity"
 VALID_TEXT_NOTE = "runs were validated on different text: their perplexities are not directly comparable"
 WIDE_PPL = 1e4  # past this word perplexity, bits per byte lead
@@ -48,6 +49,7 @@ class Curve:
     word_ppl: list[float]
     bpb: list[float]
     ppl: list[float]
+    accuracy: list[float] = dataclasses.field(default_factory=list)  # a task run's; empty for a language model
 
 
 @dataclass
@@ -55,7 +57,7 @@ class GainResult:
     tokens: int  # the tokens-seen where both runs were compared
     transfer_bpb: float
     baseline_bpb: float
-    gain: float  # bits saved, 1 - transfer_bpb / baseline_bpb: positive means the transfer helped
+    gain: float  # bits saved, 1 - transfer_bpb / baseline_bpb (a task run: accuracy gained): positive means it helped
     transfer_word_ppl: float
     baseline_word_ppl: float
     word_ppl_ratio: float  # transfer / baseline: below 1 means the transfer helped
@@ -78,6 +80,11 @@ class CompareRow:
     best_valid_bpb: float | None
     final_valid_bpb: float | None
     final_test_bpb: float | None
+    best_valid_accuracy: float | None  # task runs only, as are the F1s
+    final_valid_accuracy: float | None
+    final_valid_macro_f1: float | None
+    final_test_accuracy: float | None
+    final_test_macro_f1: float | None
     tokens_seen: int
     elapsed: float
     gain: GainResult | None  # None when the run has no baseline, or `gain_note` says why there is none
@@ -101,6 +108,7 @@ def curve_from_events(run_id: str, name: str, events: list[dict[str, Any]]) -> C
         word_ppl=[float(p.get("word_ppl", math.nan)) for p in points],
         bpb=[float(p.get("bpb", math.nan)) for p in points],
         ppl=[float(p.get("ppl", math.nan)) for p in points],
+        accuracy=[float(p["extra"]["accuracy"]) for p in points if "accuracy" in (p.get("extra") or {})],
     )
 
 
@@ -113,7 +121,7 @@ def value_at(curve: Curve, tokens: int, metric: str = "word_ppl") -> float | Non
     if xs[i] == tokens:
         return ys[i]
     weight = (tokens - xs[i - 1]) / (xs[i] - xs[i - 1])
-    if metric == "bpb":
+    if metric in LINEAR_METRICS:
         return ys[i - 1] + weight * (ys[i] - ys[i - 1])
     return math.exp(math.log(ys[i - 1]) + weight * (math.log(ys[i]) - math.log(ys[i - 1])))
 
@@ -125,6 +133,8 @@ def transfer_gain(transfer: Curve, baseline: Curve) -> GainResult:
             raise StudioError(f"run {curve.name} has no validation points yet: "
                               "let it train past its first evaluation")
     tokens = min(transfer.tokens[-1], baseline.tokens[-1])
+    if transfer.accuracy and baseline.accuracy:
+        return _task_gain(transfer, baseline, tokens)
     bpb = value_at(transfer, tokens, "bpb"), value_at(baseline, tokens, "bpb")
     word_ppl = value_at(transfer, tokens), value_at(baseline, tokens)
     if None in bpb or None in word_ppl:
@@ -143,6 +153,23 @@ def transfer_gain(transfer: Curve, baseline: Curve) -> GainResult:
 def _span(curve: Curve) -> str:
     first, last = _count(curve.tokens[0]), _count(curve.tokens[-1])
     return f"{first} tokens" if first == last else f"{first} to {last} tokens"
+
+
+def _task_gain(transfer: Curve, baseline: Curve, tokens: int) -> GainResult:
+    """A classifier's or tagger's gain: validation accuracy gained over its scratch twin at the same tokens seen
+    (task runs have no bits per byte; their two runs share data and budget, so their points line up)."""
+    accuracy = value_at(transfer, tokens, "accuracy"), value_at(baseline, tokens, "accuracy")
+    if None in accuracy:
+        raise StudioError(f"runs {transfer.name} and {baseline.name} share no range of tokens seen: "
+                          "train the shorter run longer")
+    gain = accuracy[0] - accuracy[1]
+    verdict = "negative transfer: the source cost" if gain < 0 else "transfer gained"
+    message = (f"{verdict} {abs(gain):.1%} accuracy against the scratch classifier at {_count(tokens)} tokens "
+               f"({accuracy[0]:.1%} against {accuracy[1]:.1%})")
+    return GainResult(tokens=tokens, transfer_bpb=math.nan, baseline_bpb=math.nan, gain=gain,
+                      transfer_word_ppl=math.nan, baseline_word_ppl=math.nan, word_ppl_ratio=math.nan,
+                      negative=gain < 0, message=message, final_gain=transfer.accuracy[-1] - baseline.accuracy[-1],
+                      final_word_ppl_ratio=math.nan)
 
 
 def _saved(transfer_bpb: float, baseline_bpb: float) -> float:
@@ -186,10 +213,15 @@ def format_table(rows: list[CompareRow]) -> str:
     word_ppl = ("valid wppl", "test wppl", "best wppl")
     bpb = ("valid bpb", "test bpb", "best bpb")
     measures = bpb + word_ppl if lead_metric(rows) == "bpb" else word_ppl + bpb
+    if any(row.best_valid_accuracy is not None for row in rows):
+        measures += TASK_MEASURES
     headers = ("run", "transfer", "source", *measures, "tokens", "time", "gain: bits saved (wppl ratio)")
     text_columns = 3
     cells = [headers] + [_cells(row, measures) for row in rows]
     return "\n".join(columns(cells, right=range(text_columns, len(headers))))
+
+
+TASK_MEASURES = ("valid acc", "test acc", "best acc", "valid F1", "test F1")  # task runs: accuracy, macro-F1
 
 
 def rows_to_json(rows: list[CompareRow]) -> list[dict[str, Any]]:
@@ -199,7 +231,10 @@ def rows_to_json(rows: list[CompareRow]) -> list[dict[str, Any]]:
 def _series(curve: Curve, metric: str) -> list[float]:
     if metric not in METRICS:
         raise ValueError(f"metric {metric!r} is not one of {', '.join(METRICS)}")
-    return getattr(curve, metric)
+    series = getattr(curve, metric)
+    if len(series) != len(curve.tokens):  # accuracy: a language model's curve has none
+        raise ValueError(f"metric {metric!r} is not recorded at every point of run {curve.name}")
+    return series
 
 
 def _gain_message(gain: float, ratio: float, bpb: tuple[float, float], tokens: int) -> str:
@@ -232,20 +267,24 @@ def _gain(store: RunStore, record: RunRecord, curve_of: Callable[[RunRecord], Cu
 
 def _row(record: RunRecord, curve: Curve, gain: GainResult | None, gain_note: str | None = None) -> CompareRow:
     valid, test = record.final.get("valid") or {}, record.final.get("test") or {}
-    best = record.best.get("word_ppl")
-    if best is None and curve.word_ppl:
-        best = min(curve.word_ppl)
-    best_bpb = record.best.get("bpb")
-    if best_bpb is None and curve.bpb:
-        best_bpb = min(curve.bpb)
+    best = record.best.get("word_ppl", _lowest(curve.word_ppl))
+    best_bpb = record.best.get("bpb", _lowest(curve.bpb))
     return CompareRow(
         run_id=record.id, name=record.name, source=record.source, transfer=record.transfer,
         tokenizer=record.tokenizer,
         final_valid_word_ppl=valid.get("word_ppl"), final_test_word_ppl=test.get("word_ppl"),
         best_valid_word_ppl=best, best_valid_bpb=best_bpb,
         final_valid_bpb=valid.get("bpb"), final_test_bpb=test.get("bpb"),
+        best_valid_accuracy=record.best.get("accuracy", max(curve.accuracy, default=None)),
+        final_valid_accuracy=valid.get("accuracy"), final_valid_macro_f1=valid.get("macro_f1"),
+        final_test_accuracy=test.get("accuracy"), final_test_macro_f1=test.get("macro_f1"),
         tokens_seen=record.tokens_seen, elapsed=record.elapsed, gain=gain, gain_note=gain_note,
     )
+
+
+def _lowest(values: list[float]) -> float | None:
+    """The lowest of a curve's values; None for a curve without any (a task run has no perplexity)."""
+    return min((v for v in values if not math.isnan(v)), default=None)
 
 
 def _valid_text(config: dict[str, Any]) -> tuple[Any, ...]:
@@ -258,7 +297,10 @@ def _valid_text(config: dict[str, Any]) -> tuple[Any, ...]:
 def _cells(row: CompareRow, measures: tuple[str, ...]) -> tuple[str, ...]:
     values = {"valid wppl": _number(row.final_valid_word_ppl, 2), "test wppl": _number(row.final_test_word_ppl, 2),
               "best wppl": _number(row.best_valid_word_ppl, 2), "valid bpb": _number(row.final_valid_bpb, 3),
-              "test bpb": _number(row.final_test_bpb, 3), "best bpb": _number(row.best_valid_bpb, 3)}
+              "test bpb": _number(row.final_test_bpb, 3), "best bpb": _number(row.best_valid_bpb, 3),
+              "valid acc": _percent(row.final_valid_accuracy), "test acc": _percent(row.final_test_accuracy),
+              "best acc": _percent(row.best_valid_accuracy), "valid F1": _number(row.final_valid_macro_f1, 3),
+              "test F1": _number(row.final_test_macro_f1, 3)}
     return (
         row.name, row.transfer, Path(row.source).name if row.source else "-",
         *(values[name] for name in measures), _count(row.tokens_seen), format_compact_duration(row.elapsed),
@@ -267,13 +309,18 @@ def _cells(row: CompareRow, measures: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _number(value: float | None, digits: int) -> str:
-    return "-" if value is None else f"{value:.{digits}f}"
+    return "-" if value is None or not math.isfinite(value) else f"{value:.{digits}f}"
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None or not math.isfinite(value) else f"{value:.1%}"
 
 
 def _gain_cell(gain: GainResult | None) -> str:
     if gain is None:
         return "-"
-    cell = f"{gain.gain:+.1%} (x{format_ratio(gain.word_ppl_ratio)})"
+    ratio = f" (x{format_ratio(gain.word_ppl_ratio)})" if math.isfinite(gain.word_ppl_ratio) else " accuracy"
+    cell = f"{gain.gain:+.1%}{ratio}"
     return f"{cell} (negative transfer)" if gain.negative else cell
 
 

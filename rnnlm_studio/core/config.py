@@ -87,6 +87,7 @@ class TrainConfig:
     transfer: str = "scratch"
     transfer_layers: list[str] = field(default_factory=list)
     freeze: list[str] = field(default_factory=list)
+    feature_layer: int | None = None  # feature: the source layer (rnn.N) read; None = the top one
     unfreeze_every: int = 0  # ulmfit: steps per unfrozen group; 0 = one group per epoch
     discriminative_factor: float = 2.6
     baseline: bool = False

@@ -7,6 +7,7 @@ core/words.py) or in bits per byte (total NLL in bits / UTF-8 bytes). Every numb
 from __future__ import annotations
 
 import math
+from typing import Any
 
 LN2 = math.log(2.0)
 
@@ -55,3 +56,29 @@ def cache_note(metrics: dict[str, float]) -> str:
 def word_ppl_label(word_unit: str) -> str:
     """The column name for `word_ppl`: Chinese runs are per character (core/words.py)."""
     return "char ppl" if word_unit == "character" else "word ppl"
+
+
+TASK_METRIC = "accuracy"  # the figure every task run reports: its presence marks a task run's metrics
+TASK_COLUMNS = {"accuracy": "accuracy", "macro_f1": "macro-F1", "entity_f1": "entity F1"}  # key: column name
+
+
+def is_task_metrics(metrics: dict | None) -> bool:
+    """Whether a run's figures are a task run's (accuracy, F1) rather than a language model's perplexities."""
+    return bool(metrics) and TASK_METRIC in metrics
+
+
+def format_task_metric(key: str, value: float) -> str:
+    """Accuracy as a percentage, an F1 as a fraction (how papers print them); nan as a dash."""
+    if not math.isfinite(value):
+        return "-"
+    return f"{value:.1%}" if key == TASK_METRIC else f"{value:.3f}"
+
+
+def eval_figures(event: Any) -> str:
+    """An evaluation's figures after its loss, for a log line: a task run's accuracy and F1s, else the
+    perplexities and bits per byte. `event` is an EvalEvent."""
+    if is_task_metrics(event.extra):
+        return " ".join(f"{label} {format_task_metric(key, event.extra[key])}" for key, label in TASK_COLUMNS.items()
+                        if key in event.extra)
+    return (f"ppl {event.ppl:.2f} {word_ppl_label(event.word_unit)} {event.word_ppl:.2f}{cache_note(event.extra)} "
+            f"bpb {event.bpb:.4f}")

@@ -72,6 +72,9 @@ def add_transfer_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--transfer-layers", nargs="*", default=[], metavar="LAYER",
                    help="partial: layers to copy (embedding, rnn.0, rnn.1, ..., output)")
     g.add_argument("--freeze", nargs="*", default=[], metavar="LAYER", help="partial: layers kept fixed")
+    g.add_argument("--feature-layer", type=int, metavar="N",
+                   help="feature: read the source's recurrent layer rnn.N (0 = the lowest; default: the top one); "
+                        "the layers above it are left out and a fresh output layer learns from it")
     g.add_argument("--unfreeze-every", type=int, default=TRAIN_DEFAULTS.unfreeze_every,
                    help="ulmfit: steps between unfreezing groups (0 = one group per epoch)")
     g.add_argument("--discriminative-factor", type=float, default=TRAIN_DEFAULTS.discriminative_factor,

@@ -17,7 +17,7 @@ from torch.nn import functional as F
 from . import checkpoint as ckpt
 from . import runlock
 from .atomic import atomic_write_text
-from .classify import train_task
+from .tasks import train_task
 from .config import TrainConfig
 from .dataset import Dataset, prepare_dataset
 from .device import resolve_device

@@ -8,8 +8,14 @@
 | partial   | --transfer-layers              | all but --freeze                         |
 | ulmfit    | all weights                    | gradual unfreezing + discriminative LR   |
 
-Weight-moving types take the source's architecture, so the user's model options are
-ignored for them (a message says so). The `task` type is in `classify.py`.
+Weight-moving types take the source's architecture, except two model options a user can
+mean with a source: `--layers N` (honoured: the bottom N layers are the source's, layers above
+them start random) and `--no-tie` (honoured: the output matrix becomes a separate one, copied
+untied or, when `output` is not copied, re-initialised, so a frozen embedding can feed a fresh
+output layer). Where they cannot apply (`feature`, which takes `--feature-layer` instead, and
+`task`) they are refused. An option "asks" only when it differs from both its default and the
+source's value, so a stored run's config (which holds the source's architecture) re-runs as it ran.
+The `task` type is in `classify.py`.
 """
 from __future__ import annotations
 
@@ -48,16 +54,85 @@ class TargetSetup:
 
 
 SCORING_FIELDS = ("cache_window", "cache_theta", "cache_lambda")  # how texts are scored: the run's, not the source's
+MODEL_DEFAULTS = ModelConfig()
+
+
+def asked_layers(config: TrainConfig, source: ModelConfig) -> int | None:
+    """The --layers the user asked for with a source (see the module's docstring), else None."""
+    layers = config.model.layers
+    return layers if layers not in (MODEL_DEFAULTS.layers, source.layers) else None
+
+
+def asked_untied(config: TrainConfig, source: ModelConfig) -> bool:
+    return not config.model.tie_weights and source.tie_weights
+
+
+def feature_layer(config: TrainConfig, source: ModelConfig) -> int:
+    """The source layer feature transfer reads (default: the top one); refused outside the source."""
+    if config.feature_layer is None:
+        return source.layers - 1
+    if not 0 <= config.feature_layer < source.layers:
+        raise TransferError(f"--feature-layer {config.feature_layer}: the source has {source.layers} recurrent "
+                            f"layer(s); choose 0 to {source.layers - 1} (0 = the lowest)")
+    return config.feature_layer
+
+
+def check_layer_options(config: TrainConfig, source: ModelConfig | None) -> None:
+    """Refuse the model options a transfer type cannot honour, in one line naming the fix."""
+    if config.feature_layer is not None and config.transfer != "feature":
+        raise TransferError(f"--feature-layer applies to --transfer feature, not {config.transfer}; leave it out "
+                            "or choose --transfer feature")
+    if source is None or config.transfer == "scratch":
+        return
+    layers = asked_layers(config, source)
+    if config.transfer == "task" and (layers is not None or asked_untied(config, source)):
+        raise TransferError("--transfer task reads text with the source's whole encoder, so --layers and --no-tie "
+                            "do not apply; leave them out")
+    if config.transfer == "feature" and layers is not None and layers != feature_layer(config, source) + 1:
+        raise TransferError(f"--layers does not apply to --transfer feature: it reads the source's frozen layers; "
+                            f"to read a lower layer give --feature-layer N (0 to {source.layers - 1}) instead")
 
 
 def target_architecture(config: TrainConfig, tokenizer: Tokenizer, source: LoadedModel | None) -> ModelConfig:
     if config.transfer == "scratch" or source is None:
         return dataclasses.replace(config.model, vocab_size=tokenizer.vocab_size)
-    arch = dataclasses.replace(source.model.config, vocab_size=tokenizer.vocab_size,
+    own = source.model.config
+    check_layer_options(config, own)
+    arch = dataclasses.replace(own, vocab_size=tokenizer.vocab_size,
                                **{name: getattr(config.model, name) for name in SCORING_FIELDS})
+    arch.layers = asked_layers(config, own) or own.layers
+    arch.tie_weights = own.tie_weights and not asked_untied(config, own)
     if config.transfer == "feature":
         arch.tie_weights = False
+        arch.layers = feature_layer(config, own) + 1
     return arch
+
+
+def _moved_groups(config: TrainConfig, model: RNNLM, source: RNNLM) -> list[str]:
+    """The groups copied from the source: --transfer-layers for partial, else every group both models
+    have; feature transfer from a lower layer leaves the output layer fresh (it was trained on the top one)."""
+    if config.transfer == "partial" and config.transfer_layers:
+        return config.transfer_layers
+    groups = [name for name in model.layer_names() if name in source.layer_names()]
+    if config.transfer == "feature" and len(model.rnn) < len(source.rnn):
+        groups.remove("output")
+    return groups
+
+
+def _architecture_notes(config: TrainConfig, arch: ModelConfig, source: ModelConfig) -> list[str]:
+    notes = []
+    if config.transfer == "feature" and arch.layers < source.layers:
+        notes.append(f"feature transfer reads layer rnn.{arch.layers - 1} of the source's {source.layers}: the "
+                     "layers above it are left out and a fresh output layer learns from it")
+    elif arch.layers != source.layers:
+        kept = f"the source's bottom {arch.layers} of {source.layers} layers" if arch.layers < source.layers else (
+            f"the source's {source.layers} layer(s) with rnn.{source.layers} to rnn.{arch.layers - 1} from random "
+            "weights on top")
+        notes.append(f"--layers {arch.layers}: the target has {kept}")
+    if source.tie_weights and not arch.tie_weights and config.transfer != "feature":
+        notes.append("--no-tie: the target's output matrix is its own (copied untied when the output layer is "
+                     "copied, else freshly initialised)")
+    return notes
 
 
 def copy_tensors(source: RNNLM, target: RNNLM, groups: list[str]) -> list[str]:
@@ -116,6 +191,7 @@ def _freeze(model: RNNLM, groups: list[str]) -> None:
 
 def build_target(config: TrainConfig, tokenizer: Tokenizer, source: LoadedModel | None,
                  steps_per_epoch: int = 0) -> TargetSetup:
+    check_layer_options(config, None)
     arch = target_architecture(config, tokenizer, source)
     config.model = arch
     model = RNNLM(arch)
@@ -123,8 +199,9 @@ def build_target(config: TrainConfig, tokenizer: Tokenizer, source: LoadedModel 
     if config.transfer not in ("scratch",) and source is not None:
         messages.append(f"{config.transfer} transfer from {source.name}: the target uses the source's architecture "
                         f"({arch.layers}x{arch.hidden_size} {arch.cell}, embedding {arch.emb_size})")
+        messages += _architecture_notes(config, arch, source.model.config)
     if config.transfer in MOVES_WEIGHTS and source is not None:
-        layers = config.transfer_layers if config.transfer == "partial" and config.transfer_layers else model.layer_names()
+        layers = _moved_groups(config, model, source.model)
         _check_layers(layers, model, "--transfer-layers")
         source_model = source.model
         if source.tokenizer.fingerprint() != tokenizer.fingerprint():

@@ -84,6 +84,7 @@ RULES: dict[str, Rule] = {
     "split_seed": _ints(0, 2 ** 32 - 1),
     "unfreeze_every": _ints(0, 10 ** 9, "0 = one group per epoch"),
     "discriminative_factor": _floats(0.0, 100.0, low_open=True),
+    "feature_layer": _ints(0, 31, "0 = the lowest recurrent layer"),
     # optimisation
     "lr": _floats(0.0, 1e6, low_open=True),
     "weight_decay": _floats(0.0, 100.0),

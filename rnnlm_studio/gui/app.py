@@ -60,7 +60,8 @@ class MainWindow(QMainWindow):
         self.setObjectName("main-window")
         self.setDockNestingEnabled(True)
         self.job: TrainingJob | ProcessTrainingJob | None = None
-        self._job_run: str | None = None  # the run the job's user started (not the baseline it trains after)
+        self._job_run: str | None = None  # the run the job's user started (not the baseline it trains first)
+        self._job_twin = False
         self._run_parameters = 0
         self._close_after_stop = False
         self.corpus_panel = CorpusPanel()
@@ -229,6 +230,7 @@ class MainWindow(QMainWindow):
     def _launch(self, config: TrainConfig, resume: str | None) -> None:
         self.training_panel.begin_job()
         self._job_run = None
+        self._job_twin = config.baseline  # its scratch twin trains first and is not the job's model
         self.job = self._new_job(config, resume)
         self.job.event.connect(self._on_event)
         self.job.finished.connect(self._on_job_finished)
@@ -266,7 +268,8 @@ class MainWindow(QMainWindow):
         self.training_panel.on_event(event)
         if isinstance(event, StartEvent):
             self._run_parameters = event.parameters
-            self._job_run = self._job_run or event.run_id
+            if not self._job_twin or event.config.get("baseline"):
+                self._job_run = event.run_id
             self.runs_panel.set_busy_run(event.run_id)
             self.runs_panel.refresh()
             self.status_label.setText(tr("Training {run} on {device}").format(run=event.run_id, device=event.device))

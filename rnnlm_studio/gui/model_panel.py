@@ -41,7 +41,7 @@ TRANSFER_HELP = {
     "partial": N_("Copy the layers you tick below and freeze the ones you choose; the rest start fresh."),
     "ulmfit": N_("Fine-tune in stages: unfreeze one layer group at a time from the top, lower layers "
               "learn more slowly, with a slanted triangular learning rate."),
-    "task": N_("Reuse the source's encoder under a new classifier head trained on labelled text."),
+    "task": N_("Reuse the source's encoder under a new classifier (or per-word tagger) head trained on labelled text."),
 }
 
 
@@ -136,8 +136,9 @@ class ModelPanel(QWidget):
         self.estimate_label = QLabel()
         self.estimate_label.setWordWrap(True)
         self.baseline_check = QCheckBox(tr("Also train a scratch baseline (to measure the transfer gain)"))
-        self.baseline_check.setToolTip(tr("After the run, trains the same architecture from random weights on the same "
-                                       "data and budget; the Runs table then shows the gain"))
+        self.baseline_check.setToolTip(tr("Before the run, trains the same architecture from random weights on the same "
+                                       "data and budget; the run is then warned as soon as it falls behind the "
+                                       "baseline, and the Runs table shows the gain"))
         layout.addWidget(self.baseline_check)
         layout.addWidget(self.estimate_label)
         layout.addStretch(1)
@@ -198,8 +199,9 @@ class ModelPanel(QWidget):
         task_layout = QVBoxLayout(self.task_box)
         task_layout.setContentsMargins(0, 0, 0, 0)
         task_note = QLabel(tr("Labelled data: a folder with one subfolder per class, or a TSV/CSV file with "
-                           "<i>label</i> and <i>text</i> columns. It becomes the training text: choose a file "
-                           "here, or add a folder in the Corpus panel."))
+                           "<i>label</i> and <i>text</i> columns; or, to tag each word, a file of "
+                           "<i>token</i>&lt;TAB&gt;<i>label</i> lines with a blank line between sentences. It becomes "
+                           "the training text: choose a file here, or add a folder in the Corpus panel."))
         task_note.setWordWrap(True)
         self.labelled_button = QPushButton(tr("Choose labelled data…"))
         self.labelled_button.clicked.connect(self._ask_labelled)
@@ -430,8 +432,8 @@ class ModelPanel(QWidget):
                     Qt.CheckState.Checked if name in chosen else Qt.CheckState.Unchecked)
 
     def _ask_labelled(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, tr("Labelled data (TSV/CSV)"), last_folder("corpus"),
-                                              tr("Labelled text (*.tsv *.csv);;All files (*)"))
+        path, _ = QFileDialog.getOpenFileName(self, tr("Labelled data (TSV/CSV, or tagged tokens)"), last_folder("corpus"),
+                                              tr("Labelled text (*.tsv *.csv *.conll *.txt);;All files (*)"))
         if path:
             self.labelled_data_chosen.emit(path)
 
@@ -452,7 +454,8 @@ class ModelPanel(QWidget):
         config.unfreeze_every = self.unfreeze_spin.value()
         config.discriminative_factor = self.factor_spin.value()
         vocab = config.model.vocab_size
-        config.model = self.model_config()
+        own = transfer == "scratch" or config.source is None  # else the source's (the form is greyed out)
+        config.model = self.model_config() if own else ModelConfig()
         config.model.vocab_size = vocab
         config.optimizer = self.optimizer_box.currentText()
         config.lr = None if self.lr_spin.value() == default_lr(config.transfer) else self.lr_spin.value()

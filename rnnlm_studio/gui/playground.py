@@ -2,7 +2,8 @@
 
 Three views of one model: live autocomplete while typing (ghost text + a list of the
 most probable next words), streaming generation, and a surprisal heatmap that can set
-two models side by side. All model work runs on worker threads; every request carries
+two models side by side; for a task model (classifier or tagger), a Classify tab (gui/classify_box.py).
+All model work runs on worker threads; every request carries
 a number and a reply whose number is no longer current is dropped, so a slow model can
 never make typing lag or show suggestions for text that has changed since.
 """
@@ -18,10 +19,11 @@ from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QGridLayout, QHBoxLayout, QLabel,
                                QPushButton, QSpinBox, QSplitter, QTabWidget, QToolButton, QVBoxLayout, QWidget)
 
-from ..core import autocomplete, checkpoint, decoding, paths, sampling, surprisal
+from ..core import autocomplete, checkpoint, decoding, paths, predict, sampling, surprisal
 from ..core.errors import StudioError
 from ..core.formatting import format_compact
 from ..core.sampling_options import SamplingOptions
+from .classify_box import ClassifyBox
 from .heatmap import HeatmapView
 from .heatmap import legend as heat_legend
 from .i18n import N_, translator
@@ -110,6 +112,8 @@ class PlaygroundPanel(QWidget):
         self.tabs = QTabWidget()
         self.tabs.addTab(self._build_write(), tr("Write"))
         self.tabs.addTab(self._build_surprisal(), tr("Surprisal"))
+        self.classify_box = ClassifyBox()
+        self.tabs.addTab(self.classify_box, tr("Classify"))
         layout.addWidget(self.tabs, 1)
 
     def _build_write(self) -> QWidget:
@@ -241,18 +245,22 @@ class PlaygroundPanel(QWidget):
         self.messages.clear()
         self.summary.setText(tr("Loading {name}…").format(name=Path(ref).name))
 
-        def load() -> tuple[Any, autocomplete.Autocompleter]:
+        def load() -> tuple[Any, autocomplete.Autocompleter, Any]:
             loaded = checkpoint.load_model(ref)
+            task = predict.load_task_model(loaded.path) if predict.is_task_model(loaded.path) else None
             decoding.use_fast_decoding(loaded.model)
-            return loaded, autocomplete.Autocompleter(loaded.model, loaded.tokenizer)
+            return loaded, autocomplete.Autocompleter(loaded.model, loaded.tokenizer), task
 
         self._models.start(load, lambda result: self._model_loaded(request, *result), self._failed)
 
-    def _model_loaded(self, request: int, loaded: Any, autocompleter: autocomplete.Autocompleter) -> None:
+    def _model_loaded(self, request: int, loaded: Any, autocompleter: autocomplete.Autocompleter, task: Any) -> None:
         if request != self._load_request:
             return
         self.stop_generation()
         self.loaded, self.autocompleter = loaded, autocompleter
+        self.classify_box.set_model(task)
+        if task is not None:
+            self.tabs.setCurrentWidget(self.classify_box)  # a classifier's text is classified, not continued
         self.summary.setText(model_summary(loaded))
         self._set_ready(True)
         self._text_changed()
@@ -414,7 +422,8 @@ class PlaygroundPanel(QWidget):
 
     def wait_for_background(self, msecs: int) -> bool:
         """Wait for the lanes' calls to end (their idle threads end too); False if one still runs."""
-        return all([lane.wait(msecs) for lane in (self._models, self._suggester, self._generator)])
+        return all([lane.wait(msecs) for lane in (self._models, self._suggester, self._generator)]
+                   + [self.classify_box.wait(msecs)])
 
 
 def _double(low: float, high: float, value: float, step: float, tip: str) -> QDoubleSpinBox:

@@ -34,9 +34,12 @@ EMPTY_PPL_RANGE = (0.0, 3.0)  # view range with no curves: log10 of 1..1000, or 
 X_AXES = {"steps": ("step", N_("steps"), N_("step")), "tokens": ("tokens", N_("tokens"), N_("tokens seen")),
           "time": ("elapsed", N_("time"), N_("wall time (s)"))}  # buffer column, selector text, axis label
 METRICS = {"ppl": (N_("token ppl"), N_("token perplexity")), "word_ppl": (N_("word ppl"), N_("word perplexity")),
-           "bpb": (N_("bits/byte"), N_("bits per byte"))}  # selector text, axis label
+           "bpb": (N_("bits/byte"), N_("bits per byte")), "accuracy": (N_("accuracy"), N_("accuracy")),
+           "macro_f1": (N_("macro-F1"), N_("macro-F1")), "entity_f1": (N_("entity F1"), N_("entity F1"))}  # selector text, axis label
+TASK_VIEWS = ("accuracy", "macro_f1", "entity_f1")  # a task run's figures: higher is better, on a linear axis
+LOG_VIEWS = ("ppl", "word_ppl")
 TRAIN_COLUMNS = ("step", "tokens", "elapsed", "loss", "smooth")
-VALID_COLUMNS = ("step", "tokens", "elapsed", "loss", "ppl", "word_ppl", "bpb")
+VALID_COLUMNS = ("step", "tokens", "elapsed", "loss", "ppl", "word_ppl", "bpb", *TASK_VIEWS)
 
 pg.setConfigOptions(background="w", foreground="#202020", antialias=True)
 
@@ -93,9 +96,13 @@ class RunSeries:
             if len(self.valid) and event.step <= self.valid["step"][-1]:
                 self.valid.cut_from_step(event.step)
             self.valid.append((event.step, event.tokens_seen, event.elapsed, event.loss, event.ppl,
-                               event.word_ppl, event.bpb))
+                               event.word_ppl, event.bpb, *(event.extra.get(key, math.nan) for key in TASK_VIEWS)))
             return True
         return False
+
+    def is_task(self) -> bool:
+        """A classifier or tagger: its evaluations carry accuracy and no perplexity."""
+        return bool(len(self.valid)) and bool(np.isfinite(self.valid["accuracy"]).any())
 
     def set_smoothing(self, weight: float) -> None:
         """Recompute the smoothed column for a new slider value (or after a resume cut the run)."""
@@ -353,6 +360,7 @@ class TrainingPlots(QWidget):
     def add_event(self, event: Event) -> None:
         """Append a live event to the current run; the redraw waits for the timer."""
         if self.live and self.live[-1].add(event):
+            self._prefer_task_view()
             self._schedule()
 
     def clear_live(self) -> None:
@@ -374,10 +382,20 @@ class TrainingPlots(QWidget):
         if self.overlays and not had_overlays:
             self.x_axis_box.setCurrentIndex(list(X_AXES).index("tokens"))
         self._refresh_comparability()
+        self._prefer_task_view()
         self._schedule_full()
 
     def colour_for(self, key: str) -> str:
         return self._colour(key)
+
+    def _prefer_task_view(self) -> None:
+        """Task runs have no perplexity: when every run shown is one, show accuracy (and back, when none is)."""
+        shown = [s for s in self.live + self.overlays if len(s.valid)]
+        if not shown:
+            return
+        task = all(s.is_task() for s in shown)
+        if task != (self.metric_box.currentData() in TASK_VIEWS):
+            self.metric_box.setCurrentIndex(self.metric_box.findData("accuracy" if task else "word_ppl"))
 
     # --- state the app persists ------------------------------------------------------------
     def state(self) -> dict[str, Any]:
@@ -415,10 +433,12 @@ class TrainingPlots(QWidget):
         metric = self.metric_box.currentData()
         for plot in (self.loss_plot, self.ppl_plot):
             plot.setLabel("bottom", x_label)
-        self.ppl_plot.setLogMode(x=False, y=metric != "bpb")
+        self.ppl_plot.setLogMode(x=False, y=metric in LOG_VIEWS)
         name = tr(METRICS[metric][1])
-        self.ppl_plot.setLabel("left", name + (tr(" (log scale)") if metric != "bpb" else ""))
-        self.ppl_plot.setTitle(tr("Validation {name} — lower is better").format(name=name), size="9pt")
+        self.ppl_plot.setLabel("left", name + (tr(" (log scale)") if metric in LOG_VIEWS else ""))
+        title = (tr("Validation {name} — higher is better") if metric in TASK_VIEWS
+                 else tr("Validation {name} — lower is better"))
+        self.ppl_plot.setTitle(title.format(name=name), size="9pt")
         self._show_when_empty()
 
     def redraw(self) -> None:
@@ -547,7 +567,7 @@ class TrainingPlots(QWidget):
             for series in self.live + self.overlays:
                 for i in range(len(series.train)):
                     row = [series.train[c][i] for c in ("step", "tokens", "elapsed", "loss")]
-                    writer.writerow((series.name, "train", *_csv_numbers(row), "", "", "", "",
+                    writer.writerow((series.name, "train", *_csv_numbers(row), *[""] * (len(VALID_COLUMNS) - 4),
                                      _csv_number(series.train["smooth"][i])))
                 for i in range(len(series.valid)):
                     writer.writerow((series.name, "valid", *_csv_numbers(series.valid[c][i] for c in VALID_COLUMNS),

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
 from ..core.compare import WIDE_PPL_NOTE, CompareRow, compare_runs, lead_metric
 from ..core.errors import StudioError
 from ..core.formatting import format_bytes, format_duration, format_ratio
+from ..core.metrics import format_task_metric
 from ..core.runs import RunRecord, RunStore
 from .i18n import N_, translator
 from .widgets import MessageBar
@@ -38,6 +39,8 @@ BEST_HELP = {"word_ppl": N_("The lowest validation word perplexity of the run (t
              "bpb": N_("The lowest validation bits per byte of the run (the network alone). {note}.")}
 STATUSES = {"running": N_("running"), "done": N_("done"), "stopped": N_("stopped"), "paused": N_("paused"),
             "failed": N_("failed"), "interrupted": N_("interrupted")}
+TASK_HELP = N_("A task run (classifier or tagger) has no perplexity: its best validation accuracy, and the "
+               "macro-F1 of its final evaluation (test where it has a test set). Higher is better.")
 NEGATIVE = QColor("#c62828")
 
 
@@ -64,6 +67,13 @@ def _number(value: float | None) -> str:
     return f"{value:.2f}" if abs(value) < 1e5 else f"{value:.3g}"
 
 
+def _task_text(row: CompareRow) -> str:
+    """A classifier's or tagger's best: validation accuracy, and the final macro-F1 where there is one."""
+    f1 = row.final_test_macro_f1 if row.final_test_macro_f1 is not None else row.final_valid_macro_f1
+    text = f"acc {format_task_metric('accuracy', row.best_valid_accuracy)}"
+    return text if f1 is None else f"{text} · F1 {format_task_metric('macro_f1', f1)}"
+
+
 def _cell(text: str, sort_value: object = None, tooltip: str = "") -> QStandardItem:
     item = QStandardItem(text)
     item.setEditable(False)
@@ -80,10 +90,13 @@ def _row_items(record: RunRecord, row: CompareRow | None, lead: str) -> list[QSt
     name.setEditable(True)
     name.setData(record.id, Qt.ItemDataRole.UserRole)
     best = (row.best_valid_bpb if lead == "bpb" else row.best_valid_word_ppl) if row is not None else None
+    accuracy = row.best_valid_accuracy if row is not None else None
+    best_item = (_cell(_number(best), best if best is not None else math.inf) if accuracy is None else
+                 _cell(_task_text(row), -accuracy, tr(TASK_HELP)))
     gain = row.gain if row is not None else None
     if gain is not None:
-        gain_item = _cell(f"{gain.gain:+.1%} · ×{format_ratio(gain.word_ppl_ratio)}", gain.gain,
-                          f"{gain.message}\n\n{tr(GAIN_HELP)}")
+        ratio = f"×{format_ratio(gain.word_ppl_ratio)}" if math.isfinite(gain.word_ppl_ratio) else tr("accuracy")
+        gain_item = _cell(f"{gain.gain:+.1%} · {ratio}", gain.gain, f"{gain.message}\n\n{tr(GAIN_HELP)}")
         if gain.negative:
             gain_item.setForeground(NEGATIVE)
     elif record.transfer == "scratch":
@@ -103,7 +116,7 @@ def _row_items(record: RunRecord, row: CompareRow | None, lead: str) -> list[QSt
         _cell(source.rstrip("/").rsplit("/", 1)[-1], source, source),
         _cell(record.transfer),
         _cell(format_bytes(record.data_bytes), record.data_bytes),
-        _cell(_number(best), best if best is not None else math.inf),
+        best_item,
         gain_item,
         _cell(format_duration(record.elapsed), record.elapsed),
         _cell(tr(STATUSES.get(record.status, record.status)), record.status),

@@ -18,7 +18,7 @@ from ..core.errors import ConfigError
 from ..core.events import (CheckpointEvent, DoneEvent, ErrorEvent, EvalEvent, Event, LogEvent, PauseEvent,
                            StartEvent, StepEvent)
 from ..core.formatting import format_duration
-from ..core.metrics import cache_note, word_ppl_label
+from ..core.metrics import cache_note, eval_figures, is_task_metrics, word_ppl_label
 from ..core.runs import RunRecord, RunStore, read_events
 from .i18n import translator
 from .plots import RunSeries, TrainingPlots
@@ -159,11 +159,14 @@ class TrainingPanel(QWidget):
         elif isinstance(event, StartEvent):
             self._on_start(event)
         elif isinstance(event, EvalEvent):
-            self._log(tr("step {step}: {split} {label} {ppl:.2f}"
-                      "{cache}, "
-                      "bpb {bpb:.3f}").format(step=event.step, split=event.split, label=word_ppl_label(event.word_unit),
-                                              ppl=event.word_ppl, cache=cache_note(event.extra), bpb=event.bpb)
-                      + (tr(" (best)") if event.is_best else ""))
+            best = tr(" (best)") if event.is_best else ""
+            if is_task_metrics(event.extra):
+                self._log(tr("step {step}: {split} {figures}").format(step=event.step, split=event.split,
+                                                                     figures=eval_figures(event)) + best)
+            else:
+                self._log(tr("step {step}: {split} {label} {ppl:.2f}{cache}, bpb {bpb:.3f}").format(
+                    step=event.step, split=event.split, label=word_ppl_label(event.word_unit), ppl=event.word_ppl,
+                    cache=cache_note(event.extra), bpb=event.bpb) + best)
         elif isinstance(event, PauseEvent):
             self._set_status("paused" if event.paused else "training",
                              tr("Paused at step {step}").format(step=event.step) if event.paused else tr("Training"))
@@ -197,7 +200,8 @@ class TrainingPanel(QWidget):
         stopped = event.reason == "stopped"
         self._set_status("stopped" if stopped else "done", tr("Stopped") if stopped else tr("Done"))
         valid = event.valid or {}
-        summary = ", ".join(f"{key} {valid[key]:.3f}" for key in ("word_ppl", "bpb") if key in valid)
+        keys = ("accuracy", "macro_f1", "entity_f1") if is_task_metrics(valid) else ("word_ppl", "bpb")
+        summary = ", ".join(f"{key} {valid[key]:.3f}" for key in keys if key in valid)
         if stopped:
             self.progress.setFormat(tr("Stopped — resume it from the Runs panel"))
             self._log(tr("stopped at step {step}; a resumable checkpoint is in {folder}").format(

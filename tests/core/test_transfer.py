@@ -215,6 +215,7 @@ def test_baseline_trains_both_runs_and_links_them(source_dir: Path, shakespeare_
     starts = [e for e in events if isinstance(e, StartEvent)]
     dones = [e for e in events if isinstance(e, DoneEvent)]
     assert len(starts) == 2 and len(dones) == 2
+    starts.reverse()  # the baseline trains first (so the transfer run can be warned while it trains)
     done = events[-1]
     assert done is dones[-1] and done.run_id == starts[0].run_id
     assert done.baseline["run_id"] == starts[1].run_id
