@@ -181,6 +181,14 @@ def default_card(name: str, config: dict[str, Any]) -> str:
              f"{config['tokenizer']['kind']} vocabulary of {config['tokenizer']['vocab_size']} pieces, "
              f"{config['parameters']:,} parameters.", ""]
     prov = config.get("provenance") or {}
+    if isinstance(prov.get("trainable_parameters"), int) and prov["trainable_parameters"] != config["parameters"]:
+        lines += [f"Trained in its run: {prov['trainable_parameters']:,} parameters, against the "
+                  f"{config['parameters']:,} it holds (the rest stayed as the source had them).", ""]
+    if isinstance(prov.get("mapping"), dict):
+        rank = prov["mapping"].get("rank")
+        lines += [f"Trained through the learned mapping T ({prov['mapping'].get('kind')}, "
+                  f"{'full d x d' if rank is None else f'rank {rank}'}) over the source's frozen weights: T is "
+                  "merged into these weights (w_s + T(w_s)), so this folder loads as an ordinary model.", ""]
     if prov.get("train"):
         lines.append(f"Trained on: {', '.join(map(str, prov['train']))}")
     if prov.get("command"):

@@ -24,6 +24,7 @@ from .device import resolve_device
 from .distributed import DistContext, init_from_env
 from .evaluate import FINAL_EVAL_TOKENS, evaluate
 from .events import CheckpointEvent, ErrorEvent, EvalEvent, Event, LogEvent
+from .mapping import checkpoint_writers, load_checkpoint_weights, mapping_provenance, merged
 from .model import Hidden, detach_hidden, reset_rows
 from .run_loop import RunLoop, TrainControl, built_or_forgotten, drive, set_threads, total_steps
 from .runs import RunStore, read_events
@@ -104,15 +105,15 @@ class TrainingRun(RunLoop):
         if self.dist.is_main:
             provenance = {"run_id": self.run_id, "train": self.config.train, "step": self.step,
                           "tokens_seen": self.tokens_seen, "source": self.config.source,
-                          "transfer": self.config.transfer}
-            ckpt.save_model_folder(folder, self.model, self.data.tokenizer, provenance=provenance,
+                          "transfer": self.config.transfer, **mapping_provenance(self.config, self.model)}
+            ckpt.save_model_folder(folder, merged(self.model), self.data.tokenizer, provenance=provenance,
                                    metrics={"valid": metrics or self.best_valid},
-                                   extra_files=ckpt.training_state_writers(self._state(), self.optimizer, tensors))
+                                   extra_files={**ckpt.training_state_writers(self._state(), self.optimizer, tensors),
+                                                **checkpoint_writers(self.model)})
         return CheckpointEvent(step=self.step, path=str(folder), tag=tag)
 
     def _restore(self, folder: Path) -> None:
-        loaded = ckpt.load_model_folder(folder, self.device)
-        self.model.load_state_dict(loaded.model.state_dict())
+        load_checkpoint_weights(self.model, folder, self.device)
         meta, tensors = ckpt.load_training_state(folder, self.optimizer)
         for key in ("step", "epoch", "batch_in_epoch", "tokens_seen", "elapsed", "train_seconds",
                     "best_valid", "evals_since_best"):
@@ -219,7 +220,7 @@ class TrainingRun(RunLoop):
         others, which may run on machines that cannot see the run folder."""
         best = self.run_dir / "checkpoints" / "best"
         if self.dist.is_main and (best / ckpt.CONFIG).is_file():
-            self.model.load_state_dict(ckpt.load_model_folder(best, self.device).model.state_dict())
+            load_checkpoint_weights(self.model, best, self.device)
         self.dist.broadcast_module(self.model)
 
 

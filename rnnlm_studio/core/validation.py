@@ -84,6 +84,7 @@ RULES: dict[str, Rule] = {
     "split_seed": _ints(0, 2 ** 32 - 1),
     "unfreeze_every": _ints(0, 10 ** 9, "0 = one group per epoch"),
     "discriminative_factor": _floats(0.0, 100.0, low_open=True),
+    "rank": _ints(1, 16_384, "below the mapped matrix's smaller side"),
     # optimisation
     "lr": _floats(0.0, 1e6, low_open=True),
     "weight_decay": _floats(0.0, 100.0),
