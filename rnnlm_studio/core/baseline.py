@@ -21,6 +21,7 @@ def baseline_config(config: TrainConfig, transfer_name: str | None = None) -> Tr
     """Scratch twin of a transfer config; it keeps the source only to borrow its tokenizer.
     It is named after the transfer run, so the two sit side by side in the run list."""
     base = dataclasses.replace(config, transfer="scratch", baseline=False, transfer_layers=[], freeze=[],
+                               extra_sources=[], multi_source=None, source_weights=[], mapping="none", rank=None,
                                model=dataclasses.replace(config.model),
                                name=f"{transfer_name or config.name or 'run'}-scratch-baseline")
     if config.tokenizer in ("auto", "source"):

@@ -17,6 +17,7 @@ from torch.nn import functional as F
 from . import checkpoint as ckpt
 from . import runlock
 from .atomic import atomic_write_text
+from .chain import train_chain
 from .classify import train_task
 from .config import TrainConfig
 from .dataset import Dataset, prepare_dataset
@@ -25,6 +26,7 @@ from .distributed import DistContext, init_from_env
 from .evaluate import FINAL_EVAL_TOKENS, evaluate
 from .events import CheckpointEvent, ErrorEvent, EvalEvent, Event, LogEvent
 from .mapping import checkpoint_writers, load_checkpoint_weights, mapping_provenance, merged
+from .multi_source import build_mixture, load_sources, sources_provenance
 from .model import Hidden, detach_hidden, reset_rows
 from .run_loop import RunLoop, TrainControl, built_or_forgotten, drive, set_threads, total_steps
 from .runs import RunStore, read_events
@@ -105,7 +107,8 @@ class TrainingRun(RunLoop):
         if self.dist.is_main:
             provenance = {"run_id": self.run_id, "train": self.config.train, "step": self.step,
                           "tokens_seen": self.tokens_seen, "source": self.config.source,
-                          "transfer": self.config.transfer, **mapping_provenance(self.config, self.model)}
+                          "transfer": self.config.transfer, **mapping_provenance(self.config, self.model),
+                          **sources_provenance(self.config)}
             ckpt.save_model_folder(folder, merged(self.model), self.data.tokenizer, provenance=provenance,
                                    metrics={"valid": metrics or self.best_valid},
                                    extra_files={**ckpt.training_state_writers(self._state(), self.optimizer, tensors),
@@ -224,10 +227,6 @@ class TrainingRun(RunLoop):
         self.dist.broadcast_module(self.model)
 
 
-def _load_source(config: TrainConfig) -> ckpt.LoadedModel | None:
-    return ckpt.load_model(config.source) if config.source else None
-
-
 def _uses_source_tokenizer(config: TrainConfig, source: ckpt.LoadedModel | None) -> bool:
     """auto = the source's tokenizer for a transfer run; a scratch run may ask for it (matched baselines)."""
     if source is None:
@@ -236,11 +235,14 @@ def _uses_source_tokenizer(config: TrainConfig, source: ckpt.LoadedModel | None)
 
 
 def _prepare(config: TrainConfig, world_size: int = 1) -> tuple[Dataset, TargetSetup]:
-    source = _load_source(config)
+    sources = load_sources(config)  # several are averaged into one, or each kept for a mixture
+    source = sources[0] if sources else None
     data = prepare_dataset(config, source.tokenizer if _uses_source_tokenizer(config, source) else None)
     # refuses a text smaller than one batch of every process
     batcher = BPTTBatcher(data.train.ids, config.batch_size, config.bptt, world_size=world_size)
     torch.manual_seed(config.seed)
+    if config.multi_source == "mixture":
+        return data, build_mixture(config, data.tokenizer, sources)
     setup = build_target(config, data.tokenizer, source if config.transfer != "scratch" else None,
                          batcher.steps_per_epoch)
     return data, setup
@@ -311,6 +313,9 @@ def train(config: TrainConfig, control: TrainControl | None = None, *, resume: s
     this and yields the same events; only rank 0 writes the run store, metrics and checkpoints.
     `config.batch_size` is per process: N ranks train on N x batch_size rows per step.
     """
+    if config.multi_source == "chain" and not resume:  # stages of ordinary runs, each through this function
+        yield from train_chain(config, control or TrainControl(), train)
+        return
     dist_ctx = dist_ctx or init_from_env()
     set_threads(config, dist_ctx)
     store = RunStore() if dist_ctx.is_main else _SilentStore()
