@@ -3,25 +3,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 
 from rnnlm_studio.core.config import TrainConfig
 from rnnlm_studio.core.runs import RunStore
 from rnnlm_studio.core.train_options import train_argv
 from rnnlm_studio.gui.model_panel import ModelPanel
-
-
-@pytest.fixture
-def panel(qtbot, runs_home: Path) -> ModelPanel:
-    widget = ModelPanel()
-    qtbot.addWidget(widget)
-    widget.resize(450, 1200)
-    widget.show()
-    return widget
+from tests.gui.test_model_panel import panel  # noqa: F401  (the panel fixture)
 
 
 def run_dir(name: str) -> str:
+    """A finished run of the runs_home fixture (the panel lists it once its sources are refreshed)."""
     return str(next(r for r in RunStore().list() if r.name == name).run_dir)
 
 
@@ -38,7 +30,8 @@ def argv_of(panel: ModelPanel) -> list[str]:
     return train_argv(config)
 
 
-def test_averaging_two_runs_with_weights(panel: ModelPanel) -> None:
+def test_averaging_two_runs_with_weights(panel: ModelPanel, runs_home: Path) -> None:
+    panel.refresh_sources()
     first, second = run_dir("source-scratch"), run_dir("shakespeare-parameter")
     panel.set_source(first)
     panel.transfer_box.setCurrentText("parameter")
@@ -54,7 +47,8 @@ def test_averaging_two_runs_with_weights(panel: ModelPanel) -> None:
     assert "--multi-source=average" in argv and "--mapping=none" in argv
 
 
-def test_mixture_is_offered_with_feature_transfer_only(panel: ModelPanel) -> None:
+def test_mixture_is_offered_with_feature_transfer_only(panel: ModelPanel, runs_home: Path) -> None:
+    panel.refresh_sources()
     panel.set_source(run_dir("source-scratch"))
     panel.transfer_box.setCurrentText("feature")
     tick(panel, run_dir("shakespeare-parameter"))
@@ -68,7 +62,8 @@ def test_mixture_is_offered_with_feature_transfer_only(panel: ModelPanel) -> Non
     assert not any(a.startswith("--multi-source") for a in argv_of(panel))
 
 
-def test_the_mapping_and_its_rank_reach_the_argv(panel: ModelPanel) -> None:
+def test_the_mapping_and_its_rank_reach_the_argv(panel: ModelPanel, runs_home: Path) -> None:
+    panel.refresh_sources()
     panel.set_source(run_dir("source-scratch"))
     panel.transfer_box.setCurrentText("parameter")
     assert panel.mapping_box.isVisibleTo(panel)
@@ -82,7 +77,8 @@ def test_the_mapping_and_its_rank_reach_the_argv(panel: ModelPanel) -> None:
     assert not panel.mapping_box.isVisibleTo(panel) and "--mapping=none" in argv_of(panel)
 
 
-def test_choices_survive_the_saved_state(panel: ModelPanel, qtbot) -> None:
+def test_choices_survive_the_saved_state(panel: ModelPanel, qtbot, runs_home: Path) -> None:
+    panel.refresh_sources()
     second = run_dir("shakespeare-parameter")
     panel.set_source(run_dir("source-scratch"))
     panel.transfer_box.setCurrentText("parameter")
