@@ -186,6 +186,10 @@ def default_card(name: str, config: dict[str, Any]) -> str:
     if isinstance(prov.get("trainable_parameters"), int) and prov["trainable_parameters"] != config["parameters"]:
         lines += [f"Trained in its run: {prov['trainable_parameters']:,} parameters, against the "
                   f"{config['parameters']:,} it holds (the rest stayed as the source had them).", ""]
+    if isinstance(config.get("mixture"), dict):
+        names = ", ".join(str(source.get("name")) for source in config["mixture"].get("sources", []))
+        lines += [f"A mixture of sources ({names}): their frozen encoders are stored in this folder beside the "
+                  "learned gate, adapters and output layer, so it loads and generates without them.", ""]
     if isinstance(prov.get("mapping"), dict):
         rank = prov["mapping"].get("rank")
         lines += [f"Trained through the learned mapping T ({prov['mapping'].get('kind')}, "

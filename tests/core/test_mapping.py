@@ -11,11 +11,12 @@ import torch
 from rnnlm_studio.core import checkpoint as ckpt
 from rnnlm_studio.core.config import ModelConfig, TrainConfig
 from rnnlm_studio.core.errors import ConfigError
-from rnnlm_studio.core.events import DoneEvent, StartEvent
+from rnnlm_studio.core.events import DoneEvent, StartEvent, StepEvent
 from rnnlm_studio.core.mapping import MAPPING_FILE, apply_mapping, checkpoint_writers, is_mapped, \
     load_checkpoint_weights, merged
 from rnnlm_studio.core.model import RNNLM
 from rnnlm_studio.core.trainer import train
+from tests.core.test_trainer import run_until
 
 TIED = ModelConfig(vocab_size=50, emb_size=8, hidden_size=12, layers=2, dropout_input=0.0, dropout_hidden=0.0,
                    dropout_output=0.0)
@@ -121,16 +122,23 @@ def test_config_refuses_mapping_without_a_weight_moving_single_source() -> None:
         TrainConfig(train=["x.txt"], rank=4).validate()
 
 
-def test_a_mapped_run_reports_trainable_parameters_and_saves_a_plain_model(tmp_path: Path,
-                                                                          shakespeare_small: dict[str, Path]) -> None:
+@pytest.fixture(scope="module")
+def mapped_run(shakespeare_small: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> TrainConfig:
+    """A lowrank run's config over a tiny source trained here."""
     data = shakespeare_small
     base = TrainConfig(train=[str(data["train"])], valid=str(data["valid"]), batch_size=8, bptt=16, max_steps=4,
                        eval_every=4, precision="fp32", threads=1,
                        model=ModelConfig(vocab_size=120, emb_size=8, hidden_size=16))
-    source = list(train(base))[-1]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("RNNLM_STUDIO_HOME", str(tmp_path_factory.mktemp("source-home")))
+        source = list(train(base))[-1]
     assert isinstance(source, DoneEvent), source
-    events = list(train(dataclasses.replace(base, source=source.best_checkpoint, transfer="parameter",
-                                            mapping="lowrank", rank=2, model=ModelConfig())))
+    return dataclasses.replace(base, source=source.best_checkpoint, transfer="parameter", mapping="lowrank", rank=2,
+                               model=ModelConfig(), max_steps=20, eval_every=10)
+
+
+def test_a_mapped_run_reports_trainable_parameters_and_saves_a_plain_model(mapped_run: TrainConfig) -> None:
+    events = list(train(dataclasses.replace(mapped_run)))
     start, done = events[0], events[-1]
     assert isinstance(start, StartEvent) and isinstance(done, DoneEvent), events[-1]
     assert 0 < start.trainable_parameters < start.parameters
@@ -140,3 +148,12 @@ def test_a_mapped_run_reports_trainable_parameters_and_saves_a_plain_model(tmp_p
     assert loaded.config["provenance"]["trainable_parameters"] == start.trainable_parameters
     card = (Path(done.best_checkpoint) / "README.md").read_text(encoding="utf-8")
     assert "merged into these weights" in card and f"{start.trainable_parameters:,} parameters" in card
+
+
+def test_a_stopped_mapped_run_resumes_where_it_was(mapped_run: TrainConfig) -> None:
+    straight = list(train(dataclasses.replace(mapped_run)))
+    first = run_until(dataclasses.replace(mapped_run), stop_at=10)
+    resumed = list(train(mapped_run, resume=first[0].run_id, overrides={"max_steps": 20}))
+    want = {s.step: s.loss for s in straight if isinstance(s, StepEvent) and s.step > 10}
+    assert {s.step: s.loss for s in resumed if isinstance(s, StepEvent)} == want
+    assert resumed[-1].valid == straight[-1].valid

@@ -114,6 +114,7 @@ def test_a_saved_mixture_loads_evaluates_and_generates_on_its_own(english: Token
     folder = ckpt.save_model_folder(tmp_path / "mix", model, english)
     back = ckpt.load_model_folder(folder)
     assert isinstance(back.model, MixtureLM) and back.model.names == ["a", "b"]
+    assert "A mixture of sources (a, b)" in (folder / "README.md").read_text(encoding="utf-8")
     x = ids(english.vocab_size)
     model.eval()
     with torch.no_grad():
