@@ -75,3 +75,11 @@ def test_averaging_sources_of_different_architectures_is_refused(tmp_path: Path,
     line = refused(tmp_path, "--train", str(shakespeare_small["train"]), "--source", sources["deep"],
                    "--source", sources["shallow"], "--multi-source", "average", "--transfer", "parameter")
     assert "one architecture" in line and "layers 2 against 1" in line
+
+
+def test_a_chain_across_processes_is_refused(tmp_path: Path, sources: dict[str, str],
+                                             shakespeare_small: dict[str, Path]) -> None:
+    line = refused(tmp_path, "--train", str(shakespeare_small["train"]), "--source", sources["deep"],
+                   "--source", str(shakespeare_small["valid"]), "--multi-source", "chain", "--transfer", "parameter",
+                   "--nproc", "2")
+    assert "one process" in line
