@@ -46,6 +46,9 @@ def _check_scale_out(args: argparse.Namespace, config: TrainConfig, distributed:
         raise StudioError(f"--nproc must be at least 1, got {args.nproc}")
     if distributed and args.baseline and not args.resume:
         raise StudioError("--baseline trains its two runs in one process: drop --nproc (or torchrun)")
+    if distributed and config.multi_source == "chain" and not args.resume:
+        raise StudioError("--multi-source chain trains its stages one after another in one process: "
+                          "drop --nproc (or torchrun)")
     if args.nproc > 1 and not args.resume:
         config.validate()
 

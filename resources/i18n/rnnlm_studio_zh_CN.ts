@@ -1465,6 +1465,104 @@ This cannot be undone.</source>
         </message>
     </context>
     <context>
+        <name>SourcesBox</name>
+        <message>
+            <location filename="../../rnnlm_studio/gui/sources_box.py" />
+            <source>Average the sources' weights (they must share one architecture and tokenizer), then transfer from that average.</source>
+            <translation>对各源模型的权重取平均（它们必须有相同的架构和分词器），再从平均后的模型迁移。</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/sources_box.py" />
+            <source>Keep every source's encoder frozen and learn, at each position, how much of each to use; trains with the transfer type feature.</source>
+            <translation>冻结每个源模型的编码器，在每个位置学习各用多少；使用迁移类型 feature（特征迁移）训练。</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/sources_box.py" />
+            <source>Fine-tune the first source on each further source's training text in turn, then on yours; each stage is a run of its own in the Runs panel.</source>
+            <translation>先在其余各源模型的训练文本上依次微调第一个源模型，最后在你的文本上微调；每个阶段在运行面板中都是一次独立的运行。</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/sources_box.py" />
+            <source>Fine-tune the weights themselves.</source>
+            <translation>直接微调权重本身。</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/sources_box.py" />
+            <source>Keep the source frozen; learn a correction T of the embedding matrix (E + E·T), starting at zero.</source>
+            <translation>冻结源模型；学习嵌入矩阵的修正 T（E + E·T），从零开始。</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/sources_box.py" />
+            <source>Keep the source frozen; learn low-rank corrections (W + B·A) of the recurrent and output matrices, starting at zero: few parameters train.</source>
+            <translation>冻结源模型；学习循环矩阵和输出矩阵的低秩修正（W + B·A），从零开始：只训练很少的参数。</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/sources_box.py" />
+            <source>Combine with more sources</source>
+            <translation>与更多源模型组合</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/sources_box.py" />
+            <source>Source</source>
+            <translation>源模型</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/sources_box.py" />
+            <source>Weight</source>
+            <translation>权重</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/sources_box.py" />
+            <source>Tick further sources to combine with the source chosen above</source>
+            <translation>勾选要与上面所选源模型组合的其他源模型</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/sources_box.py" />
+            <source>Weight of the source chosen above when averaging</source>
+            <translation>取平均时上面所选源模型的权重</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/sources_box.py" />
+            <source>Method</source>
+            <translation>方法</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/sources_box.py" />
+            <source>Weight of the chosen source</source>
+            <translation>所选源模型的权重</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/sources_box.py" />
+            <source>This source's weight when averaging</source>
+            <translation>取平均时该源模型的权重</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/sources_box.py" />
+            <source>Train a correction T over the frozen source instead of its weights</source>
+            <translation>在冻结的源模型上训练修正 T，而不是训练其权重</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/sources_box.py" />
+            <source>default</source>
+            <translation>默认</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/sources_box.py" />
+            <source>Rank of T; must stay below the mapped matrices' smaller side</source>
+            <translation>T 的秩；必须小于被映射矩阵较小的一边</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/sources_box.py" />
+            <source>Learned mapping</source>
+            <translation>学习的映射</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/sources_box.py" />
+            <source>Rank</source>
+            <translation>秩</translation>
+        </message>
+    </context>
+    <context>
         <name>TrainingPanel</name>
         <message>
             <location filename="../../rnnlm_studio/gui/training_panel.py" />

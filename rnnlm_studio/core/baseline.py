@@ -34,7 +34,8 @@ def baseline_config(config: TrainConfig, transfer_name: str | None = None) -> Tr
     It is named after the transfer run, so the two sit side by side in the run list."""
     task = config.transfer == "task"  # a classifier's twin is the same classifier with a random encoder
     base = dataclasses.replace(config, transfer="task" if task else "scratch", baseline=False, transfer_layers=[],
-                               freeze=[], feature_layer=None,
+                               freeze=[], feature_layer=None, extra_sources=[], multi_source=None,
+                               source_weights=[], mapping="none", rank=None,
                                model=dataclasses.replace(config.model),
                                name=f"{transfer_name or config.name or 'run'}-scratch-baseline")
     if config.tokenizer in ("auto", "source"):

@@ -32,6 +32,7 @@ from .atomic import atomic_write_text, fsync_dir, fsync_tree
 from .card import CARD, card_metadata, read_card, with_metadata
 from .config import CELLS, ModelConfig
 from .errors import ConfigError, ModelFileError, StudioError
+from .mixture import MixtureLM
 from .model import RNNLM
 from .tokenizer import Tokenizer
 from .validation import require_regular_file
@@ -135,6 +136,7 @@ def save_model_folder(folder: Path, model: RNNLM, tokenizer: Tokenizer, *, prove
             "format": FORMAT,
             "version": FORMAT_VERSION,
             "model": dataclasses.asdict(model.config),
+            **({"mixture": model.layout()} if isinstance(model, MixtureLM) else {}),
             "tokenizer": {"kind": tokenizer.kind, "vocab_size": tokenizer.vocab_size,
                           "fingerprint": tokenizer.fingerprint()},
             "weights_sha256": sha256_file(tmp / WEIGHTS),
@@ -181,6 +183,18 @@ def default_card(name: str, config: dict[str, Any]) -> str:
              f"{config['tokenizer']['kind']} vocabulary of {config['tokenizer']['vocab_size']} pieces, "
              f"{config['parameters']:,} parameters.", ""]
     prov = config.get("provenance") or {}
+    if isinstance(prov.get("trainable_parameters"), int) and prov["trainable_parameters"] != config["parameters"]:
+        lines += [f"Trained in its run: {prov['trainable_parameters']:,} parameters, against the "
+                  f"{config['parameters']:,} it holds (the rest stayed as the source had them).", ""]
+    if isinstance(config.get("mixture"), dict):
+        names = ", ".join(str(source.get("name")) for source in config["mixture"].get("sources", []))
+        lines += [f"A mixture of sources ({names}): their frozen encoders are stored in this folder beside the "
+                  "learned gate, adapters and output layer, so it loads and generates without them.", ""]
+    if isinstance(prov.get("mapping"), dict):
+        rank = prov["mapping"].get("rank")
+        lines += [f"Trained through the learned mapping T ({prov['mapping'].get('kind')}, "
+                  f"{'full d x d' if rank is None else f'rank {rank}'}) over the source's frozen weights: T is "
+                  "merged into these weights (w_s + T(w_s)), so this folder loads as an ordinary model.", ""]
     if prov.get("train"):
         lines.append(f"Trained on: {', '.join(map(str, prov['train']))}")
     if prov.get("command"):
@@ -321,9 +335,15 @@ def load_model_folder(folder: Path, device: str | torch.device = "cpu") -> Loade
     config = read_config(folder)
     mc = model_config_from(config, folder)
     weights = verify_weights(folder, config)
-    check_architecture(mc, weights_header(weights), weights)
+    if "mixture" in config:
+        with torch.device("meta"):  # checked against the header before anything of its size exists
+            template = mixture_from_config(config, mc, folder)
+        check_shapes({k: tuple(v.shape) for k, v in template.state_dict().items()}, weights_header(weights), weights)
+        model = mixture_from_config(config, mc, folder)
+    else:
+        check_architecture(mc, weights_header(weights), weights)
+        model = RNNLM(mc)
     state = read_weights(weights)
-    model = RNNLM(mc)
     model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state.items()}, strict=False)
     tokenizer = Tokenizer.load(folder / TOKENIZER)
     if tokenizer.vocab_size != mc.vocab_size:
@@ -331,6 +351,18 @@ def load_model_folder(folder: Path, device: str | torch.device = "cpu") -> Loade
                              f"{mc.vocab_size}: the tokenizer belongs to another model")
     model.to(device).eval()
     return LoadedModel(model=model, tokenizer=tokenizer, config=config, path=folder, name=folder.name)
+
+
+def mixture_from_config(config: dict[str, Any], mc: ModelConfig, folder: Path) -> MixtureLM:
+    """A mixture folder's module (core/mixture.py), every source's architecture checked like a model's own,
+    built before any weight is read."""
+    layout = config["mixture"]
+    described = layout.get("sources") if isinstance(layout, dict) else None
+    if not isinstance(described, list) or not described or not all(isinstance(s, dict) for s in described):
+        raise ModelFileError(f"{folder / CONFIG}: \"mixture\" must list its sources; the model folder is damaged, "
+                             "re-download or re-train it")
+    encoders = [RNNLM(model_config_from(source, folder)) for source in described]
+    return MixtureLM(mc, encoders, [str(source.get("name", f"source {i + 1}")) for i, source in enumerate(described)])
 
 
 def checkpoint_problem(folder: Path, *, resumable: bool = False) -> str | None:

@@ -25,6 +25,8 @@ TRANSFERS = ("scratch", "structure", "parameter", "feature", "partial", "ulmfit"
 DEVICES = ("auto", "cpu", "cuda")
 PRECISIONS = ("auto", "fp32", "bf16")
 MOVES_WEIGHTS = ("parameter", "feature", "partial", "ulmfit", "task")
+MULTI_SOURCES = ("average", "mixture", "chain")  # core/multi_source.py: several --source at once
+MAPPINGS = ("none", "embedding", "lowrank")  # core/mapping.py: a learned residual T over frozen source weights
 AUTO_VOCAB = 0  # a vocabulary size nobody chose: a new tokenizer's follows the training text (tokenizer.py)
 SCRATCH_LR = 8e-3
 FINE_TUNE_LR = 2e-3
@@ -84,6 +86,11 @@ class TrainConfig:
     model: ModelConfig = field(default_factory=ModelConfig)
 
     source: str | None = None
+    extra_sources: list[str] = field(default_factory=list)  # the second and later --source (multi_source)
+    multi_source: str | None = None  # average | mixture | chain: how several sources combine
+    source_weights: list[float] = field(default_factory=list)  # average: one weight per source; empty = equal
+    mapping: str = "none"  # none | embedding | lowrank: train only a residual T over the frozen source
+    rank: int | None = None  # the mapping's rank; None: a full d x d T (embedding) or DEFAULT_RANK (lowrank)
     transfer: str = "scratch"
     transfer_layers: list[str] = field(default_factory=list)
     freeze: list[str] = field(default_factory=list)
@@ -132,6 +139,7 @@ class TrainConfig:
             "optimizer": (self.optimizer, OPTIMIZERS),
             "schedule": (self.schedule, SCHEDULES),
             "transfer": (self.transfer, TRANSFERS),
+            "mapping": (self.mapping, MAPPINGS),
             "device": (self.device, DEVICES),
             "precision": (self.precision, PRECISIONS),
         }
@@ -143,10 +151,41 @@ class TrainConfig:
         check_fields(self, [f.name for f in dataclasses.fields(self)])  # the numeric ones have rules
         if self.transfer != "scratch" and not self.source:
             raise ConfigError(f"--transfer {self.transfer} needs a source model: pass --source MODEL")
+        self._check_sources_and_mapping()
         fractions = check_fractions(self.split, "--split")
         if len(fractions) != 3 or fractions[0] <= 0 or abs(sum(fractions) - 1.0) > 1e-6:
             raise ConfigError(f"--split must be three non-negative fractions (train above 0) that sum to 1, "
                               f"got {self.split}")
+
+    def _check_sources_and_mapping(self) -> None:
+        """Combinations of several sources and the mapping T that cannot work, refused before anything runs."""
+        if self.multi_source is not None and self.multi_source not in MULTI_SOURCES:
+            raise ConfigError(f"--multi-source {self.multi_source!r} is not one of: {', '.join(MULTI_SOURCES)}")
+        count = (1 if self.source else 0) + len(self.extra_sources)
+        if count > 1 and self.multi_source is None:
+            raise ConfigError(f"{count} sources given: say how they combine with --multi-source "
+                              f"{'|'.join(MULTI_SOURCES)}")
+        if self.multi_source is not None and count < 2:
+            raise ConfigError(f"--multi-source {self.multi_source} needs at least two sources: "
+                              "pass --source A --source B")
+        if self.multi_source == "mixture" and self.transfer != "feature":
+            raise ConfigError("--multi-source mixture is feature transfer (frozen encoders under a learned gate): "
+                              "use --transfer feature")
+        if self.multi_source is not None and self.transfer in ("scratch", "structure", "task"):
+            raise ConfigError(f"--multi-source {self.multi_source} moves the sources' weights: use --transfer "
+                              f"parameter (or feature, partial, ulmfit), not {self.transfer}")
+        if self.source_weights and (self.multi_source != "average" or len(self.source_weights) != count
+                                    or min(self.source_weights) < 0 or sum(self.source_weights) <= 0):
+            raise ConfigError(f"--source-weights needs --multi-source average and one non-negative weight per "
+                              f"source ({count} here, not all zero), e.g. --source-weights 0.7,0.3")
+        if self.mapping == "none":
+            if self.rank is not None:
+                raise ConfigError("--rank sets the rank of the mapping T: add --mapping embedding or lowrank")
+            return
+        if self.transfer != "parameter" or self.multi_source is not None:
+            what = f"--transfer {self.transfer}" if self.transfer != "parameter" else f"--multi-source {self.multi_source}"
+            raise ConfigError(f"--mapping {self.mapping} trains only a residual T over one source's frozen weights, "
+                              f"so it cannot go with {what}: use --transfer parameter and one --source")
 
     @property
     def peak_lr(self) -> float:

@@ -188,7 +188,8 @@ def use_fast_decoding(model: RNNLM) -> bool:
     scoring (`complete --json`, surprisal, evaluation) never goes through this. Returns whether
     the copies are in use.
     """
-    if model.decoder.weight.device.type != "cpu" or not torch.cpu._is_avx512_bf16_supported():
+    if (not isinstance(model, RNNLM) or model.decoder.weight.device.type != "cpu"
+            or not torch.cpu._is_avx512_bf16_supported()):  # a mixture (core/mixture.py) takes its own path
         return False
     lstm = [(torch.cat([layer.weight_ih_l0, layer.weight_hh_l0], dim=1).detach().to(torch.bfloat16),
              (layer.bias_ih_l0 + layer.bias_hh_l0).detach()) for layer in model.rnn
@@ -219,7 +220,8 @@ STEPWISE_MAX = 4  # a run of at most this many tokens is stepped through by hand
 
 
 def _stepwise(model: RNNLM) -> bool:
-    return not model.training and all(isinstance(layer, torch.nn.LSTM) for layer in model.rnn)
+    return (not model.training and isinstance(model, RNNLM)
+            and all(isinstance(layer, torch.nn.LSTM) for layer in model.rnn))
 
 
 def advance(model: RNNLM, tokens: Sequence[int], hidden: Hidden | None) -> tuple[torch.Tensor, Hidden]:
@@ -292,7 +294,7 @@ def select_rows(hidden: Hidden, rows: torch.Tensor) -> Hidden:
 
 
 def model_device(model: RNNLM) -> torch.device:
-    return model.embedding.weight.device
+    return next(model.parameters()).device
 
 
 def ids_tensor(model: RNNLM, rows: Sequence[Sequence[int]]) -> torch.Tensor:

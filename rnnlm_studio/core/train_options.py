@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .config import (AUTO_VOCAB, CELLS, FINE_TUNE_LR, NEW_PIECES, OPTIMIZERS, PRECISIONS, SCHEDULES,
-                     SCRATCH_LR, TOKENIZER_KINDS, TRANSFERS, ModelConfig, TrainConfig)
+from .config import (AUTO_VOCAB, CELLS, FINE_TUNE_LR, MAPPINGS, MULTI_SOURCES, NEW_PIECES, OPTIMIZERS, PRECISIONS,
+                     SCHEDULES, SCRATCH_LR, TOKENIZER_KINDS, TRANSFERS, ModelConfig, TrainConfig)
 from .errors import StudioError
 
 TRAIN_DEFAULTS = TrainConfig()
@@ -66,7 +66,21 @@ def add_cache_options(g: Any) -> None:
 
 def add_transfer_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("transfer")
-    g.add_argument("--source", metavar="MODEL", help="source model: a model folder, run folder or bundled name")
+    g.add_argument("--source", metavar="MODEL", action="append",
+                   help="source model: a model folder, run folder or bundled name; repeat it for several "
+                        "sources (with --multi-source)")
+    g.add_argument("--multi-source", choices=MULTI_SOURCES,
+                   help="how several sources combine: average = their weights averaged (same architecture and "
+                        "tokenizer); mixture = frozen encoders under a learned gate (--transfer feature); chain = "
+                        "fine-tune the first on each later source's text in turn, then on yours")
+    g.add_argument("--source-weights", metavar="W1,W2,...",
+                   help="average: one weight per source, e.g. 0.7,0.3 (default: equal)")
+    g.add_argument("--mapping", choices=MAPPINGS, default=TRAIN_DEFAULTS.mapping,
+                   help="with --transfer parameter: keep the source frozen and train only a residual T that starts "
+                        "at zero: embedding = T on the embedding matrix (d x d, or rank --rank); lowrank = B.A on "
+                        "the recurrent and output weights")
+    g.add_argument("--rank", type=int, help="rank of the mapping T (default: full d x d for embedding, "
+                                            "8 for lowrank); below the mapped matrices' smaller side")
     g.add_argument("--transfer", choices=TRANSFERS, default=TRAIN_DEFAULTS.transfer,
                    help="what moves from the source (see README: transfer types)")
     g.add_argument("--transfer-layers", nargs="*", default=[], metavar="LAYER",
@@ -163,13 +177,26 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
                         dropout_hidden=args.dropout_hidden, dropout_output=args.dropout_output,
                         cache_window=args.cache_window, cache_theta=args.cache_theta,
                         cache_lambda=args.cache_lambda)
-    names = {f.name for f in dataclasses.fields(TrainConfig)} - {"model", "split", "train"}
+    names = {f.name for f in dataclasses.fields(TrainConfig)} - {"model", "split", "train", "source", "source_weights"}
     values = {name: getattr(args, name) for name in names if hasattr(args, name)}
-    config = TrainConfig(train=list(args.train or []), split=split, model=model, **values)
+    sources = list(getattr(args, "source", None) or [])
+    config = TrainConfig(train=list(args.train or []), split=split, model=model, source=sources[0] if sources else None,
+                         extra_sources=sources[1:], source_weights=_weights(getattr(args, "source_weights", None)),
+                         **values)
     if getattr(args, "config", None):
         config = _over_stored(args, config)
     config.fill_budget()
     return config
+
+
+def _weights(text: str | None) -> list[float]:
+    """`--source-weights 0.7,0.3` as numbers (checked against the sources by TrainConfig.validate)."""
+    if not text:
+        return []
+    try:
+        return [float(x) for x in text.split(",")]
+    except ValueError:
+        raise StudioError(f"--source-weights {text!r} must be comma-separated numbers, one per source, e.g. 0.7,0.3")
 
 
 def _over_stored(args: argparse.Namespace, given: TrainConfig) -> TrainConfig:
@@ -190,6 +217,8 @@ def _over_stored(args: argparse.Namespace, given: TrainConfig) -> TrainConfig:
     for dest in typed - {"config"}:
         if dest == "no_tie":
             config.model.tie_weights = given.model.tie_weights
+        elif dest == "source":
+            config.source, config.extra_sources = given.source, given.extra_sources
         elif dest in model_fields:
             setattr(config.model, dest, getattr(given.model, dest))
         elif hasattr(config, dest):
@@ -231,6 +260,8 @@ def _option_values(config: TrainConfig) -> dict[str, Any]:
     values.update((f.name, getattr(config.model, f.name)) for f in dataclasses.fields(ModelConfig))
     values["split"] = ",".join(str(fraction) for fraction in config.split)
     values["no_tie"] = not config.model.tie_weights
+    values["source"] = [config.source, *config.extra_sources] if config.source else None
+    values["source_weights"] = ",".join(str(weight) for weight in config.source_weights) or None
     if config.model.vocab_size == AUTO_VOCAB:
         values["vocab_size"] = None  # left out: the child picks the same size from the same text
     return values
@@ -244,6 +275,8 @@ def _option_argv(action: argparse.Action, value: Any) -> list[str]:
         return [flag] if value else []
     if value is None or value == []:
         return []
+    if isinstance(action, argparse._AppendAction):  # --source A --source B
+        return [f"{flag}={item}" for item in value]
     if isinstance(value, list):
         return [flag, *(str(item) for item in value)]
     return [f"{flag}={value}"]

@@ -17,6 +17,7 @@ from torch.nn import functional as F
 from . import checkpoint as ckpt
 from . import runlock
 from .atomic import atomic_write_text
+from .chain import train_chain
 from .tasks import train_task
 from .config import TrainConfig
 from .dataset import Dataset, prepare_dataset
@@ -24,6 +25,8 @@ from .device import resolve_device
 from .distributed import DistContext, init_from_env
 from .evaluate import FINAL_EVAL_TOKENS, evaluate
 from .events import CheckpointEvent, ErrorEvent, EvalEvent, Event, LogEvent
+from .mapping import checkpoint_writers, load_checkpoint_weights, mapping_provenance, merged
+from .multi_source import build_mixture, load_sources, sources_provenance
 from .model import Hidden, detach_hidden, reset_rows
 from .run_loop import RunLoop, TrainControl, built_or_forgotten, drive, set_threads, total_steps
 from .runs import RunStore, read_events
@@ -104,15 +107,16 @@ class TrainingRun(RunLoop):
         if self.dist.is_main:
             provenance = {"run_id": self.run_id, "train": self.config.train, "step": self.step,
                           "tokens_seen": self.tokens_seen, "source": self.config.source,
-                          "transfer": self.config.transfer}
-            ckpt.save_model_folder(folder, self.model, self.data.tokenizer, provenance=provenance,
+                          "transfer": self.config.transfer, **mapping_provenance(self.config, self.model),
+                          **sources_provenance(self.config)}
+            ckpt.save_model_folder(folder, merged(self.model), self.data.tokenizer, provenance=provenance,
                                    metrics={"valid": metrics or self.best_valid},
-                                   extra_files=ckpt.training_state_writers(self._state(), self.optimizer, tensors))
+                                   extra_files={**ckpt.training_state_writers(self._state(), self.optimizer, tensors),
+                                                **checkpoint_writers(self.model)})
         return CheckpointEvent(step=self.step, path=str(folder), tag=tag)
 
     def _restore(self, folder: Path) -> None:
-        loaded = ckpt.load_model_folder(folder, self.device)
-        self.model.load_state_dict(loaded.model.state_dict())
+        load_checkpoint_weights(self.model, folder, self.device)
         meta, tensors = ckpt.load_training_state(folder, self.optimizer)
         for key in ("step", "epoch", "batch_in_epoch", "tokens_seen", "elapsed", "train_seconds",
                     "best_valid", "evals_since_best"):
@@ -219,12 +223,8 @@ class TrainingRun(RunLoop):
         others, which may run on machines that cannot see the run folder."""
         best = self.run_dir / "checkpoints" / "best"
         if self.dist.is_main and (best / ckpt.CONFIG).is_file():
-            self.model.load_state_dict(ckpt.load_model_folder(best, self.device).model.state_dict())
+            load_checkpoint_weights(self.model, best, self.device)
         self.dist.broadcast_module(self.model)
-
-
-def _load_source(config: TrainConfig) -> ckpt.LoadedModel | None:
-    return ckpt.load_model(config.source) if config.source else None
 
 
 def _uses_source_tokenizer(config: TrainConfig, source: ckpt.LoadedModel | None) -> bool:
@@ -235,11 +235,14 @@ def _uses_source_tokenizer(config: TrainConfig, source: ckpt.LoadedModel | None)
 
 
 def _prepare(config: TrainConfig, world_size: int = 1) -> tuple[Dataset, TargetSetup]:
-    source = _load_source(config)
+    sources = load_sources(config)  # several are averaged into one, or each kept for a mixture
+    source = sources[0] if sources else None
     data = prepare_dataset(config, source.tokenizer if _uses_source_tokenizer(config, source) else None)
     # refuses a text smaller than one batch of every process
     batcher = BPTTBatcher(data.train.ids, config.batch_size, config.bptt, world_size=world_size)
     torch.manual_seed(config.seed)
+    if config.multi_source == "mixture":
+        return data, build_mixture(config, data.tokenizer, sources)
     setup = build_target(config, data.tokenizer, source if config.transfer != "scratch" else None,
                          batcher.steps_per_epoch)
     return data, setup
@@ -310,6 +313,9 @@ def train(config: TrainConfig, control: TrainControl | None = None, *, resume: s
     this and yields the same events; only rank 0 writes the run store, metrics and checkpoints.
     `config.batch_size` is per process: N ranks train on N x batch_size rows per step.
     """
+    if config.multi_source == "chain" and not resume:  # stages of ordinary runs, each through this function
+        yield from train_chain(config, control or TrainControl(), train)
+        return
     dist_ctx = dist_ctx or init_from_env()
     set_threads(config, dist_ctx)
     store = RunStore() if dist_ctx.is_main else _SilentStore()

@@ -27,6 +27,7 @@ import torch
 from .checkpoint import LoadedModel, weights_state
 from .config import MOVES_WEIGHTS, ModelConfig, TrainConfig
 from .errors import TransferError
+from .mapping import apply_mapping
 from .model import RNNLM
 from .schedule import discriminative_scales, unfrozen_count
 from .tokenizer import Tokenizer
@@ -225,4 +226,8 @@ def build_target(config: TrainConfig, tokenizer: Tokenizer, source: LoadedModel 
         setup.unfreeze_groups = names
         setup.steps_per_group = config.unfreeze_every or steps_per_epoch
         setup.before_step(0)
+    if config.mapping != "none":  # config.validate allows it with `parameter` only
+        trainable, message = apply_mapping(model, config.mapping, config.rank)
+        setup.groups = [{"params": trainable}]
+        messages.append(message)
     return setup

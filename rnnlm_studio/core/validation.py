@@ -85,6 +85,7 @@ RULES: dict[str, Rule] = {
     "unfreeze_every": _ints(0, 10 ** 9, "0 = one group per epoch"),
     "discriminative_factor": _floats(0.0, 100.0, low_open=True),
     "feature_layer": _ints(0, 31, "0 = the lowest recurrent layer"),
+    "rank": _ints(1, 16_384, "below the mapped matrix's smaller side"),
     # optimisation
     "lr": _floats(0.0, 1e6, low_open=True),
     "weight_decay": _floats(0.0, 100.0),

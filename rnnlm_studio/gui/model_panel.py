@@ -25,6 +25,7 @@ from ..core.model import layer_names
 from ..core.runs import RunStore
 from .i18n import N_, translator
 from .source_ranking import SourceRanking
+from .sources_box import MappingBox, MoreSourcesBox
 from .widgets import MessageBar, last_folder, remember_folder
 from .workers import LatestOnly
 
@@ -213,6 +214,10 @@ class ModelPanel(QWidget):
         layout.addWidget(self.layer_table)
         layout.addWidget(self.ulmfit_box)
         layout.addWidget(self.task_box)
+        self.mapping_box = MappingBox()  # sources_box.py: the learned mapping T
+        self.more_sources = MoreSourcesBox()  # sources_box.py: several sources at once
+        layout.addWidget(self.mapping_box)
+        layout.addWidget(self.more_sources)
         return box
 
     def _build_architecture(self) -> QGroupBox:
@@ -374,6 +379,10 @@ class ModelPanel(QWidget):
             if self.message.level == "error":
                 self.message.clear()
         self._fill_layers()
+        self.more_sources.set_choices([(self.source_box.itemText(i), self.source_box.itemData(i))
+                                       for i in range(self.source_box.count())
+                                       if self.source_box.itemData(i) not in (None, "browse")], self.source_ref())
+        self.mapping_box.follow_source(self.source.config["model"] if self.source is not None else None)
         self._on_transfer()
         if announce and self.source_ref() != previous:
             self.source_changed.emit(self.source_ref())
@@ -396,6 +405,8 @@ class ModelPanel(QWidget):
         self.layer_table.setVisible(transfer == "partial")
         self.ulmfit_box.setVisible(transfer == "ulmfit")
         self.task_box.setVisible(transfer == "task")
+        self.mapping_box.setVisible(transfer == "parameter")
+        self.more_sources.follow_transfer(transfer, has_source)
         if transfer == "ulmfit":
             self.schedule_box.setCurrentText("slanted")
         own = transfer == "scratch" or not has_source
@@ -451,6 +462,8 @@ class ModelPanel(QWidget):
         config.transfer = transfer
         if transfer == "partial":
             config.transfer_layers, config.freeze = self._checked_layers(1), self._checked_layers(2)
+        self.more_sources.apply_to(config)
+        self.mapping_box.apply_to(config)
         config.unfreeze_every = self.unfreeze_spin.value()
         config.discriminative_factor = self.factor_spin.value()
         vocab = config.model.vocab_size
@@ -547,6 +560,8 @@ class ModelPanel(QWidget):
         self.transfer_box.setCurrentText(str(state.get("transfer", "scratch")))
         self.schedule_box.setCurrentText(config.schedule)
         self.set_layer_choice(list(state.get("copy", [])), list(state.get("freeze", [])))
+        self.more_sources.set_chosen(config.extra_sources, config.multi_source, config.source_weights)
+        self.mapping_box.set_from(config)
 
 
 def _device_tip(choice: DeviceChoice) -> str:

@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (QAbstractButton, QComboBox, QDockWidget, QDoubleS
                                QWidget)
 
 from rnnlm_studio.core.checkpoint import list_models
-from rnnlm_studio.core.config import CELLS, OPTIMIZERS, SCHEDULES, TOKENIZER_KINDS, TRANSFERS
+from rnnlm_studio.core.config import (CELLS, MAPPINGS, MULTI_SOURCES, OPTIMIZERS, SCHEDULES, TOKENIZER_KINDS,
+                                      TRANSFERS)
 from rnnlm_studio.gui.i18n import LANGUAGE_KEY, i18n_dir, install_translators
 from rnnlm_studio.gui.widgets import open_settings
 
@@ -41,6 +42,7 @@ ALLOWED = [
     r"\b\d+(\.\d+)?\s?(ms|s|min|h|M)\b",  # units after a number (core.formatting's durations)
     r"[\w.-]+\.(txt|md|tsv|csv|png|json)\b", r"\(\*\.\w+[^)]*\)",  # file names and dialog filters
     r"<i>(label|text)</i>",  # the column names a labelled-data file must have
+    r"\bT\b", r"[EW] \+ [EB]·[TA]",  # the articles' mapping T and its formulas
     r"<[^>]+>",  # markup
 ]
 
@@ -132,7 +134,8 @@ def test_the_window_in_chinese_shows_no_untranslated_text(chinese: None, make_wi
     window = make_window()
     qtbot.waitUntil(lambda: window.corpus_panel.preview is not None, timeout=120_000)
     names = [re.escape(info.name) for info in list_models()]
-    values = [rf"\b{re.escape(v)}\b" for v in (*TRANSFERS, *CELLS, *OPTIMIZERS, *SCHEDULES, *TOKENIZER_KINDS)]
+    values = [rf"\b{re.escape(v)}\b" for v in (*TRANSFERS, *CELLS, *OPTIMIZERS, *SCHEDULES, *TOKENIZER_KINDS,
+                                                        *MULTI_SOURCES, *MAPPINGS)]
     allowed = ALLOWED + names + values  # option values are the CLI's and run.toml's words; the help says them
     seen = [("window", window.windowTitle())]
     for widget in [window, window.menuBar(), *window.findChildren(QWidget)]:
