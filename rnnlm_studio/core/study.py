@@ -128,6 +128,10 @@ class StudySpec:
     address: str | None = None
     created: float = field(default_factory=time.time)
 
+    def __post_init__(self) -> None:
+        if self.base.get("transfer", "scratch") == "scratch":  # a study compares a transfer with scratch:
+            self.base = {**self.base, "transfer": "parameter"}  # the default, as transfer-curve always had
+
     def validate(self) -> None:
         if not _NAME.match(self.name):
             raise ConfigError(f"study name {self.name!r}: use letters, digits, '.', '_' or '-' (at most 64)")
@@ -146,10 +150,7 @@ class StudySpec:
                               "or an axis source=A,B)")
 
     def base_config(self) -> TrainConfig:
-        config = TrainConfig.from_dict(self.base)
-        if config.transfer == "scratch":
-            config.transfer = "parameter"  # the default a study compares, as transfer-curve always had
-        return config
+        return TrainConfig.from_dict(self.base)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

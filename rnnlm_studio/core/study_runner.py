@@ -101,12 +101,16 @@ class StudyControl:
     turns into a clean stop); their runs stay unfinished, to be re-run by a resume."""
 
     def __init__(self) -> None:
-        self.stopped = threading.Event()
+        self._stop = threading.Event()
         self._children: set[subprocess.Popen] = set()
         self._lock = threading.Lock()
 
+    @property
+    def stopped(self) -> bool:
+        return self._stop.is_set()
+
     def stop(self) -> None:
-        self.stopped.set()
+        self._stop.set()
         with self._lock:
             for child in self._children:
                 child.terminate()
@@ -114,7 +118,7 @@ class StudyControl:
     def watch(self, child: subprocess.Popen, add: bool) -> None:
         with self._lock:
             (self._children.add if add else self._children.discard)(child)
-        if add and self.stopped.is_set():
+        if add and self.stopped:
             child.terminate()
 
 
@@ -205,7 +209,7 @@ class StudyRun:
         waiting = iter(pending)
         with ThreadPoolExecutor(self.spec.jobs, thread_name_prefix="study") as pool:
             def submit() -> int:  # the next run, unless the study was stopped meanwhile
-                job = None if self.control.stopped.is_set() else next(waiting, None)
+                job = None if self.control.stopped else next(waiting, None)
                 if job is not None:
                     pool.submit(_run_job, job, threads, self.launcher, self.control, out)
                 return int(job is not None)
@@ -248,11 +252,11 @@ class StudyRun:
             self.folder.record(job.key, **result_fields(done), wall=wall)
             self.pace.walls.append(wall)
             return 1
-        if done is not None or self.control.stopped.is_set():
+        if done is not None or self.control.stopped:
             message = "stopped: it will be trained again when the study is resumed"
         else:
             message = _failure(seen.get("error"), tail)
-        self.folder.record(job.key, status="stopped" if self.control.stopped.is_set() else "failed", message=message)
+        self.folder.record(job.key, status="stopped" if self.control.stopped else "failed", message=message)
         return 0
 
     def _report(self, job: Job, finished: int, total: int, left: int) -> Iterator[Event]:
