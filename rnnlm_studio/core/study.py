@@ -29,6 +29,7 @@ from . import paths, validation
 from .atomic import atomic_write_text
 from .baseline import baseline_config
 from .config import TRANSFERS, TrainConfig
+from .corpus import Corpus
 from .errors import ConfigError, StudioError
 from .fractions import materialise, parse_fractions
 from .train_options import train_argv
@@ -222,8 +223,16 @@ def _scratch_key(config: TrainConfig) -> str:
     return json.dumps(train_argv(dataclasses.replace(config, name=None)))
 
 
+def _check_data(config: TrainConfig) -> None:
+    """The texts open (exist, are readable text files) before any run is planned or started."""
+    for texts in (config.train, [config.valid] if config.valid else [], [config.test] if config.test else []):
+        if texts:
+            Corpus.open(texts)
+
+
 def make_plan(spec: StudySpec) -> Plan:
     base = spec.base_config()
+    _check_data(base)
     data: dict[str, list[str]] = {}
     sizes: dict[str, int] = {}
     fractions = dict(spec.axes).get("fraction")

@@ -222,3 +222,40 @@ def test_bad_input_leaves_no_study_folder(shakespeare_small, source_dir, studio_
     with pytest.raises(StudioError):
         start_study(spec, launcher=fake_launcher([]))
     assert not (studio_home / "studies" / "bad").exists()
+
+
+# ------------------------------------------------------------------ exports
+
+
+def fraction_cells() -> list[dict]:
+    cells = []
+    for fraction, gain, sd in (("0.1", 0.3, 0.02), ("0.5", 0.1, None), ("1", -0.1, 0.01)):
+        cells.append({"axes": {"fraction": fraction}, "repeats": 2, "bpb_mean": 2.0 * (1 - gain), "bpb_sd": sd,
+                      "baseline_bpb_mean": 2.0, "baseline_bpb_sd": 0.05, "gain_bits_mean": gain, "gain_bits_sd": sd,
+                      "word_ppl_mean": 120.0, "baseline_word_ppl_mean": 3.2e14, "split": "test",
+                      "train_bytes": int(float(fraction) * 1000)})
+    return cells
+
+
+def test_csv_has_a_row_per_cell_and_blanks_for_missing_figures() -> None:
+    from rnnlm_studio.core.study_export import study_csv
+
+    rows = study_csv(fraction_cells()).splitlines()
+    assert rows[0].startswith("fraction,repeats,bpb_mean,bpb_sd,baseline_bpb_mean")
+    assert len(rows) == 4 and rows[2].split(",")[3] == "", "a missing sd is an empty field, not 'None'"
+    assert rows[3].split(",")[:2] == ["1", "2"]
+
+
+def test_markdown_report_names_negative_transfer_and_the_crossing_point() -> None:
+    from rnnlm_studio.core.study_export import crossing, study_markdown
+
+    spec = {"base": {"source": "english-lstm", "transfer": "parameter", "time_budget": 60.0, "seed": 0},
+            "axes": [("fraction", ["0.1", "0.5", "1"])], "repeats": 2}
+    report = study_markdown("curve", spec, fraction_cells(), ["data-efficiency.png"])
+    assert report.startswith("# Study curve")
+    assert "| 1 | 2 | 2.200 ± 0.010 | 2.000 ± 0.050 | -0.100 ± 0.010 (negative transfer) | 120.0 | 3.2e+14 |" in report
+    assert "Negative transfer (the source hurt): fraction=1." in report
+    point = crossing([(0.1, 0.3), (0.5, 0.1), (1.0, -0.1)])
+    assert 0.5 < point < 1.0 and f"{point:.3g}" in report
+    assert crossing([(0.1, 0.3), (1.0, 0.1)]) is None
+    assert "![data-efficiency.png](data-efficiency.png)" in report
