@@ -259,3 +259,23 @@ def test_markdown_report_names_negative_transfer_and_the_crossing_point() -> Non
     assert 0.5 < point < 1.0 and f"{point:.3g}" in report
     assert crossing([(0.1, 0.3), (1.0, 0.1)]) is None
     assert "![data-efficiency.png](data-efficiency.png)" in report
+
+
+# ------------------------------------------------------------------ the Python API
+
+
+def test_the_api_yields_the_cli_events(shakespeare_small, source_dir, monkeypatch) -> None:
+    import rnnlm_studio
+    from rnnlm_studio.core import study_runner
+
+    log: list[str] = []
+    monkeypatch.setattr(study_runner, "launch_local", fake_launcher(log))
+    events = list(rnnlm_studio.study(shakespeare_small["train"], valid=str(shakespeare_small["valid"]),
+                                     source=str(source_dir), axes={"freeze": [[], ["embedding", "rnn.0"]]},
+                                     repeats=2, max_steps=2, name="api"))
+    assert [e.kind for e in events[:1]] == ["study_start"] and events[-1].kind == "study_done"
+    assert [c["axes"] for c in events[-1].cells] == [{"freeze": "none"}, {"freeze": "embedding+rnn.0"}]
+    assert len(log) == 6 and all(c["repeats"] == 2 for c in events[-1].cells)
+    log.clear()
+    again = rnnlm_studio.study(resume="api")
+    assert again.run().cells == events[-1].cells and log == []
