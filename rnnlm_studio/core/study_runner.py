@@ -144,6 +144,9 @@ def launch_local(argv: list[str], env: dict[str, str], on_line: Callable[[str], 
             child.wait()
         finally:
             control.watch(child, False)
+            if child.poll() is None:  # this thread was interrupted (a cancelled Ray task): no orphan run
+                child.terminate()
+                child.wait()
         errors.seek(0)
         return [line.rstrip() for line in errors.read().splitlines() if line.strip()][-STDERR_TAIL:]
 
