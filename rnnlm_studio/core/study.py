@@ -48,21 +48,21 @@ def _layers(text: str) -> list[str]:
 def _transfer(text: str) -> str:
     allowed = [t for t in TRANSFERS if t not in ("scratch", "task")]
     if text not in allowed:
-        raise ConfigError(f"--axis transfer: {text!r} is not a transfer type a study compares; choose from "
+        raise ConfigError(f"axis transfer: {text!r} is not a transfer type a study compares; choose from "
                           f"{', '.join(allowed)} (the scratch run is every cell's baseline)")
     return text
 
 
 def _fraction(text: str) -> float:
-    return parse_fractions(text, "--axis fraction")[0]
+    return parse_fractions(text, "axis fraction")[0]
 
 
 def _lr(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise ConfigError(f"--axis lr: {text!r} is not a number; give learning rates such as 1e-3,2e-3")
-    validation.check("lr", value, "--axis lr")
+        raise ConfigError(f"axis lr: {text!r} is not a number; give learning rates such as 1e-3,2e-3")
+    validation.check("lr", value, "axis lr")
     return value
 
 
@@ -79,14 +79,13 @@ class Axis:
     field: str
     parse: Callable[[str], Any]
     on_baseline: bool = False
-    option: str = ""  # the `train` option, when the field is not spelled like it
 
 
 # The one table from axis to run option: an axis whose field this version's TrainConfig lacks
 # (`mapping` before `--mapping` exists) is refused with a message naming the missing option.
 AXES: dict[str, Axis] = {
     "transfer": Axis("transfer", _transfer),
-    "fraction": Axis("train", _fraction, on_baseline=True, option="--train"),
+    "fraction": Axis("train", _fraction, on_baseline=True),
     "freeze": Axis("freeze", _layers),
     "transfer-layers": Axis("transfer_layers", _layers),
     "source": Axis("source", _text, on_baseline=True),
@@ -96,21 +95,26 @@ AXES: dict[str, Axis] = {
 _CONFIG_FIELDS = {f.name for f in dataclasses.fields(TrainConfig)}
 
 
+def available_axes() -> list[str]:
+    """The axes this version can run (an axis whose run option is missing is left out)."""
+    return [name for name, axis in AXES.items() if axis.field in _CONFIG_FIELDS]
+
+
 def parse_axis(text: str) -> tuple[str, list[str]]:
     """`NAME=V1,V2,...` -> (name, values), each value checked now so a typo fails before any run."""
     name, sep, values = text.partition("=")
     name = name.strip()
     if not sep or name not in AXES:
-        raise ConfigError(f"--axis {text!r}: write NAME=V1,V2,... with NAME one of {', '.join(AXES)}")
+        raise ConfigError(f"axis {text!r}: write NAME=V1,V2,... with NAME one of {', '.join(AXES)}")
     axis = AXES[name]
     if axis.field not in _CONFIG_FIELDS:
-        raise ConfigError(f"--axis {name} needs the train option --{axis.field.replace('_', '-')}, which this "
+        raise ConfigError(f"axis {name} needs the train option --{axis.field.replace('_', '-')}, which this "
                           "version does not have; choose another axis")
     items = [v.strip() for v in values.split(",")]
     if not all(items) and name not in ("freeze", "transfer-layers"):
-        raise ConfigError(f"--axis {text!r}: an empty value; separate values with commas, e.g. {name}=A,B")
+        raise ConfigError(f"axis {text!r}: an empty value; separate values with commas, e.g. {name}=A,B")
     if len(set(items)) != len(items):
-        raise ConfigError(f"--axis {text!r}: a value is given twice")
+        raise ConfigError(f"axis {text!r}: a value is given twice")
     for item in items:
         axis.parse(item)
     return name, items
@@ -140,7 +144,7 @@ class StudySpec:
             raise ConfigError(f"a study has one or two axes, got {len(self.axes)}: pass --axis NAME=V1,V2 once or twice")
         names = [name for name, _values in self.axes]
         if len(set(names)) != len(names):
-            raise ConfigError(f"--axis {names[0]} is given twice: give each axis once, with all its values")
+            raise ConfigError(f"axis {names[0]} is given twice: give each axis once, with all its values")
         for name, values in self.axes:
             parse_axis(f"{name}={','.join(values)}")
         validation.check("repeats", self.repeats)

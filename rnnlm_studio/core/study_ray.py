@@ -20,7 +20,7 @@ from typing import Any
 from .errors import StudioError
 from .runs import RunStore
 from .study import StudySpec
-from .study_runner import Launcher, StudyControl, launch_local, threads_per_job
+from .study_launch import Launcher, StudyControl, launch_local, threads_per_job
 
 THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS")
 POLL_S = 0.5

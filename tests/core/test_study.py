@@ -7,7 +7,6 @@ without training; tests/e2e/test_cli_study.py runs real tiny runs through the co
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,7 +18,6 @@ from rnnlm_studio.core.study import (StudyFolder, StudySpec, grid, make_plan, pa
                                      summarise_cell)
 from rnnlm_studio.core.study_runner import (CellEvent, RunFinishedEvent, StudyControl, StudyDoneEvent,
                                             resume_study, start_study)
-from rnnlm_studio.core.train_options import config_from_args, _train_parser
 from rnnlm_studio.core.trainer import train
 
 
@@ -64,7 +62,7 @@ def fake_launcher(log: list[str], bpb_of: Callable[[list[str]], float] | None = 
 
 def test_axis_values_are_checked_before_any_run() -> None:
     assert parse_axis("freeze=none,embedding+rnn.0") == ("freeze", ["none", "embedding+rnn.0"])
-    for bad, words in [("speed=1,2", "NAME one of"), ("transfer=scratch", "baseline"), ("lr=nan", "--axis lr"),
+    for bad, words in [("speed=1,2", "NAME one of"), ("transfer=scratch", "baseline"), ("lr=nan", "axis lr"),
                        ("fraction=0,1", "(0, 1]"), ("lr=1e-3,1e-3", "twice"), ("transfer", "NAME=V1")]:
         with pytest.raises(StudioError, match=words[:12].replace("(", r"\(").replace(")", r"\)")):
             parse_axis(bad)

@@ -57,6 +57,7 @@ def test_study_json_ends_with_the_contract(home: Path, source: str, shakespeare_
     names = {run["name"]: run for run in stored}
     assert {"contract-cell0-r0", "contract-cell1-r0", "contract-baseline0-r0"} <= set(names)
     assert names["contract-baseline0-r0"]["transfer"] == "scratch" and names["contract-cell1-r0"]["transfer"] == "feature"
+    assert names["contract-cell0-r0"]["baseline_id"] == names["contract-baseline0-r0"]["id"]
     folder = Path(done["study_dir"])
     assert (folder / "results.csv").read_text().startswith("transfer,repeats,bpb_mean")
     assert "| parameter | 1 |" in (folder / "report.md").read_text()
@@ -66,7 +67,7 @@ def test_bad_axis_is_one_clear_line_and_leaves_nothing(home: Path, source: str,
                                                         shakespeare_small: dict[str, Path]) -> None:
     result = cli_process(home, "study", *data_args(shakespeare_small), "--source", source, "--axis", "speed=1,2",
                          "--name", "bad")
-    assert result.returncode == 2 and result.stderr.startswith("error: --axis 'speed=1,2'")
+    assert result.returncode == 2 and result.stderr.startswith("error: axis 'speed=1,2'")
     assert "Traceback" not in result.stderr and not (home / "studies" / "bad").exists()
     missing = cli_process(home, "study", "--resume", "nope")
     assert missing.returncode == 2 and "no study named 'nope'" in missing.stderr
