@@ -54,8 +54,10 @@ def child_command(argv: list[str]) -> list[str]:
 def launch_local(argv: list[str], env: dict[str, str], on_line: Callable[[str], None],
                  control: StudyControl) -> list[str]:
     with tempfile.TemporaryFile("w+", encoding="utf-8") as errors:
+        # a session of its own: a terminal's Ctrl-C reaches the study, which stops its children once
+        # (a second signal would make a child abort without its checkpoint)
         child = subprocess.Popen(child_command(argv), stdout=subprocess.PIPE, stderr=errors, text=True,
-                                 encoding="utf-8", errors="replace", env=env)
+                                 encoding="utf-8", errors="replace", env=env, start_new_session=True)
         control.watch(child, True)
         try:
             assert child.stdout is not None
