@@ -361,7 +361,7 @@ def cmd_self_test(args: argparse.Namespace) -> int:
 
 
 def add_study_options(p: argparse.ArgumentParser) -> None:
-    from .core.study import AXES
+    from .core.study import AXES, BACKENDS
 
     g = p.add_argument_group("study")
     g.add_argument("--axis", action="append", metavar="NAME=V1,V2,...",
@@ -370,7 +370,7 @@ def add_study_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--repeats", type=int, default=1, help="runs per cell, seeds --seed, --seed+1, ...")
     g.add_argument("--jobs", type=int, help="runs at once, one process each, the CPU threads divided between "
                                             "them (default 1)")
-    g.add_argument("--backend", choices=("local", "ray"), default="local",
+    g.add_argument("--backend", choices=BACKENDS, default="local",
                    help="ray: each run a Ray task (pip install 'rnnlm-studio[ray]')")
     g.add_argument("--address", metavar="ADDR", help="the Ray cluster to join (default: start a local one)")
     g.add_argument("--name", help="the study's name (default: study-DATE-TIME)")

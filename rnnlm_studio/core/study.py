@@ -27,7 +27,6 @@ from typing import Any
 
 from . import paths, validation
 from .atomic import atomic_write_text
-from .baseline import baseline_config
 from .config import TRANSFERS, TrainConfig
 from .corpus import Corpus
 from .errors import ConfigError, StudioError
@@ -37,6 +36,7 @@ from .train_options import train_argv
 SPEC_FILE = "study.json"
 STATE_FILE = "state.json"
 MAX_AXES = 2
+BACKENDS = ("local", "ray")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
@@ -149,6 +149,10 @@ class StudySpec:
             parse_axis(f"{name}={','.join(values)}")
         validation.check("repeats", self.repeats)
         validation.check("jobs", self.jobs)
+        if self.backend not in BACKENDS:
+            raise ConfigError(f"backend {self.backend!r}: choose {' or '.join(BACKENDS)}")
+        if self.address and self.backend != "ray":
+            raise ConfigError("--address is the Ray cluster to run on: add --backend ray, or leave --address out")
         config = self.base_config()
         if not config.source and "source" not in names:
             raise ConfigError("a study compares transfer with scratch: give a source model (--source MODEL, "
@@ -235,6 +239,8 @@ def _check_data(config: TrainConfig) -> None:
 
 
 def make_plan(spec: StudySpec) -> Plan:
+    from .baseline import baseline_config  # torch: not for the command line's parser, which reads AXES
+
     base = spec.base_config()
     _check_data(base)
     data: dict[str, list[str]] = {}

@@ -231,8 +231,6 @@ def _backend_launcher(spec: StudySpec) -> Launcher:
         from .study_ray import ray_launcher
 
         return ray_launcher(spec)
-    if spec.backend != "local":
-        raise StudioError(f"--backend {spec.backend!r}: choose local or ray")
     return launch_local
 
 
