@@ -120,6 +120,23 @@ def parse_axis(text: str) -> tuple[str, list[str]]:
     return name, items
 
 
+def _absolute(path: str) -> str:
+    return str(Path(path).expanduser().resolve())
+
+
+def _absolute_paths(base: dict[str, Any]) -> dict[str, Any]:
+    """Texts (and a source given as a folder) by absolute path: a study resumed from another folder,
+    or by the Studies panel, must find the same files."""
+    fixed = {**base, "train": [_absolute(p) for p in base.get("train") or []]}
+    for key in ("valid", "test"):
+        if base.get(key):
+            fixed[key] = _absolute(base[key])
+    source = base.get("source")
+    if source and Path(source).expanduser().exists():
+        fixed["source"] = _absolute(source)
+    return fixed
+
+
 @dataclass
 class StudySpec:
     """What a study is: stored as study.json, so resuming needs nothing but the study's name."""
@@ -136,6 +153,7 @@ class StudySpec:
     def __post_init__(self) -> None:
         if self.base.get("transfer", "scratch") == "scratch":  # a study compares a transfer with scratch:
             self.base = {**self.base, "transfer": "parameter"}  # the default, as transfer-curve always had
+        self.base = _absolute_paths(self.base)
 
     def validate(self) -> None:
         if not _NAME.match(self.name):

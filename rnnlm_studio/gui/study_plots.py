@@ -36,10 +36,12 @@ def _canvas(title: str, x_label: str, y_label: str) -> pg.PlotWidget:
     return plot
 
 
-def _error_bars(xs: list[float], ys: list[float], sds: list[float | None], color: str) -> pg.ErrorBarItem:
-    heights = [2 * (sd or 0.0) for sd in sds]
-    return pg.ErrorBarItem(x=np.array(xs), y=np.array(ys), height=np.array(heights), beam=0.02,
-                           pen=pg.mkPen(color, width=1))
+def _error_bars(plot: pg.PlotWidget, xs: list[float], ys: list[float], sds: list[float | None], color: str) -> None:
+    """±1 sd where there is one (one repeat has none, and gets no bar)."""
+    shown = [(x, y, 2 * sd) for x, y, sd in zip(xs, ys, sds) if sd is not None]
+    if shown:
+        x, y, height = (np.array(column) for column in zip(*shown))
+        plot.addItem(pg.ErrorBarItem(x=x, y=y, height=height, beam=0.02, pen=pg.mkPen(color, width=1)))
 
 
 def _series(cells: Sequence[dict[str, Any]], other: str | None) -> dict[str, list[dict[str, Any]]]:
@@ -54,7 +56,7 @@ def _curve(plot: pg.PlotWidget, done: list[tuple[float, dict[str, Any]]], keys: 
     xs = [f for f, _c in done]
     ys = [c[keys[0]] for _f, c in done]
     plot.plot(xs, ys, name=name, pen=pen, symbol="o", symbolSize=6, symbolBrush=pen.color(), symbolPen=None)
-    plot.addItem(_error_bars([math.log10(x) for x in xs], ys, [c.get(keys[1]) for _f, c in done], pen.color().name()))
+    _error_bars(plot, [math.log10(x) for x in xs], ys, [c.get(keys[1]) for _f, c in done], pen.color().name())
 
 
 def curve_plot(cells: Sequence[dict[str, Any]]) -> pg.PlotWidget:
@@ -91,12 +93,12 @@ def curve_plot(cells: Sequence[dict[str, Any]]) -> pg.PlotWidget:
 def bars_plot(cells: Sequence[dict[str, Any]]) -> pg.PlotWidget:
     """The gain per value of the (one) axis with ±1 sd error bars; negative transfer red."""
     name = axis_names(cells)[0]
-    plot = _canvas(f"Gain per {name}", name, "gain, bits saved (1 − bpb / baseline bpb)")
+    plot = _canvas(f"Gain per {name} (1 − bpb / baseline bpb)", name, "gain (bits saved)")
     xs = list(range(len(cells)))
     gains = [c["gain_bits_mean"] or 0.0 for c in cells]
     brushes = [NEGATIVE if g < 0 else PALETTE[0] for g in gains]
     plot.addItem(pg.BarGraphItem(x=xs, height=gains, width=0.6, brushes=brushes, pens=[None] * len(xs)))
-    plot.addItem(_error_bars(xs, gains, [c.get("gain_bits_sd") for c in cells], "#000000"))
+    _error_bars(plot, xs, gains, [c.get("gain_bits_sd") for c in cells], "#000000")
     plot.getAxis("bottom").setTicks([[(x, c["axes"][name]) for x, c in zip(xs, cells)]])
     plot.addLine(y=0, pen=pg.mkPen("#000000", width=1))
     return plot

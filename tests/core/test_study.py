@@ -277,3 +277,11 @@ def test_the_api_yields_the_cli_events(shakespeare_small, source_dir, monkeypatc
     log.clear()
     again = rnnlm_studio.study(resume="api")
     assert again.run().cells == events[-1].cells and log == []
+
+
+def test_a_study_keeps_absolute_paths_so_it_resumes_from_anywhere(shakespeare_small, source_dir, monkeypatch) -> None:
+    monkeypatch.chdir(shakespeare_small["train"].parent)
+    spec = StudySpec(name="rel", base=TrainConfig(train=["train.txt"], valid="valid.txt", source="no-such-name").to_dict(),
+                     axes=[parse_axis("lr=1e-3")])
+    assert spec.base["train"] == [str(shakespeare_small["train"])] and spec.base["valid"] == str(shakespeare_small["valid"])
+    assert spec.base["source"] == "no-such-name", "a model name stays a name"

@@ -57,3 +57,23 @@ def test_a_two_by_two_study_fills_its_grid_and_opens_a_cells_runs(make_window, q
     assert {p.name for p in written} >= {"results.csv", "report.md", "heatmap.png", "heatmap.svg"}
     assert (tmp_path / "export" / "results.csv").read_text().count("\n") == 5
     assert panel.studies.findText("grid") >= 0, "the stored study is offered for resuming"
+
+
+def test_each_kind_of_study_gets_its_plots_as_png_and_svg(qtbot, tmp_path: Path) -> None:
+    from rnnlm_studio.gui.study_plots import write_study_plots
+
+    def cell(axes: dict, gain: float | None, sd: float | None = 0.01) -> dict:
+        return {"axes": axes, "repeats": 2, "bpb_mean": None if gain is None else 2 - gain, "bpb_sd": sd,
+                "baseline_bpb_mean": 2.0, "baseline_bpb_sd": sd, "gain_bits_mean": gain, "gain_bits_sd": sd}
+
+    curve = [cell({"fraction": f}, g) for f, g in (("0.1", 0.3), ("0.5", 0.05), ("1", -0.1))]
+    bars = [cell({"transfer": t}, g, sd) for t, g, sd in (("parameter", 0.2, None), ("feature", -0.05, 0.02))]
+    grid = [cell({"transfer": t, "freeze": f}, g) for t, f, g in
+            (("parameter", "none", 0.2), ("parameter", "embedding", None), ("feature", "none", -0.1),
+             ("feature", "embedding", 0.0))]
+    for name, cells, stems in (("curve", curve, {"data-efficiency"}), ("bars", bars, {"gain-bars"}),
+                               ("grid", grid, {"heatmap"})):
+        written = write_study_plots(cells, tmp_path / name)
+        assert {p.stem for p in written} == stems and {p.suffix for p in written} == {".png", ".svg"}
+        assert all(p.stat().st_size > 1000 for p in written)
+        assert "<svg" in next(p for p in written if p.suffix == ".svg").read_text()
