@@ -2,7 +2,7 @@
 
 The Python API (see the README's "Python API")::
 
-    from rnnlm_studio import train, load_model, generate, complete, evaluate, predict, TrainConfig
+    from rnnlm_studio import train, study, load_model, generate, complete, evaluate, predict, TrainConfig
 
 Its names load on first use (PEP 562), so `import rnnlm_studio` (and every CLI command, which
 imports this package first) does not pay for torch until it needs it.
@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 from .core import __version__
 
-__all__ = ["TrainConfig", "ModelConfig", "train", "load_model", "generate", "complete", "evaluate", "predict",
-           "__version__"]
+__all__ = ["TrainConfig", "ModelConfig", "train", "study", "load_model", "generate", "complete", "evaluate",
+           "predict", "__version__"]
 
 if TYPE_CHECKING:
-    from .api import complete, evaluate, generate, load_model, predict, train
+    from .api import complete, evaluate, generate, load_model, predict, study, train
     from .core.config import ModelConfig, TrainConfig
 
 

@@ -174,3 +174,70 @@ def predict(model: Any, texts: str | Sequence[str]) -> list[Prediction]:
 
     loaded = model if hasattr(model, "labels") else load_task_model(model)
     return core_predict(loaded, [texts] if isinstance(texts, str) else list(texts))
+
+
+def _axis_text(value: Any) -> str:
+    """An axis value as `study --axis` spells it: layer lists joined with '+', numbers as typed."""
+    if isinstance(value, (list, tuple)):
+        return "+".join(str(v) for v in value) or "none"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+class Study:
+    """A study (see `study`): iterate it for the events `study --json` prints, or `run()` it to the end.
+    Ctrl-C while it is iterated, or leaving the loop early, stops it: running runs stop with a
+    checkpoint, and `study(resume=NAME)` trains what is left."""
+
+    def __init__(self, opened: Any) -> None:
+        self._study = opened
+        self.control = opened.control
+        self.done: Any = None
+
+    @property
+    def name(self) -> str:
+        return self._study.spec.name
+
+    def __iter__(self) -> Iterator[Event]:
+        from .core.study_runner import StudyDoneEvent
+
+        events = self._study.events()
+        try:
+            with stop_on_signals(self.control) as started:
+                started()
+                for event in events:
+                    if isinstance(event, StudyDoneEvent):
+                        self.done = event
+                    yield event
+        finally:
+            events.close()  # left early: the running runs stop with a checkpoint
+
+    def run(self) -> Any:
+        """Run to the end and return the study_done event (`.cells`: one summary per cell)."""
+        for _event in self:
+            pass
+        return self.done
+
+
+def study(text: str | Path | Sequence[str | Path] | None = None, config: TrainConfig | None = None, *,
+          axes: dict[str, Sequence[Any]] | None = None, repeats: int = 1, jobs: int = 1, backend: str = "local",
+          address: str | None = None, name: str | None = None, resume: str | None = None,
+          **options: Any) -> Study:
+    """A study, as `rnnlm-studio study` runs one: every cell of the grid over `axes` (one or two of
+    transfer, fraction, freeze, transfer-layers, source, lr, mapping: `{"fraction": [0.1, 1.0]}`),
+    `repeats` seeds each, paired with matched scratch baselines; each run a child process, `jobs`
+    at a time. `text`, `config` and `options` are the runs' settings as for `train`.
+    `resume`: the name of a stopped study, to train its unfinished runs (other arguments but `jobs`
+    are then taken from the study)."""
+    from .core.study import StudySpec, default_study_name, parse_axis
+    from .core.study_runner import resume_study, start_study
+
+    if resume:
+        return Study(resume_study(resume, jobs=jobs))
+    if not axes:
+        raise ConfigError("a study needs axes, e.g. axes={'fraction': [0.1, 1.0]}")
+    merged = _config(config, text, options)
+    merged.baseline, merged.name = False, None
+    parsed = [parse_axis(f"{axis}={','.join(_axis_text(v) for v in values)}") for axis, values in axes.items()]
+    spec = StudySpec(name=name or default_study_name(), base=merged.to_dict(), axes=parsed, repeats=repeats,
+                     jobs=jobs, backend=backend, address=address)
+    return Study(start_study(spec))

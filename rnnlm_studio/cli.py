@@ -13,7 +13,7 @@ from typing import Any, NoReturn
 
 from . import __version__
 from .core import validation
-from .core.config import AUTO_VOCAB, TOKENIZER_KINDS, TrainConfig
+from .core.config import AUTO_VOCAB, PRECISIONS, TOKENIZER_KINDS, TrainConfig
 from .core.errors import StudioError
 from .core.events import DoneEvent, Event
 from .core.interrupt import calling_on_start, stop_on_signals
@@ -283,16 +283,66 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_study(study: Any, json_lines: bool, plot: bool = False) -> tuple[int, Any]:
+    """Run a study to its end, Ctrl-C (or SIGTERM) stopping it as the Studies panel's Stop does, then
+    write its CSV and Markdown report (and, with `plot`, its plots) into the study folder."""
+    from pathlib import Path
+
+    from .core.study_export import study_csv, study_markdown
+    from .progress import StudyReporter
+
+    reporter = StudyReporter(json_lines)
+    with stop_on_signals(study.control) as started:
+        started()
+        code = reporter.run(study.events())
+    done = reporter.done
+    if done is not None:
+        folder = Path(done.study_dir)
+        (folder / "results.csv").write_text(study_csv(done.cells), encoding="utf-8")
+        plots = []
+        if plot:
+            from .plot_file import study_plot_files
+
+            plots = [p.name for p in study_plot_files(done.cells, folder)]
+        (folder / "report.md").write_text(study_markdown(folder.name, study.spec.to_dict(), done.cells, plots),
+                                          encoding="utf-8")
+        if not json_lines:
+            print(f"results: {folder / 'results.csv'}, {folder / 'report.md'}"
+                  + (f", {len(plots)} plot files" if plots else ""), file=sys.stderr)
+    return code, done
+
+
+def cmd_study(args: argparse.Namespace) -> int:
+    from .core.study import StudySpec, default_study_name, parse_axis
+    from .core.study_runner import StudyControl, resume_study, start_study
+
+    control = StudyControl()
+    if args.resume:
+        study = resume_study(args.resume, control, jobs=args.jobs)
+    else:
+        if not args.train:
+            raise StudioError("study needs the training text: pass --train FILE (or --resume NAME to continue one)")
+        if not args.axis:
+            raise StudioError("study needs at least one axis: pass --axis NAME=V1,V2 (e.g. --axis fraction=0.1,1)")
+        config = config_from_args(args)
+        config.name, config.baseline = None, False
+        spec = StudySpec(name=args.name or default_study_name(), base=config.to_dict(),
+                         axes=[parse_axis(text) for text in args.axis], repeats=args.repeats, jobs=args.jobs or 1,
+                         backend=args.backend, address=args.address)
+        study = start_study(spec, control)
+    return _run_study(study, args.json, args.plot)[0]
+
+
 def cmd_transfer_curve(args: argparse.Namespace) -> int:
-    from .core.transfer_curve import format_curve, parse_fractions, transfer_curve
-    from .progress import ConsoleReporter, JsonReporter
+    from .core.fractions import parse_fractions
+    from .core.study_runner import start_study
+    from .core.transfer_curve import curve_points, curve_spec, format_curve
 
     config = config_from_args(args)
     if args.transfer == "scratch":
         config.transfer = "parameter"
-    points: list = []
-    reporter = JsonReporter() if args.json else ConsoleReporter()
-    code = reporter.run(transfer_curve(config, parse_fractions(args.fractions), points=points))
+    code, done = _run_study(start_study(curve_spec(config, parse_fractions(args.fractions), args.name)), args.json)
+    points = curve_points(done.cells) if done else []
     if args.json:
         print(json.dumps({"event": "curve", "transfer": config.transfer,
                           "points": [dict(dataclasses.asdict(p), gain=p.gain) for p in points]}))
@@ -302,10 +352,10 @@ def cmd_transfer_curve(args: argparse.Namespace) -> int:
         from .plot_file import plot_series
 
         xs = [p.train_bytes for p in points]
-        plot_series([("scratch", xs, [p.scratch_word_ppl for p in points]),
-                     (config.transfer, xs, [p.transfer_word_ppl for p in points])], args.plot,
-                    title="Data efficiency", x_label="target training bytes", y_label="validation word perplexity",
-                    log_x=True)
+        plot_series([("scratch", xs, [p.scratch_bpb for p in points]),
+                     (config.transfer, xs, [p.transfer_bpb for p in points])], args.plot,
+                    title="Data efficiency", x_label="target training bytes", y_label="bits per byte",
+                    log_x=True, log_y=False)
     return code
 
 
@@ -330,6 +380,31 @@ def cmd_self_test(args: argparse.Namespace) -> int:
     from .selftest import run_self_test
 
     return run_self_test()
+
+
+def add_study_options(p: argparse.ArgumentParser) -> None:
+    from .core.study import AXES, BACKENDS
+
+    g = p.add_argument_group("study")
+    g.add_argument("--axis", action="append", metavar="NAME=V1,V2,...",
+                   help=f"an axis of the grid (once or twice): {', '.join(AXES)}; layers of one value join with "
+                        "'+' (freeze=none,embedding+rnn.0)")
+    g.add_argument("--repeats", type=int, default=1, help="runs per cell, seeds --seed, --seed+1, ...")
+    g.add_argument("--jobs", type=int, help="runs at once, one process each, the CPU threads divided between "
+                                            "them (default 1)")
+    g.add_argument("--backend", choices=BACKENDS, default="local",
+                   help="ray: each run a Ray task (pip install 'rnnlm-studio[ray]')")
+    g.add_argument("--address", metavar="ADDR", help="the Ray cluster to join (default: start a local one)")
+    g.add_argument("--name", help="the study's name (default: study-DATE-TIME)")
+    g.add_argument("--resume", metavar="NAME", help="continue a study: train only its unfinished runs")
+    g.add_argument("--plot", action="store_true", help="also draw the study's plots (PNG and SVG) into its folder")
+    g.add_argument("--seed", type=int, default=TRAIN_DEFAULTS.seed, help="the first repeat's seed")
+    g.add_argument("--device", choices=("auto", "cpu", "cuda"), default=TRAIN_DEFAULTS.device, help="device")
+    g.add_argument("--precision", choices=PRECISIONS, default=TRAIN_DEFAULTS.precision,
+                   help="auto = bf16 autocast where the CPU/GPU supports it")
+    g.add_argument("--threads", type=int, default=TRAIN_DEFAULTS.threads,
+                   help="CPU threads per run (0 = this machine's cores divided by --jobs)")
+    g.add_argument("--json", action="store_true", help="print one JSON event per line")
 
 
 def _model_command(sub: Any, name: str, help_text: str) -> argparse.ArgumentParser:
@@ -369,6 +444,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fractions", default="0.01,0.1,1.0", help="fractions of the training text")
     p.add_argument("--plot", metavar="FILE.png", help="draw word perplexity against target-data size")
     p.set_defaults(func=cmd_transfer_curve)
+
+    p = sub.add_parser("study", help="a grid of transfer runs, each with a matched scratch baseline",
+                       formatter_class=Formatter,
+                       description="Trains every cell of a grid over one or two axes (--axis NAME=V1,V2,...), "
+                                   "each repeated over seeds and paired with a matched scratch baseline (same "
+                                   "architecture, tokenizer, data and budget), and reports bits per byte (of "
+                                   "--test, else of --valid), the gain in bits saved and word perplexity as mean "
+                                   "± sd. Each run is an ordinary run in the store; the study folder (under the "
+                                   "data folder's studies/) holds the grid, its runs and results.csv/report.md. "
+                                   "--json prints one event per line and ends with a study_done line.")
+    for add in (add_data_options, add_model_options, add_transfer_options, add_optim_options, add_budget_options):
+        add(p)
+    add_study_options(p)
+    p.set_defaults(func=cmd_study)
 
     p = _model_command(sub, "eval", "evaluate a model on a text")
     p.add_argument("--text", required=True, nargs="+", help="text file(s) or folder(s)")

@@ -1,4 +1,4 @@
-"""Curves to PNG without a window, for `compare --plot` and `transfer-curve --plot`.
+"""Curves to PNG without a window, for `compare --plot`, `transfer-curve --plot` and `study --plot`.
 
 Drawn with pyqtgraph offscreen so the picture matches the app's own plots. This is the
 one place a headless command loads Qt, and only when a plot file is asked for. It sits on the
@@ -44,3 +44,10 @@ def plot_series(series: Sequence[tuple[str, Sequence[float], Sequence[float]]], 
     exporter.export(str(path))
     plot.close()
     return path
+
+
+def study_plot_files(cells: Sequence[dict], folder: Path) -> list[Path]:
+    """`study --plot`: the Studies panel's plots (gui/study_plots.py), PNG and SVG, into the study folder."""
+    from .gui.study_plots import write_study_plots
+
+    return write_study_plots(cells, folder)

@@ -4,11 +4,14 @@ from __future__ import annotations
 import math
 import sys
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TextIO
 
 from .core.events import DoneEvent, ErrorEvent, EvalEvent, Event, LogEvent, StartEvent, StepEvent
-from .core.formatting import columns, format_clock
+from .core.formatting import columns, format_clock, format_mean_sd
 from .core.metrics import CACHED, TASK_COLUMNS, eval_figures, format_task_metric, is_task_metrics, word_ppl_label
+from .core.study_export import format_study_table
+from .core.study_runner import CellEvent, RunFinishedEvent, StudyDoneEvent, StudyStartEvent
 
 
 class JsonReporter:
@@ -148,3 +151,52 @@ def gain_lines(baseline: dict | None) -> list[str]:
     if "message" not in baseline:  # a transfer run stopped before its first evaluation has no gain
         return lines
     return lines + [f"transfer gain (bits saved, 1 - bpb / baseline bpb): {baseline['message']}"]
+
+
+class StudyReporter:
+    """`study` (and `transfer-curve`): with `json_lines` every study event as a JSON line, ending with
+    study_done; else a line per finished run on stderr (the study's progress and ETA), a line per
+    finished cell on stdout, and the table at the end."""
+
+    def __init__(self, json_lines: bool, out: TextIO | None = None) -> None:
+        self.json_lines = json_lines
+        self.out = out or sys.stdout
+        self.done: StudyDoneEvent | None = None
+        self.unfinished = 0
+
+    def run(self, events: Iterable[Event]) -> int:
+        """0 when every cell has all its repeats, else 1 (a resume finishes the rest)."""
+        for event in events:
+            if self.json_lines:
+                self.out.write(event.to_json() + "\n")
+                self.out.flush()
+            else:
+                self._show(event)
+            if isinstance(event, StudyDoneEvent):
+                self.done = event
+            elif isinstance(event, RunFinishedEvent):
+                self.unfinished = event.total - event.finished
+        if self.done is None:
+            return 1
+        if self.unfinished:
+            print(f"error: {self.unfinished} run(s) did not finish (see the messages above); train them with "
+                  f"`rnnlm-studio study --resume {Path(self.done.study_dir).name}`", file=sys.stderr)
+            return 1
+        return 0
+
+    def _show(self, event: Event) -> None:
+        if isinstance(event, StudyStartEvent):
+            axes = " x ".join(f"{name} ({len(values)})" for name, values in event.axes)
+            print(f"study {event.name}: {axes} = {event.cells} cells, {event.runs} runs ({event.pending} to train, "
+                  f"{event.jobs} at a time); folder {event.study_dir}", file=sys.stderr)
+        elif isinstance(event, RunFinishedEvent):
+            what = f"{event.bpb:.4f} bits/byte" if event.ok else f"failed: {event.message}"
+            print(f"[{event.finished}/{event.total}] {event.role} {event.job}: {what}  eta {format_clock(event.eta)}",
+                  file=sys.stderr)
+        elif isinstance(event, CellEvent) and event.complete:
+            cell = event.cell
+            where = " ".join(f"{k}={v}" for k, v in cell["axes"].items())
+            print(f"cell {where}: {format_mean_sd(cell['bpb_mean'], cell['bpb_sd'], 4)} bits/byte, baseline "
+                  f"{cell['baseline_bpb_mean']:.4f}, gain {cell['gain_bits_mean']:+.3f} bits", file=self.out)
+        elif isinstance(event, StudyDoneEvent):
+            print(f"\n{format_study_table(event.cells)}\nstudy folder: {event.study_dir}", file=self.out)

@@ -16,6 +16,18 @@ from collections.abc import Container, Sequence
 # Curve colours of the plots in the window and in plot files: run i gets PALETTE[i % len].
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf",
            "#bcbd22", "#7f7f7f")
+NEGATIVE = "#d62728"  # negative transfer, wherever a study shows it (the palette's red)
+GAIN_FULL = 0.25  # bits saved at which a study cell's colour is at its strongest
+
+
+def gain_color(gain: float | None) -> str:
+    """A study cell's colour: white at no gain, deepening to green as the transfer saves bits and to
+    red for negative transfer; grey while the cell has no figure yet."""
+    if gain is None:
+        return "#d9d9d9"
+    t = min(1.0, abs(gain) / GAIN_FULL)
+    target = (0x2c, 0xa0, 0x2c) if gain >= 0 else (0xd6, 0x27, 0x28)
+    return "#" + "".join(f"{round(255 + (c - 255) * t):02x}" for c in target)
 
 
 def format_bytes(n: int) -> str:
@@ -73,6 +85,13 @@ def format_percent(p: float) -> str:
 def format_ratio(ratio: float) -> str:
     """A word-perplexity ratio in three significant digits at most, however small or large."""
     return f"{ratio:.2f}" if 0.01 <= ratio < 1000 else f"{ratio:.2g}"
+
+
+def format_mean_sd(mean: float, sd: float | None, digits: int = 3, signed: bool = False) -> str:
+    """A mean over repeats with its standard deviation, `1.234 ± 0.010`; the mean alone when there is
+    no spread to show (a single repeat)."""
+    sign = "+" if signed else ""
+    return f"{mean:{sign}.{digits}f}" + ("" if sd is None else f" ± {sd:.{digits}f}")
 
 
 def format_compact(value: float) -> str:

@@ -147,6 +147,16 @@ class RunStore:
             return self.get(run_id)
         raise RuntimeError(f"could not find a free run id under {self.runs_root}")
 
+    def adopt(self, record: dict[str, Any]) -> RunRecord:
+        """Register a run trained in another store (a Ray worker's) whose folder has been copied to
+        runs/<id> here: its row as it was there, its folder here."""
+        row = {**record, "run_dir": _stored_path(self.runs_root / record["id"], self.home)}
+        columns = [name for name in (f.name for f in dataclasses.fields(RunRecord)) if name in row]
+        values = [json.dumps(row[name]) if name in _JSON_FIELDS else row[name] for name in columns]
+        with self._write() as conn:
+            conn.execute(f"INSERT INTO runs ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", values)
+        return self.get(record["id"])
+
     def update(self, run_id: str, **fields: Any) -> None:
         unknown = set(fields) - _UPDATABLE
         if unknown:

@@ -104,6 +104,9 @@ RULES: dict[str, Rule] = {
     "seed": _ints(*_SEED),
     "threads": _ints(0, 4_096, "0 = all cores"),
     "nproc": _ints(1, 1_024),
+    # study
+    "repeats": _ints(1, 1_000),
+    "jobs": _ints(1, 1_024),
     # generate / complete
     "max_tokens": _ints(1, 100_000),
     "temperature": _floats(0.0, 100.0, meaning="0 = greedy"),

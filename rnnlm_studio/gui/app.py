@@ -29,6 +29,7 @@ from .playground import PlaygroundPanel
 from .run_settings import panel_states, stored_config
 from .runs_panel import RunsPanel
 from .source_ranking import follow_corpus
+from .studies_panel import StudiesPanel
 from .training_panel import TrainingPanel
 from .widgets import APPLICATION, ORGANIZATION, open_settings
 from .workers import ProcessTrainingJob, TrainingJob, run_task, wait_for_tasks
@@ -69,6 +70,7 @@ class MainWindow(QMainWindow):
         self.training_panel = TrainingPanel()
         self.runs_panel = RunsPanel()
         self.playground = PlaygroundPanel()
+        self.studies_panel = StudiesPanel(self.build_config)
         self._make_actions()
         self._make_docks()
         self._make_menus()
@@ -111,7 +113,8 @@ class MainWindow(QMainWindow):
                                          ("model", tr("Model && Transfer"), self.model_panel, left),
                                          ("training", tr("Training"), self.training_panel, right),
                                          ("runs", tr("Runs"), self.runs_panel, bottom),
-                                         ("playground", tr("Playground"), self.playground, left)):
+                                         ("playground", tr("Playground"), self.playground, left),
+                                         ("studies", tr("Studies"), self.studies_panel, left)):
             dock = QDockWidget(title, self)
             dock.setObjectName(f"dock-{key}")
             dock.setWidget(_scrolling(widget) if key == "playground" else widget)
@@ -120,6 +123,7 @@ class MainWindow(QMainWindow):
         # One tab group only: Qt 6 leaves a stray tab bar painted when a window has two.
         self.tabifyDockWidget(self.docks["corpus"], self.docks["model"])
         self.tabifyDockWidget(self.docks["model"], self.docks["playground"])
+        self.tabifyDockWidget(self.docks["playground"], self.docks["studies"])
         self.docks["corpus"].raise_()
         self.resizeDocks([self.docks["corpus"], self.docks["training"]], [430, 900], Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["training"], self.docks["runs"]], [620, 220], Qt.Orientation.Vertical)
@@ -176,6 +180,8 @@ class MainWindow(QMainWindow):
         self.runs_panel.selection_changed.connect(self._on_runs_selected)
         self.runs_panel.resume_requested.connect(self.resume_run)
         self.runs_panel.settings_requested.connect(self.new_run_from)
+        self.studies_panel.runs_changed.connect(self.runs_panel.refresh)
+        self.studies_panel.runs_requested.connect(self._show_study_runs)
 
     # --- training --------------------------------------------------------------------------
     def build_config(self) -> TrainConfig:
@@ -316,6 +322,11 @@ class MainWindow(QMainWindow):
         if len(records) == 1 and records[0].status in ("done", "stopped"):
             self.playground.set_model(str(records[0].run_dir))
 
+    def _show_study_runs(self, run_ids: list[str]) -> None:
+        """A clicked study cell: its transfer runs and their baselines, selected in the Runs panel."""
+        self.runs_panel.select_runs(run_ids)
+        self.docks["runs"].raise_()
+
     # --- closing ---------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
         """During a run, ask; on yes, stop cleanly (checkpoint) and close once the thread has ended."""
@@ -331,6 +342,7 @@ class MainWindow(QMainWindow):
                 self._close_after_stop = True
                 self.stop_training()
             return
+        self.studies_panel.shutdown()  # its runs stop with checkpoints; Resume trains the rest later
         self.save_settings()
         event.accept()
 

@@ -16,7 +16,7 @@ def test_first_start_preselects_sample_corpus_and_default_source(make_window, qt
     window = make_window()
     assert window.windowTitle() == "RNNLM Studio"
     assert {d.windowTitle().replace("&&", "&") for d in window.docks.values()} == {"Corpus", "Model & Transfer", "Training", "Runs",
-                                                                "Playground"}
+                                                                "Playground", "Studies"}
     assert window.corpus_panel.entries() == [(str(sample_corpus().resolve()), "train")]
     default = next((str(m.path) for m in list_models() if m.name == DEFAULT_SOURCE), None)
     assert window.model_panel.source_ref() == default

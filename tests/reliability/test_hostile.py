@@ -85,6 +85,7 @@ HUGE = {int: "1" + "0" * 30, float: "1e30"}
 BASE = {
     "train": ["train", "--train", "no-such-corpus.txt"],
     "transfer-curve": ["transfer-curve", "--train", "no-such-corpus.txt", "--source", MODEL],
+    "study": ["study", "--train", "no-such-corpus.txt", "--source", MODEL, "--axis", "transfer=parameter"],
     "generate": ["generate", MODEL, "--prompt", "To be", "--max-tokens", "5"],
     "complete": ["complete", MODEL, "--prompt", "To b"],
     "eval": ["eval", MODEL, "--text", "no-such-text.txt"],

@@ -1,0 +1,79 @@
+"""The Studies panel as a user meets it: define a 2x2 study of tiny runs, watch the grid fill in,
+click a cell to see its runs in the Runs panel, export the results."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+
+from rnnlm_studio.core.formatting import gain_color
+from rnnlm_studio.core.runs import RunStore
+from tests.gui.conftest import set_tiny_model
+
+
+def test_a_two_by_two_study_fills_its_grid_and_opens_a_cells_runs(make_window, qtbot, runs_home: Path,
+                                                                   shakespeare_small: dict[str, Path],
+                                                                   tmp_path: Path, artifacts: Path) -> None:
+    window = make_window()
+    set_tiny_model(window, steps=2, eval_every=2)
+    source = next(r for r in RunStore().list() if r.name == "source-scratch")
+    window.model_panel.set_source(str(source.run_dir))
+    window.model_panel.transfer_box.setCurrentText("parameter")
+    window.corpus_panel.set_train_paths([shakespeare_small["train"]])
+    window.corpus_panel.add_paths([shakespeare_small["valid"]], role="valid")
+    panel = window.studies_panel
+    window.docks["studies"].raise_()
+
+    panel.axis_names[0].setCurrentText("lr")
+    qtbot.keyClicks(panel.axis_values[0], "0.01,0.02")
+    panel.axis_names[1].setCurrentText("freeze")
+    qtbot.keyClicks(panel.axis_values[1], "none,embedding")
+    panel.jobs.setValue(2)
+    qtbot.keyClicks(panel.name_edit, "grid")
+    qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.grid.rowCount() == 2 and panel.grid.columnCount() == 2, timeout=60_000)
+    assert panel.progress.maximum() == 5, "four cells and the one scratch baseline they share"
+    assert not panel.start_button.isEnabled() and panel.stop_button.isEnabled()
+    qtbot.waitUntil(lambda: not panel.running, timeout=400_000)
+    assert panel.message.text() == "", panel.message.text()
+    assert panel.progress.value() == 5 and panel.eta_label.text() == "done"
+    for row in range(2):
+        for col in range(2):
+            item = panel.grid.item(row, col)
+            assert "bits" in item.text() and "bpb" in item.text()
+            cell = panel.cells[row * 2 + col]
+            assert item.background().color().name() == gain_color(cell["gain_bits_mean"])
+    window.grab().save(str(artifacts / "studies-panel.png"))
+
+    cell = panel.cells[3]  # lr=0.02, freeze=embedding
+    assert cell["axes"] == {"lr": "0.02", "freeze": "embedding"}
+    qtbot.waitUntil(lambda: set(cell["run_ids"]) <= set(window.runs_panel.records), timeout=20_000)
+    rect = panel.grid.visualItemRect(panel.grid.item(1, 1))
+    qtbot.mouseClick(panel.grid.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    wanted = set(cell["run_ids"] + cell["baseline_run_ids"])
+    qtbot.waitUntil(lambda: {r.id for r in window.runs_panel.selected()} == wanted, timeout=10_000)
+
+    written = panel.export(tmp_path / "export")
+    assert {p.name for p in written} >= {"results.csv", "report.md", "heatmap.png", "heatmap.svg"}
+    assert (tmp_path / "export" / "results.csv").read_text().count("\n") == 5
+    assert panel.studies.findText("grid") >= 0, "the stored study is offered for resuming"
+
+
+def test_each_kind_of_study_gets_its_plots_as_png_and_svg(qtbot, tmp_path: Path) -> None:
+    from rnnlm_studio.gui.study_plots import write_study_plots
+
+    def cell(axes: dict, gain: float | None, sd: float | None = 0.01) -> dict:
+        return {"axes": axes, "repeats": 2, "bpb_mean": None if gain is None else 2 - gain, "bpb_sd": sd,
+                "baseline_bpb_mean": 2.0, "baseline_bpb_sd": sd, "gain_bits_mean": gain, "gain_bits_sd": sd}
+
+    curve = [cell({"fraction": f}, g) for f, g in (("0.1", 0.3), ("0.5", 0.05), ("1", -0.1))]
+    bars = [cell({"transfer": t}, g, sd) for t, g, sd in (("parameter", 0.2, None), ("feature", -0.05, 0.02))]
+    grid = [cell({"transfer": t, "freeze": f}, g) for t, f, g in
+            (("parameter", "none", 0.2), ("parameter", "embedding", None), ("feature", "none", -0.1),
+             ("feature", "embedding", 0.0))]
+    for name, cells, stems in (("curve", curve, {"data-efficiency"}), ("bars", bars, {"gain-bars"}),
+                               ("grid", grid, {"heatmap"})):
+        written = write_study_plots(cells, tmp_path / name)
+        assert {p.stem for p in written} == stems and {p.suffix for p in written} == {".png", ".svg"}
+        assert all(p.stat().st_size > 1000 for p in written)
+        assert "<svg" in next(p for p in written if p.suffix == ".svg").read_text()
