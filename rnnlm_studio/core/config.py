@@ -25,6 +25,7 @@ TRANSFERS = ("scratch", "structure", "parameter", "feature", "partial", "ulmfit"
 DEVICES = ("auto", "cpu", "cuda")
 PRECISIONS = ("auto", "fp32", "bf16")
 MOVES_WEIGHTS = ("parameter", "feature", "partial", "ulmfit", "task")
+SCORING_FIELDS = ("cache_window", "cache_theta", "cache_lambda")  # how texts are scored: the run's, not the source's
 AUTO_VOCAB = 0  # a vocabulary size nobody chose: a new tokenizer's follows the training text (tokenizer.py)
 SCRATCH_LR = 8e-3
 FINE_TUNE_LR = 2e-3
@@ -146,6 +147,18 @@ class TrainConfig:
         if len(fractions) != 3 or fractions[0] <= 0 or abs(sum(fractions) - 1.0) > 1e-6:
             raise ConfigError(f"--split must be three non-negative fractions (train above 0) that sum to 1, "
                               f"got {self.split}")
+
+    def target_model(self, vocab_size: int, source: ModelConfig | None) -> ModelConfig:
+        """The architecture the run trains, from config.json alone (no torch), so the Model panel shows
+        what the trainer builds: the run's own for scratch or with no source, else the source's with the
+        run's vocabulary and scoring settings; feature transfer unties the output layer it trains."""
+        if self.transfer == "scratch" or source is None:
+            return dataclasses.replace(self.model, vocab_size=vocab_size)
+        arch = dataclasses.replace(source, vocab_size=vocab_size,
+                                   **{name: getattr(self.model, name) for name in SCORING_FIELDS})
+        if self.transfer == "feature":
+            arch.tie_weights = False
+        return arch
 
     @property
     def peak_lr(self) -> float:

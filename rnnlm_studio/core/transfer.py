@@ -13,7 +13,6 @@ ignored for them (a message says so). The `task` type is in `classify.py`.
 """
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 
 import torch
@@ -47,17 +46,8 @@ class TargetSetup:
                 param.requires_grad_(i >= len(self.unfreeze_groups) - k)
 
 
-SCORING_FIELDS = ("cache_window", "cache_theta", "cache_lambda")  # how texts are scored: the run's, not the source's
-
-
 def target_architecture(config: TrainConfig, tokenizer: Tokenizer, source: LoadedModel | None) -> ModelConfig:
-    if config.transfer == "scratch" or source is None:
-        return dataclasses.replace(config.model, vocab_size=tokenizer.vocab_size)
-    arch = dataclasses.replace(source.model.config, vocab_size=tokenizer.vocab_size,
-                               **{name: getattr(config.model, name) for name in SCORING_FIELDS})
-    if config.transfer == "feature":
-        arch.tie_weights = False
-    return arch
+    return config.target_model(tokenizer.vocab_size, source.model.config if source is not None else None)
 
 
 def copy_tensors(source: RNNLM, target: RNNLM, groups: list[str]) -> list[str]:

@@ -48,6 +48,7 @@ class Preview:
     chars_per_token: float
     train_chars: int
     warnings: list[str]
+    new_tokenizer: bool = True  # False: the source model's tokenizer
 
     @property
     def train_tokens(self) -> int:
@@ -86,7 +87,8 @@ def build_preview(config: TrainConfig, source: str | None) -> Preview:
              for line in corpus.preview(PREVIEW_CHARS).splitlines()]
     sample = corpus.preview(SAMPLE_CHARS)
     chars_per_token = len(sample) / max(1, len(tokenizer.encode_lines(sample)))
-    return Preview(lines, tokenizer.kind, tokenizer.vocab_size, chars_per_token, train.stats().chars, warnings)
+    return Preview(lines, tokenizer.kind, tokenizer.vocab_size, chars_per_token, train.stats().chars, warnings,
+                   source is None)
 
 
 def preview_html(lines: list[list[str]]) -> str:
@@ -116,7 +118,7 @@ class CorpusPanel(QWidget):
     """Files and folders, their roles, split fractions, tokenizer settings and the live preview."""
 
     changed = Signal()  # the training text or the tokenizer settings changed
-    estimated = Signal(int, int)  # training tokens and vocabulary size, for the model panel's estimates
+    estimated = Signal(int, int, bool)  # training tokens, vocabulary size and "a new tokenizer", for the model panel
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -444,7 +446,7 @@ class CorpusPanel(QWidget):
             self.message.show_message("\n".join(preview.warnings), "warning")
         elif self.message.level == "error":
             self.message.clear()
-        self.estimated.emit(preview.train_tokens, preview.vocab_size)
+        self.estimated.emit(preview.train_tokens, preview.vocab_size, preview.new_tokenizer)
 
     def _on_preview_failed(self, message: str) -> None:
         self.preview = None

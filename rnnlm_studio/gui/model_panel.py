@@ -5,6 +5,7 @@ agree on what "default" means; the form only adds ranges, tooltips and the estim
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog
                                QTableWidgetItem, QTextBrowser, QVBoxLayout, QWidget)
 
 from ..core.card import read_card
-from ..core.checkpoint import list_models, read_config, resolve_model
+from ..core.checkpoint import list_models, model_config_from, read_config, resolve_model
 from ..core.config import CELLS, OPTIMIZERS, SCHEDULES, TRANSFERS, ModelConfig, TrainConfig, default_lr
 from ..core.device import DeviceChoice, device_choices
 from ..core.errors import StudioError
@@ -46,20 +47,33 @@ class SourceInfo:
     folder: Path
     config: dict[str, Any]
     card: str
+    model: ModelConfig  # its architecture, read (and checked) from config.json
 
     def layer_names(self) -> list[str]:
-        return layer_names(int(self.config["model"]["layers"]))
+        return layer_names(self.model.layers)
 
     def describe_architecture(self) -> str:
-        m = self.config["model"]
-        return (f"{m['layers']}×{m['hidden_size']} {m['cell'].upper()}, embedding {m['emb_size']}, "
-                f"{self.config['tokenizer']['kind']} vocabulary of {m['vocab_size']:,}")
+        m = self.model
+        return (f"{m.layers}×{m.hidden_size} {m.cell.upper()}, embedding {m.emb_size}, "
+                f"{self.tokenizer_kind()} vocabulary of {m.vocab_size:,}")
+
+    def tokenizer_kind(self) -> str:
+        return str((self.config.get("tokenizer") or {}).get("kind", ""))
 
 
 def load_source(ref: str) -> SourceInfo:
     """The model folder behind a choice (a run resolves to its best checkpoint) and its card."""
     folder = resolve_model(ref)
-    return SourceInfo(ref, folder, read_config(folder), read_card(folder))
+    config = read_config(folder)
+    return SourceInfo(ref, folder, config, read_card(folder), model_config_from(config, folder))
+
+
+def describe_target(model: ModelConfig, source: SourceInfo, new_tokenizer: bool) -> str:
+    """What the run takes from its source, and whose vocabulary it reads with."""
+    vocabulary = (f"a new vocabulary of {model.vocab_size:,} pieces trained on your text" if new_tokenizer else
+                  f"the source's {source.tokenizer_kind()} vocabulary of {model.vocab_size:,}")
+    return (f"Taken from the source model: {model.layers}×{model.hidden_size} {model.cell.upper()}, embedding "
+            f"{model.emb_size}; {vocabulary}.")
 
 
 def _spin(low: int, high: int, value: int, tip: str, step: int = 1) -> QSpinBox:
@@ -101,6 +115,8 @@ class ModelPanel(QWidget):
         self.source: SourceInfo | None = None
         self._train_tokens = 0
         self._vocab_size = ModelConfig().vocab_size or 4000  # until the corpus preview tells the real size
+        self._new_tokenizer: bool | None = None  # the corpus panel's choice, once its preview tells it
+        self._own_model: ModelConfig | None = None  # the form's own architecture while it shows a source's
         self._flops = 0.0
         self._parameters = 0
         self._counter = LatestOnly(self)
@@ -391,8 +407,37 @@ class ModelPanel(QWidget):
             if widget is not self.arch_note:
                 widget.setEnabled(own)
         self.arch_note.setVisible(not own)
-        if not own:
-            self.arch_note.setText(f"Taken from the source model: {self.source.describe_architecture()}.")
+        self._show_architecture(own)
+
+    def _show_architecture(self, own: bool) -> None:
+        """The greyed form shows the architecture the run takes from its source (dropouts included); the
+        user's own values come back with scratch."""
+        if own:
+            if self._own_model is not None:
+                self._set_model_fields(self._own_model)
+                self._own_model = None
+            return
+        if self._own_model is None:
+            self._own_model = self.model_config()
+        target = self.target_model()
+        self._set_model_fields(target)
+        self.arch_note.setText(describe_target(target, self.source, bool(self._new_tokenizer)))
+
+    def _set_model_fields(self, m: ModelConfig) -> None:
+        self.cell_box.setCurrentText(m.cell)
+        self.emb_spin.setValue(m.emb_size)
+        self.hidden_spin.setValue(m.hidden_size)
+        self.layers_spin.setValue(m.layers)
+        self.tie_check.setChecked(m.tie_weights)
+        for name, spin in self.dropout_spins.items():
+            spin.setValue(getattr(m, name))
+
+    def target_model(self) -> ModelConfig:
+        """The architecture the run will train, with the vocabulary its tokenizer will have."""
+        config = TrainConfig(transfer=self.transfer_box.currentText(), model=self.own_model_config())
+        source = self.source.model if self.source is not None else None
+        vocab = source.vocab_size if source is not None and not self._new_tokenizer else self._vocab_size
+        return config.target_model(vocab, source)
 
     def _fill_layers(self) -> None:
         names = self.source.layer_names() if self.source is not None else []
@@ -425,6 +470,10 @@ class ModelPanel(QWidget):
             self.labelled_data_chosen.emit(path)
 
     # --- config ----------------------------------------------------------------------------
+    def own_model_config(self) -> ModelConfig:
+        """The architecture the user chose for scratch runs (kept while the form shows a source's)."""
+        return self._own_model if self._own_model is not None else self.model_config()
+
     def model_config(self) -> ModelConfig:
         return ModelConfig(cell=self.cell_box.currentText(), emb_size=self.emb_spin.value(),
                            hidden_size=self.hidden_spin.value(), layers=self.layers_spin.value(),
@@ -441,8 +490,7 @@ class ModelPanel(QWidget):
         config.unfreeze_every = self.unfreeze_spin.value()
         config.discriminative_factor = self.factor_spin.value()
         vocab = config.model.vocab_size
-        config.model = self.model_config()
-        config.model.vocab_size = vocab
+        config.model = dataclasses.replace(self.own_model_config(), vocab_size=vocab)
         config.optimizer = self.optimizer_box.currentText()
         config.lr = None if self.lr_spin.value() == default_lr(config.transfer) else self.lr_spin.value()
         config.weight_decay = self.decay_spin.value()
@@ -457,12 +505,14 @@ class ModelPanel(QWidget):
         config.baseline = self.baseline_check.isChecked() and transfer != "scratch"
 
     # --- estimates -------------------------------------------------------------------------
-    def set_corpus_estimate(self, tokens: int, vocab_size: int) -> None:
-        """The corpus preview's token count and vocabulary, for parameter count and time per epoch."""
+    def set_corpus_estimate(self, tokens: int, vocab_size: int, new_tokenizer: bool = True) -> None:
+        """The corpus preview's token count, vocabulary and tokenizer choice, for the parameter count, the
+        time per epoch and the vocabulary a source's architecture gets."""
         self._train_tokens = tokens
-        if vocab_size != self._vocab_size:
-            self._vocab_size = vocab_size
+        if vocab_size != self._vocab_size or new_tokenizer != self._new_tokenizer:
+            self._vocab_size, self._new_tokenizer = vocab_size, new_tokenizer
             self._timer.start()
+            self._on_transfer()
         self._show_estimate()
 
     def note_throughput(self, tokens_per_s: float, parameters: int) -> None:
@@ -472,13 +522,7 @@ class ModelPanel(QWidget):
             self._show_estimate()
 
     def _estimate(self) -> None:
-        own = self.transfer_box.currentText() == "scratch" or self.source is None
-        if own:
-            model = self.model_config()
-            model.vocab_size = self._vocab_size
-            self._counter.request(count_and_measure, model, self._flops)
-        else:
-            self._on_count((int(self.source.config.get("parameters", 0)), self._flops))
+        self._counter.request(count_and_measure, self.target_model(), self._flops)
 
     def _on_count(self, result: tuple[int, float]) -> None:
         self._parameters, self._flops = result
@@ -506,14 +550,10 @@ class ModelPanel(QWidget):
 
     def set_state(self, state: dict[str, Any]) -> None:
         config = TrainConfig.from_dict(state.get("config") or {})
-        m = config.model
-        self.cell_box.setCurrentText(m.cell)
-        self.emb_spin.setValue(m.emb_size)
-        self.hidden_spin.setValue(m.hidden_size)
-        self.layers_spin.setValue(m.layers)
-        self.tie_check.setChecked(m.tie_weights)
-        for name, spin in self.dropout_spins.items():
-            spin.setValue(getattr(m, name))
+        if self._own_model is not None:
+            self._own_model = config.model  # shown again when the run trains from scratch
+        else:
+            self._set_model_fields(config.model)
         self.optimizer_box.setCurrentText(config.optimizer)
         self.lr_spin.setValue(config.peak_lr)
         self.decay_spin.setValue(config.weight_decay)
