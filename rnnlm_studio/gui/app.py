@@ -28,7 +28,7 @@ from .playground import PlaygroundPanel
 from .runs_panel import RunsPanel
 from .source_ranking import follow_corpus
 from .training_panel import TrainingPanel
-from .widgets import APPLICATION, ORGANIZATION, open_settings
+from .widgets import APPLICATION, ORGANIZATION, install_wheel_guard, open_settings
 from .workers import ProcessTrainingJob, TrainingJob, run_task, wait_for_tasks
 
 TITLE = "RNNLM Studio"
@@ -52,6 +52,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self) -> None:
         super().__init__()
+        install_wheel_guard(QApplication.instance())
         self.setWindowTitle(TITLE)
         self.setWindowIcon(QIcon(str(resources_dir() / "icons" / "rnnlm-studio.svg")))
         self.setObjectName("main-window")

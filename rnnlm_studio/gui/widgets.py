@@ -1,12 +1,14 @@
 """Small pieces every panel shares: the settings store, remembered folders, the message bar, an
-eliding label."""
+eliding label, and the wheel guard that keeps the mouse wheel from changing fields while it scrolls."""
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QWidget
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QComboBox, QFrame, QHBoxLayout, QLabel, QSizePolicy,
+                               QSlider, QToolButton, QWidget)
 
 ORGANIZATION = "RNNLM Studio"
 APPLICATION = "rnnlm-studio"
@@ -96,3 +98,56 @@ class ElidedLabel(QLabel):
     def _elide(self) -> None:
         width = max(self.width(), 40)
         super().setText(self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, width))
+
+
+WHEEL_FIELDS = (QAbstractSpinBox, QComboBox, QSlider)
+
+
+class WheelGuard(QObject):
+    """The mouse wheel over a spin box, combo box or slider scrolls the panel unless that field has focus
+    (a click or Tab gives it), so scrolling a form never changes a learning rate on the way.
+
+    One filter on the application covers every field of every panel, present and future: fields stop
+    taking focus from the wheel, and an unfocused field's wheel event goes to its parents (the scroll
+    area) as an ignored event does.
+    """
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
+        kind = event.type()
+        if kind == QEvent.Type.Polish and isinstance(watched, WHEEL_FIELDS):
+            if watched.focusPolicy() == Qt.FocusPolicy.WheelFocus:
+                watched.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        elif kind == QEvent.Type.Wheel and isinstance(watched, WHEEL_FIELDS) and not _has_focus(watched):
+            _pass_to_parent(watched, event)
+            return True
+        return False
+
+
+def _pass_to_parent(widget: QWidget, event: QWheelEvent) -> None:
+    """Offer the wheel to the field's ancestors, nearest first, until one takes it (the scroll area's
+    viewport), as Qt propagates an ignored wheel event; a forwarded event is not spontaneous, and Qt
+    would not propagate it by itself."""
+    parent = widget.parentWidget()
+    while parent is not None:
+        forwarded = QWheelEvent(widget.mapTo(parent, event.position()), event.globalPosition(), event.pixelDelta(),
+                                event.angleDelta(), event.buttons(), event.modifiers(), event.phase(),
+                                event.inverted(), event.source())
+        forwarded.ignore()
+        QApplication.sendEvent(parent, forwarded)
+        if forwarded.isAccepted():
+            return
+        parent = parent.parentWidget()
+
+
+def _has_focus(widget: QWidget) -> bool:
+    """A combo box's line edit or a spin box's editor may hold the focus for it."""
+    focused = QApplication.focusWidget()
+    return focused is not None and (focused is widget or widget.isAncestorOf(focused))
+
+
+def install_wheel_guard(app: QApplication) -> None:
+    """Once per application (every window calls it; a second guard would only repeat the first)."""
+    if app.property("wheel-guard") is None:
+        guard = WheelGuard(app)
+        app.installEventFilter(guard)
+        app.setProperty("wheel-guard", True)
