@@ -536,18 +536,20 @@ class TrainingPlots(QWidget):
             raise OSError(f"could not write {path}")
 
     def export_csv(self, path: str | Path) -> None:
-        """Every buffered point in long form: one row per run, series and point."""
+        """Every buffered point in long form: one row per run, series and point; a column a series lacks
+        is empty. Rows are written by column name, so every row has the header's fields."""
+        fields = ("run", "series", *VALID_COLUMNS, "smoothed_loss")
         with open(path, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(("run", "series", *VALID_COLUMNS, "smoothed_loss"))
+            writer = csv.DictWriter(handle, fields, restval="")
+            writer.writeheader()
             for series in self.live + self.overlays:
                 for i in range(len(series.train)):
-                    row = [series.train[c][i] for c in ("step", "tokens", "elapsed", "loss")]
-                    writer.writerow((series.name, "train", *_csv_numbers(row), "", "", "", "",
-                                     _csv_number(series.train["smooth"][i])))
+                    row = {c: _csv_number(series.train[c][i]) for c in ("step", "tokens", "elapsed", "loss")}
+                    writer.writerow({"run": series.name, "series": "train", **row,
+                                     "smoothed_loss": _csv_number(series.train["smooth"][i])})
                 for i in range(len(series.valid)):
-                    writer.writerow((series.name, "valid", *_csv_numbers(series.valid[c][i] for c in VALID_COLUMNS),
-                                     ""))
+                    writer.writerow({"run": series.name, "series": "valid",
+                                     **{c: _csv_number(series.valid[c][i]) for c in VALID_COLUMNS}})
 
     def ask_png(self) -> None:
         self._ask_export("PNG image (*.png)", ".png", self.export_png)
@@ -591,7 +593,3 @@ def _fmt(value: float) -> str:
 
 def _csv_number(value: float) -> str:
     return repr(float(value)) if not float(value).is_integer() else str(int(value))
-
-
-def _csv_numbers(values: Iterable[float]) -> list[str]:
-    return [_csv_number(v) for v in values]

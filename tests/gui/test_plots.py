@@ -170,3 +170,24 @@ def test_export_png_and_csv(plots: TrainingPlots, qtbot, tmp_path) -> None:
     rows = list(csv.DictReader(open(tmp_path / "curves.csv", encoding="utf-8")))
     assert [r["series"] for r in rows].count("train") == 12 and [r["series"] for r in rows].count("valid") == 3
     assert float(rows[0]["loss"]) == pytest.approx(6.0 - 0.01)
+
+
+def test_csv_export_rows_have_the_header_s_fields(plots: TrainingPlots, qtbot, tmp_path, monkeypatch) -> None:
+    """Issue #20, defect 7: 10 header columns but 11 fields per train row, smoothed_loss in an unnamed column."""
+    plots.begin_run("run-a", "run a")
+    for data in events_dicts(12, 4):
+        plots.add_event(event_from_dict(data))
+    qtbot.wait(REDRAW_MS * 3)
+    target = tmp_path / "exported.csv"
+    monkeypatch.setattr("PySide6.QtWidgets.QFileDialog.getSaveFileName", staticmethod(lambda *_a: (str(target), "")))
+    plots.ask_csv()  # File ▸ Export curves as CSV…
+    with open(target, encoding="utf-8", newline="") as handle:
+        header, *rows = list(csv.reader(handle))
+    assert all(len(row) == len(header) for row in rows)
+    assert len(set(header)) == len(header) and all(header)
+    train = [dict(zip(header, row)) for row in rows if row[header.index("series")] == "train"]
+    evals = [dict(zip(header, row)) for row in rows if row[header.index("series")] == "valid"]
+    assert all(row["ppl"] == row["bpb"] == "" for row in train)
+    assert float(train[0]["smoothed_loss"]) == pytest.approx(float(train[0]["loss"]))  # the EMA starts at the loss
+    assert float(train[-1]["smoothed_loss"]) > float(train[-1]["loss"])  # and lags a falling loss
+    assert all(row["smoothed_loss"] == "" and float(row["bpb"]) > 0 for row in evals)
