@@ -34,6 +34,10 @@ from .workers import ProcessTrainingJob, TrainingJob, run_task, wait_for_tasks
 TITLE = "RNNLM Studio"
 SETTINGS_VERSION = 1
 PANEL_KEYS = ("corpus", "model", "training", "runs")
+SCROLLING_PANELS = ("corpus", "playground")  # forms that scroll in a short window (the Model panel scrolls itself)
+DEFAULT_SIZE = (1400, 900)
+LEFT_DOCK_WIDTH = (405, 470)  # the left docks' width on first start: at least what the Corpus form needs
+RUNS_HEIGHT = (130, 200)  # the Runs table's height on first start (a fifth of the window); the plots take the rest
 PAUSE_TIP = "Pause or resume the run between steps (F6)"
 NO_PAUSE_TIP = ("A run in a child process (several processes, or one chosen GPU) cannot pause: stop it, then "
                 "resume it from the Runs panel")
@@ -110,15 +114,13 @@ class MainWindow(QMainWindow):
                                          ("playground", "Playground", self.playground, left)):
             dock = QDockWidget(title, self)
             dock.setObjectName(f"dock-{key}")
-            dock.setWidget(_scrolling(widget) if key == "playground" else widget)
+            dock.setWidget(_scrolling(widget) if key in SCROLLING_PANELS else widget)
             self.addDockWidget(area, dock)
             self.docks[key] = dock
         # One tab group only: Qt 6 leaves a stray tab bar painted when a window has two.
         self.tabifyDockWidget(self.docks["corpus"], self.docks["model"])
         self.tabifyDockWidget(self.docks["model"], self.docks["playground"])
         self.docks["corpus"].raise_()
-        self.resizeDocks([self.docks["corpus"], self.docks["training"]], [430, 900], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.docks["training"], self.docks["runs"]], [620, 220], Qt.Orientation.Vertical)
         self._default_layout = self.saveState(SETTINGS_VERSION)
 
     def _make_menus(self) -> None:
@@ -142,7 +144,7 @@ class MainWindow(QMainWindow):
             view.addAction(dock.toggleViewAction())
         view.addAction(self.toolbar.toggleViewAction())
         view.addSeparator()
-        view.addAction("Reset layout", lambda: self.restoreState(self._default_layout, SETTINGS_VERSION))
+        view.addAction("Reset layout", self.reset_layout)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction("About RNNLM Studio", self._about)
 
@@ -308,7 +310,7 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, QByteArray) and self.restoreGeometry(geometry):
             self.restoreState(settings.value("window/state", QByteArray()), SETTINGS_VERSION)
         else:
-            self.resize(1400, 900)
+            self._fit_default_size()
         saved = {key: settings.value(f"panels/{key}") for key in PANEL_KEYS}
         if not any(saved.values()):
             self.model_panel.select_default()
@@ -323,6 +325,28 @@ class MainWindow(QMainWindow):
                 state = {}
             self._panel(key).set_state(state)
         self.status_label.setText("Ready: press Start (F5) to train.")
+
+    def _fit_default_size(self) -> None:
+        """First start: the default size, or the whole screen where that is smaller (a 1024×700 laptop)."""
+        screen = self.screen().availableGeometry()
+        width, height = min(DEFAULT_SIZE[0], screen.width()), min(DEFAULT_SIZE[1], screen.height())
+        frame = self.frameGeometry().size() - self.geometry().size()  # the title bar and borders, once shown
+        self.resize(width - frame.width(), height - frame.height())
+        self.move(screen.topLeft())
+        self._size_docks()
+
+    def reset_layout(self) -> None:
+        self.restoreState(self._default_layout, SETTINGS_VERSION)
+        self._size_docks()
+
+    def _size_docks(self) -> None:
+        """The forms on the left get what they need to show whole, the plots all the rest."""
+        width, height = self.width(), self.height()
+        left = min(max(round(width * 0.32), LEFT_DOCK_WIDTH[0]), LEFT_DOCK_WIDTH[1])
+        self.resizeDocks([self.docks["corpus"], self.docks["training"]], [left, width - left],
+                         Qt.Orientation.Horizontal)
+        runs = min(max(height // 5, RUNS_HEIGHT[0]), RUNS_HEIGHT[1])
+        self.resizeDocks([self.docks["training"], self.docks["runs"]], [height - runs, runs], Qt.Orientation.Vertical)
 
     def _panel(self, key: str) -> CorpusPanel | ModelPanel | TrainingPanel | RunsPanel:
         return {"corpus": self.corpus_panel, "model": self.model_panel, "training": self.training_panel,

@@ -145,8 +145,8 @@ class ModelPanel(QWidget):
         layout.addWidget(self._build_optimiser())
         self.estimate_label = QLabel()
         self.estimate_label.setWordWrap(True)
-        self.baseline_check = QCheckBox("Also train a scratch baseline (to measure the transfer gain)")
-        self.baseline_check.setToolTip("After the run, trains the same architecture from random weights on the same "
+        self.baseline_check = QCheckBox("Also train a scratch baseline")
+        self.baseline_check.setToolTip("To measure the transfer gain: after the run, trains the same architecture from random weights on the same "
                                        "data and budget; the Runs table then shows the gain")
         layout.addWidget(self.baseline_check)
         layout.addWidget(self.estimate_label)

@@ -80,7 +80,8 @@ class PlaygroundPanel(QWidget):
         chooser = QHBoxLayout()
         chooser.addWidget(QLabel("Model"))
         self.model_box = QComboBox()
-        self.model_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        # A long run name must not widen the dock past a 1024-pixel screen: the list pops up wider instead.
+        self.model_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.model_box.setMinimumContentsLength(14)
         self.model_box.activated.connect(self._model_chosen)
         chooser.addWidget(self.model_box)
@@ -123,14 +124,14 @@ class PlaygroundPanel(QWidget):
         self.stop_button = QPushButton("Stop")
         self.stop_button.setEnabled(False)
         self.stop_button.clicked.connect(self.stop_generation)
-        controls = QGridLayout()  # two rows, so the dock fits beside the training plots
+        controls = QGridLayout()  # two columns, so the dock fits beside the training plots at 1024×700
         cells = (("Temperature", self.temperature), ("Top-k", self.top_k), ("Top-p", self.top_p),
                  ("Length", self.length), ("Seed", self.seed))
         for index, (label, widget) in enumerate(cells):
-            row, column = divmod(index, 3)
+            row, column = divmod(index, 2)
             controls.addWidget(QLabel(label), row, 2 * column, Qt.AlignmentFlag.AlignRight)
             controls.addWidget(widget, row, 2 * column + 1)
-        controls.setColumnStretch(6, 1)
+        controls.setColumnStretch(4, 1)
         layout.addLayout(controls)
         bottom = QHBoxLayout()
         self.status = ElidedLabel(TYPE_HINT)
@@ -151,7 +152,8 @@ class PlaygroundPanel(QWidget):
         row.addWidget(self.analyse_button)
         row.addWidget(QLabel("Side by side with"))
         self.compare_box = QComboBox()
-        self.compare_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.compare_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.compare_box.setMinimumContentsLength(10)
         row.addWidget(self.compare_box)
         row.addStretch(1)
         layout.addLayout(row)

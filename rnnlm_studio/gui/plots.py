@@ -274,7 +274,7 @@ class TrainingPlots(QWidget):
         autoscale = QPushButton("Fit")
         autoscale.setToolTip("Autoscale: fit both plots to all their data again")
         autoscale.clicked.connect(self.autoscale)
-        export = QToolButton()
+        export = self.export_button = QToolButton()
         export.setText("Export")
         export.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         export_menu = QMenu(export)
@@ -301,7 +301,7 @@ class TrainingPlots(QWidget):
         # run trains; the crosshair readout gives exact values instead.
         for plot in (self.loss_plot, self.ppl_plot):
             plot.addLegend(offset=(-10, 10), labelTextSize="8pt", brush=(255, 255, 255, 190))
-            plot.setMinimumSize(220, 180)
+            plot.setMinimumSize(220, 150)
         self._crosshairs = []
         for plot in (self.loss_plot, self.ppl_plot):
             line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#888888", style=Qt.PenStyle.DashLine))

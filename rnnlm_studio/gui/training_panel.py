@@ -11,7 +11,7 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (QDoubleSpinBox, QGridLayout, QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar,
-                               QSpinBox, QSplitter, QToolButton, QVBoxLayout, QWidget)
+                               QSizePolicy, QSpinBox, QSplitter, QToolButton, QVBoxLayout, QWidget)
 
 from ..core.config import TrainConfig
 from ..core.errors import ConfigError
@@ -90,7 +90,10 @@ class TrainingPanel(QWidget):
         self.progress.setFormat("Press Start to train")
         self.numbers = {key: QLabel("–") for key in ("step", "tokens", "speed", "lr", "grad", "elapsed")}
         for label in self.numbers.values():
-            label.setMinimumWidth(150)  # growing numbers must not re-lay out (and repaint) the plots below
+            # Growing numbers must not re-lay out (and repaint) the plots below: the columns share the width
+            # whatever the text, so a narrow window still shows the plots whole.
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            label.setMinimumWidth(70)
         grid = QGridLayout()
         captions = {"step": "Step", "tokens": "Tokens seen", "speed": "Tokens/s", "lr": "Learning rate",
                     "grad": "Gradient norm", "elapsed": "Elapsed"}
@@ -111,7 +114,7 @@ class TrainingPanel(QWidget):
         splitter.addWidget(self.log)
         splitter.setStretchFactor(0, 5)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([500, 80])
+        splitter.setSizes([500, 50])  # three lines of log; the plots take the rest
 
         self.buttons.addSpacing(8)
         self.buttons.addWidget(self.state_label)
