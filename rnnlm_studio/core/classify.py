@@ -31,7 +31,7 @@ from .config import TrainConfig
 from .device import resolve_device
 from .distributed import DistContext
 from .corpus import Corpus
-from .errors import ConfigError, CorpusError, ModelFileError
+from .errors import ConfigError, CorpusError, ModelFileError, give, option
 from .events import CheckpointEvent, EvalEvent, Event, LogEvent
 from .model import RNNLM
 from .runs import RunStore
@@ -165,7 +165,7 @@ def stratified_split(data: LabelledData, fractions: Sequence[float], seed: int) 
         parts["train"] += members[n_valid + n_test:]
     if not parts["valid"]:
         raise CorpusError(f"{data.origin}: too few examples per class to hold out a validation set; "
-                          "add examples or pass --valid with a labelled validation file")
+                          f"add examples or {give('valid', 'FILE')} with a labelled validation file")
     return {name: data.subset(sorted(indices)) for name, indices in parts.items()}
 
 
@@ -519,7 +519,7 @@ class TaskRun(RunLoop):
             self.model.load_state_dict(load_classifier(best, self.device).model.state_dict())
 
     def divergence_advice(self) -> str:
-        return f"Lower the learning rate (--lr, now {self.config.peak_lr:g}); the best checkpoint is kept"
+        return f"Lower {option('lr')} (now {self.config.peak_lr:g}); the best checkpoint is kept"
 
     def done_metrics(self, metrics: dict) -> dict:
         return {k: metrics[k] for k in ("loss", "accuracy", "macro_f1") if k in metrics}
@@ -529,8 +529,8 @@ def _open(config: TrainConfig, store: RunStore, pretrained: bool) -> TaskRun:
     config.validate()
     config.fill_budget()
     if config.tokenizer == "new":
-        raise ConfigError("--tokenizer new does not apply to --transfer task: the classifier reads text with the "
-                          "source's tokenizer; leave --tokenizer at auto")
+        raise ConfigError(f"{option('tokenizer')} new does not apply to {option('transfer')} task: the classifier "
+                          f"reads text with the source's tokenizer; leave {option('tokenizer')} at auto")
     source = ckpt.load_model(config.source)
     data = prepare_task_data(config, source.tokenizer)
     steps_per_epoch = math.ceil(len(data.train.ids) / config.batch_size)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from .errors import ConfigError, give, option
 from .validation import check_cache_size, check_fields, check_fractions
 
 CELLS = ("lstm", "gru", "rnn_tanh", "rnn_relu")
@@ -137,15 +137,15 @@ class TrainConfig:
         }
         for flag, (value, allowed) in checks.items():
             if value not in allowed:
-                raise ConfigError(f"--{flag} {value!r} is not one of: {', '.join(allowed)}")
+                raise ConfigError(f"{option(flag.replace('-', '_'))} {value!r} is not one of: {', '.join(allowed)}")
         if not self.train:
-            raise ConfigError("no training text: pass --train FILE_OR_FOLDER")
+            raise ConfigError(f"no training text: {give('train', 'FILE_OR_FOLDER')}")
         check_fields(self, [f.name for f in dataclasses.fields(self)])  # the numeric ones have rules
         if self.transfer != "scratch" and not self.source:
-            raise ConfigError(f"--transfer {self.transfer} needs a source model: pass --source MODEL")
-        fractions = check_fractions(self.split, "--split")
+            raise ConfigError(f"{option('transfer')} {self.transfer} needs a source model: {give('source', 'MODEL')}")
+        fractions = check_fractions(self.split, option("split"))
         if len(fractions) != 3 or fractions[0] <= 0 or abs(sum(fractions) - 1.0) > 1e-6:
-            raise ConfigError(f"--split must be three non-negative fractions (train above 0) that sum to 1, "
+            raise ConfigError(f"{option('split')} must be three non-negative fractions (train above 0) that sum to 1, "
                               f"got {self.split}")
 
     def target_model(self, vocab_size: int, source: ModelConfig | None) -> ModelConfig:

@@ -15,9 +15,10 @@ from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (QApplication, QDockWidget, QLabel, QMainWindow, QMessageBox, QScrollArea, QStyle,
                                QWidget)
 
+from ..core import __version__
 from ..core.config import TrainConfig
-from ..core.errors import StudioError
-from ..core.events import CheckpointEvent, DoneEvent, ErrorEvent, Event, StartEvent
+from ..core.errors import StudioError, set_spelling
+from ..core.events import CheckpointEvent, DoneEvent, ErrorEvent, Event, PauseEvent, StartEvent
 from ..core.paths import resources_dir, sample_corpus
 from ..core.run_loop import warm_up
 from ..core.runs import RunRecord, RunStore
@@ -28,6 +29,7 @@ from .playground import PlaygroundPanel
 from .runs_panel import RunsPanel
 from .source_ranking import follow_corpus
 from .training_panel import TrainingPanel
+from .wording import gui_spelling
 from .widgets import APPLICATION, ORGANIZATION, install_wheel_guard, open_settings
 from .workers import ProcessTrainingJob, TrainingJob, run_task, wait_for_tasks
 
@@ -57,6 +59,7 @@ class MainWindow(QMainWindow):
     def __init__(self) -> None:
         super().__init__()
         install_wheel_guard(QApplication.instance())
+        set_spelling(gui_spelling)  # core's messages name settings in the window's words
         self.setWindowTitle(TITLE)
         self.setWindowIcon(QIcon(str(resources_dir() / "icons" / "rnnlm-studio.svg")))
         self.setObjectName("main-window")
@@ -142,7 +145,9 @@ class MainWindow(QMainWindow):
         view = bar.addMenu("&View")
         for dock in self.docks.values():
             view.addAction(dock.toggleViewAction())
-        view.addAction(self.toolbar.toggleViewAction())
+        toolbar = self.toolbar.toggleViewAction()
+        toolbar.setText("Toolbar")  # "Training" is the dock's: one entry per panel
+        view.addAction(toolbar)
         view.addSeparator()
         view.addAction("Reset layout", self.reset_layout)
         help_menu = bar.addMenu("&Help")
@@ -163,6 +168,7 @@ class MainWindow(QMainWindow):
         self.corpus_panel.apply_to(config)
         self.model_panel.apply_to(config)
         self.training_panel.apply_to(config)
+        config.fill_budget()  # every budget off: one epoch, as on the command line and in the Python API
         config.threads = training_threads()
         config.validate()
         return config
@@ -234,8 +240,8 @@ class MainWindow(QMainWindow):
             self.runs_panel.set_busy_run(event.run_id)
             self.runs_panel.refresh()
             self.status_label.setText(f"Training {event.run_id} on {event.device}")
-        elif isinstance(event, CheckpointEvent) and event.tag == "last":
-            self.runs_panel.refresh()  # best perplexity and duration so far, stored before this event
+        elif isinstance(event, CheckpointEvent) and event.tag == "last" or isinstance(event, PauseEvent):
+            self.runs_panel.refresh()  # best perplexity, duration or "paused", stored before this event
         elif isinstance(event, DoneEvent):
             self.status_label.setText(f"Run {event.run_id} {'stopped' if event.reason == 'stopped' else 'finished'}"
                                       f" — {event.run_dir}")
@@ -354,8 +360,8 @@ class MainWindow(QMainWindow):
 
     def _about(self) -> None:
         QMessageBox.about(self, "About RNNLM Studio",
-                          "RNNLM Studio — train recurrent language models, transfer what they learned, "
-                          "and compare runs side by side.")
+                          f"RNNLM Studio {__version__} — train recurrent language models, transfer what they "
+                          "learned, and compare runs side by side.")
 
 
 def _scrolling(widget: QWidget) -> QScrollArea:

@@ -20,7 +20,7 @@ from ..core.checkpoint import list_models, model_config_from, read_config, resol
 from ..core.config import CELLS, OPTIMIZERS, SCHEDULES, TRANSFERS, ModelConfig, TrainConfig, default_lr
 from ..core.device import DeviceChoice, device_choices
 from ..core.errors import StudioError
-from ..core.estimate import count_and_measure, epoch_seconds, flops_from_throughput
+from ..core.estimate import count_and_measure, epoch_seconds, speed_from_throughput
 from ..core.formatting import format_estimate
 from ..core.model import layer_names
 from ..core.runs import RunStore
@@ -117,7 +117,8 @@ class ModelPanel(QWidget):
         self._vocab_size = ModelConfig().vocab_size or 4000  # until the corpus preview tells the real size
         self._new_tokenizer: bool | None = None  # the corpus panel's choice, once its preview tells it
         self._own_model: ModelConfig | None = None  # the form's own architecture while it shows a source's
-        self._flops = 0.0
+        self._schedule_before_ulmfit: str | None = None  # the schedule ULMFiT's slanted one replaced
+        self._speed = 0.0  # parameter-tokens per second: calibrated, then a finished run's (core/estimate.py)
         self._parameters = 0
         self._counter = LatestOnly(self)
         self._counter.done.connect(self._on_count)
@@ -400,14 +401,23 @@ class ModelPanel(QWidget):
         self.layer_table.setVisible(transfer == "partial")
         self.ulmfit_box.setVisible(transfer == "ulmfit")
         self.task_box.setVisible(transfer == "task")
-        if transfer == "ulmfit":
-            self.schedule_box.setCurrentText("slanted")
+        self._follow_ulmfit_schedule(transfer == "ulmfit")
         own = transfer == "scratch" or not has_source
         for widget in self.arch_box.findChildren(QWidget):
             if widget is not self.arch_note:
                 widget.setEnabled(own)
         self.arch_note.setVisible(not own)
         self._show_architecture(own)
+
+    def _follow_ulmfit_schedule(self, ulmfit: bool) -> None:
+        """ULMFiT brings its slanted triangular schedule, and leaving it gives back the schedule chosen
+        before, so "slanted" does not stay behind (nor get saved) for a transfer that did not ask for it."""
+        if ulmfit and self._schedule_before_ulmfit is None:
+            self._schedule_before_ulmfit = self.schedule_box.currentText()
+            self.schedule_box.setCurrentText("slanted")
+        elif not ulmfit and self._schedule_before_ulmfit is not None:
+            self.schedule_box.setCurrentText(self._schedule_before_ulmfit)
+            self._schedule_before_ulmfit = None
 
     def _show_architecture(self, own: bool) -> None:
         """The greyed form shows the architecture the run takes from its source (dropouts included); the
@@ -516,24 +526,24 @@ class ModelPanel(QWidget):
         self._show_estimate()
 
     def note_throughput(self, tokens_per_s: float, parameters: int) -> None:
-        """A finished run's measured speed calibrates the estimate better than the matmul probe."""
+        """A finished run's measured speed replaces the calibration, until the form describes another model."""
         if tokens_per_s > 0 and parameters > 0:
-            self._flops = flops_from_throughput(tokens_per_s, parameters)
+            self._speed = speed_from_throughput(tokens_per_s, parameters)
             self._show_estimate()
 
     def _estimate(self) -> None:
-        self._counter.request(count_and_measure, self.target_model(), self._flops)
+        self._counter.request(count_and_measure, self.target_model(), self.batch_spin.value(), self.bptt_spin.value())
 
     def _on_count(self, result: tuple[int, float]) -> None:
-        self._parameters, self._flops = result
+        self._parameters, self._speed = result
         self._show_estimate()
 
     def _show_estimate(self) -> None:
         if not self._parameters:
             return
         text = f"<b>{self._parameters:,}</b> parameters"
-        if self._train_tokens and self._flops:
-            seconds = epoch_seconds(self._train_tokens, self._parameters, self._flops)
+        if self._train_tokens and self._speed:
+            seconds = epoch_seconds(self._train_tokens, self._parameters, self._speed)
             text += f" · about <b>{format_estimate(seconds)}</b> per epoch on this machine (rough estimate)"
         self.estimate_label.setText(text)
 
@@ -545,7 +555,7 @@ class ModelPanel(QWidget):
         config = TrainConfig()
         self.apply_to(config)
         return {"source": self.source_ref(), "transfer": config.transfer, "baseline": self.baseline_check.isChecked(),
-                "copy": self._checked_layers(1), "freeze": self._checked_layers(2), "flops": self._flops,
+                "copy": self._checked_layers(1), "freeze": self._checked_layers(2),
                 "device": self.device_box.currentData(), "config": config.to_dict()}
 
     def set_state(self, state: dict[str, Any]) -> None:
@@ -567,7 +577,6 @@ class ModelPanel(QWidget):
         self.unfreeze_spin.setValue(config.unfreeze_every)
         self.factor_spin.setValue(config.discriminative_factor)
         self.baseline_check.setChecked(bool(state.get("baseline")))
-        self._flops = float(state.get("flops") or 0.0)
         self._select(state.get("source"))
         self.transfer_box.setCurrentText(str(state.get("transfer", "scratch")))
         self.schedule_box.setCurrentText(config.schedule)

@@ -154,6 +154,7 @@ class PlaygroundPanel(QWidget):
         self.compare_box = QComboBox()
         self.compare_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.compare_box.setMinimumContentsLength(10)
+        self.compare_box.currentIndexChanged.connect(self._second_model_changed)
         row.addWidget(self.compare_box)
         row.addStretch(1)
         layout.addLayout(row)
@@ -368,6 +369,8 @@ class PlaygroundPanel(QWidget):
         self._analyse_request += 1
         request, loaded = self._analyse_request, self.loaded
         second = self.compare_box.currentData()
+        # Panes are titled as the lists name the models: a run's checkpoint folder is called "best".
+        names = [self.model_box.currentText() or loaded.name, self.compare_box.currentText()]
         self.surprisal_hint.setText("Scoring…")
 
         def work() -> list[tuple[str, list[surprisal.TokenSurprisal]]]:
@@ -376,9 +379,14 @@ class PlaygroundPanel(QWidget):
                 if second not in self._compare_cache:
                     self._compare_cache[second] = checkpoint.load_model(second)
                 models.append(self._compare_cache[second])
-            return [(m.name, surprisal.surprisal(m, text)) for m in models]
+            return [(name, surprisal.surprisal(m, text)) for name, m in zip(names, models)]
 
         self._models.start(work, lambda result: self._analysed(request, text, result), self._failed)
+
+    def _second_model_changed(self) -> None:
+        """Shown panes follow the second model at once; nothing is scored before the user asked once."""
+        if any(not view.isHidden() for view in self.heatmaps):
+            self.analyse()
 
     def _analysed(self, request: int, text: str, results: list[tuple[str, list[surprisal.TokenSurprisal]]]) -> None:
         if request != self._analyse_request:

@@ -43,7 +43,8 @@ class PromptEdit(QPlainTextEdit):
 
     The list and the ghost text are views of the same `Suggestions`: row 0 is the ghost
     phrase; choosing another row with ↑/↓ turns the ghost into that word. Tab inserts
-    the ghost (and a space, so the next suggestions are for the next word).
+    the highlighted word only (and a space, so the next suggestions are for the next word):
+    the rest of the phrase is a preview, taken a word at a time.
     """
 
     accepted = Signal(str)
@@ -121,9 +122,10 @@ class PromptEdit(QPlainTextEdit):
         self.popup.setGeometry(x, y, width, height)
 
     def accept_ghost(self) -> bool:
-        if not self.ghost:
+        if not self.ghost or self._suggestions is None:
             return False
-        text = self.ghost if self.ghost.endswith(("\n", " ")) else self.ghost + " "
+        word = self._suggestions.words[max(self.popup.currentRow(), 0)].text
+        text = word if word.endswith(("\n", " ")) else word + " "
         self.dismiss()
         self.textCursor().insertText(text)
         self.accepted.emit(text)

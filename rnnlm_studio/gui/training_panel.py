@@ -14,17 +14,17 @@ from PySide6.QtWidgets import (QDoubleSpinBox, QGridLayout, QHBoxLayout, QLabel,
                                QSizePolicy, QSpinBox, QSplitter, QToolButton, QVBoxLayout, QWidget)
 
 from ..core.config import TrainConfig
-from ..core.errors import ConfigError
 from ..core.events import (CheckpointEvent, DoneEvent, ErrorEvent, EvalEvent, Event, LogEvent, PauseEvent,
                            StartEvent, StepEvent)
 from ..core.formatting import format_duration
 from ..core.metrics import cache_note, word_ppl_label
 from ..core.runs import RunRecord, RunStore, read_events
 from .plots import RunSeries, TrainingPlots
-from .widgets import MessageBar
+from .widgets import DurationSpin, MessageBar
 from .workers import LatestOnly
 
 LABEL_REFRESH_MS = 100
+MAX_TIME_BUDGET = 9999 * 60  # seconds
 
 
 def load_series(records: list[RunRecord], smoothing: float) -> list[RunSeries]:
@@ -43,6 +43,7 @@ class TrainingPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.last_step: StepEvent | None = None
+        self.paused_step: int | None = None
         self.total_steps: int | None = None
         self.status = "idle"
         self._labels_timer = QTimer(self)
@@ -64,20 +65,18 @@ class TrainingPanel(QWidget):
         self.epochs_spin.setDecimals(2)
         self.epochs_spin.setValue(1.0)
         self.epochs_spin.setSpecialValueText("off")
-        self.epochs_spin.setToolTip("Stop after this many passes over the training text (off = no limit)")
+        self.epochs_spin.setToolTip("Stop after this many passes over the training text (off = no limit; with "
+                                    "every limit off, a run trains one epoch)")
         self.steps_spin = QSpinBox()
         self.steps_spin.setRange(0, 9_999_999)
         self.steps_spin.setSingleStep(100)
         self.steps_spin.setSpecialValueText("off")
         self.steps_spin.setToolTip("Stop after this many optimiser steps (off = no limit)")
-        self.minutes_spin = QDoubleSpinBox()
-        self.minutes_spin.setRange(0.0, 9999.0)
-        self.minutes_spin.setDecimals(1)
-        self.minutes_spin.setSpecialValueText("off")
-        self.minutes_spin.setSuffix(" min")
-        self.minutes_spin.setToolTip("Stop after this much training time (off = no limit)")
+        self.time_spin = DurationSpin(MAX_TIME_BUDGET)
+        self.time_spin.setToolTip("Stop after this much training time (off = no limit): type 45 s, 1 min 30 s, "
+                                  "2 h or 1:30; a bare number is minutes")
         for label, widget in (("Stop after: epochs", self.epochs_spin), ("steps", self.steps_spin),
-                              ("time", self.minutes_spin)):
+                              ("time", self.time_spin)):
             budget.addWidget(QLabel(label))
             budget.addWidget(widget)
         budget.addStretch(1)
@@ -138,15 +137,14 @@ class TrainingPanel(QWidget):
     def apply_to(self, config: TrainConfig) -> None:
         config.epochs = self.epochs_spin.value() or None
         config.max_steps = self.steps_spin.value() or None
-        config.time_budget = self.minutes_spin.value() * 60 or None
-        if config.epochs is None and config.max_steps is None and config.time_budget is None:
-            raise ConfigError("no budget: set epochs, steps or time under “Stop after” so the run can end")
+        config.time_budget = self.time_spin.value() or None
 
     # --- events ----------------------------------------------------------------------------
     def begin_job(self) -> None:
         self.message.clear()
         self.plots.clear_live()
         self.last_step = None
+        self.paused_step = None
         self._set_status("starting", "Preparing…")
         self.progress.setValue(0)
         self.progress.setFormat("Preparing…")
@@ -165,8 +163,11 @@ class TrainingPanel(QWidget):
                       f"bpb {event.bpb:.3f}"
                       + (" (best)" if event.is_best else ""))
         elif isinstance(event, PauseEvent):
+            # Steps are logged every few steps, so the pause's own step is the one every figure shows.
+            self.paused_step = event.step if event.paused else None
             self._set_status("paused" if event.paused else "training",
-                             f"Paused at step {event.step}" if event.paused else "Training")
+                             f"Paused at step {event.step:,}" if event.paused else "Training")
+            self._refresh_numbers()
         elif isinstance(event, LogEvent):
             self._log(event.message)
             if event.level == "warning":
@@ -216,7 +217,8 @@ class TrainingPanel(QWidget):
         if event is None:
             return
         total = f" / {self.total_steps:,}" if self.total_steps else ""
-        self.numbers["step"].setText(f"{event.step:,}{total} (epoch {event.epoch + 1})")
+        step = event.step if self.paused_step is None else self.paused_step
+        self.numbers["step"].setText(f"{step:,}{total} (epoch {event.epoch + 1})")
         self.numbers["tokens"].setText(f"{event.tokens_seen:,}")
         self.numbers["speed"].setText(f"{event.tokens_per_s:,.0f}")
         self.numbers["lr"].setText(f"{event.lr:.3g}")
@@ -243,10 +245,11 @@ class TrainingPanel(QWidget):
     # --- persistence -----------------------------------------------------------------------
     def state(self) -> dict[str, Any]:
         return {"epochs": self.epochs_spin.value(), "steps": self.steps_spin.value(),
-                "minutes": self.minutes_spin.value(), "plots": self.plots.state()}
+                "seconds": self.time_spin.value(), "plots": self.plots.state()}
 
     def set_state(self, state: dict[str, Any]) -> None:
         self.epochs_spin.setValue(float(state.get("epochs", 1.0)))
         self.steps_spin.setValue(int(state.get("steps", 0)))
-        self.minutes_spin.setValue(float(state.get("minutes", 0.0)))
+        seconds = state.get("seconds", float(state.get("minutes", 0.0)) * 60)  # older settings kept minutes
+        self.time_spin.setValue(round(float(seconds)))
         self.plots.set_state(state.get("plots") or {})

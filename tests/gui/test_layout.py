@@ -51,7 +51,7 @@ def test_training_panel_shows_export_and_both_plots_at_1024x700(make_window, qtb
     problems = []
     for name, widget in (("Export", plots.export_button), ("loss plot", plots.loss_plot),
                          ("perplexity plot", plots.ppl_plot), ("metric selector", plots.metric_box),
-                         ("progress", window.training_panel.progress), ("time budget", window.training_panel.minutes_spin)):
+                         ("progress", window.training_panel.progress), ("time budget", window.training_panel.time_spin)):
         problems += _problems(window, widget, name, scrolls_down=False)
     assert not problems
     assert plots.loss_plot.height() >= plots.loss_plot.minimumHeight()

@@ -192,3 +192,22 @@ def test_a_source_shows_its_own_architecture_and_the_count_follows_the_tokenizer
 def _click_label(qtbot, button) -> None:  # noqa: ANN001
     """A radio button takes clicks on its circle and text only, not on the empty width beside them."""
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton, pos=QPoint(8, button.height() // 2))
+
+
+def test_leaving_ulmfit_gives_back_the_schedule_and_a_restart_keeps_it(make_window, qtbot, runs_home: Path) -> None:
+    """Issue #20: the LR schedule stayed "slanted" after leaving ulmfit, and came back so after a restart."""
+    window = make_window()
+    panel = window.model_panel
+    panel.refresh_sources()
+    panel.set_source(str(next(r for r in RunStore().list() if r.name == "source-scratch").run_dir))
+    panel.transfer_box.setCurrentText("parameter")
+    panel.schedule_box.setCurrentText("constant")
+    panel.transfer_box.setCurrentText("ulmfit")
+    assert panel.schedule_box.currentText() == "slanted"
+    panel.transfer_box.setCurrentText("parameter")
+    assert panel.schedule_box.currentText() == "constant"
+    window.close()
+    again = make_window()
+    assert again.model_panel.transfer_box.currentText() == "parameter"
+    assert again.model_panel.schedule_box.currentText() == "constant"
+    assert again.build_config().schedule == "constant"

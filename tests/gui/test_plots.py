@@ -6,6 +6,9 @@ import math
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QEvent
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication
 
 from rnnlm_studio.core.events import EvalEvent, StepEvent, event_from_dict
 from rnnlm_studio.gui.plots import REDRAW_MS, RunSeries, TrainingPlots
@@ -191,3 +194,25 @@ def test_csv_export_rows_have_the_header_s_fields(plots: TrainingPlots, qtbot, t
     assert float(train[0]["smoothed_loss"]) == pytest.approx(float(train[0]["loss"]))  # the EMA starts at the loss
     assert float(train[-1]["smoothed_loss"]) > float(train[-1]["loss"])  # and lags a falling loss
     assert all(row["smoothed_loss"] == "" and float(row["bpb"]) > 0 for row in evals)
+
+
+def test_legend_sits_below_the_points_and_the_crosshair_neither_sticks_nor_exports(
+        plots: TrainingPlots, qtbot, tmp_path) -> None:
+    """Issue #20: the legend covered points; the crosshair stuck after the mouse left and was in the PNG."""
+    plots.set_overlays([RunSeries.from_events("a", "scratch", "", events_dicts(40, 4)),
+                        RunSeries.from_events("b", "parameter", "", events_dicts(40, 4, 0.3))])
+    qtbot.wait(REDRAW_MS * 3)
+    for plot in (plots.loss_plot, plots.ppl_plot):
+        item = plot.getPlotItem()
+        assert [label.text for _sample, label in item.legend.items] == ["scratch", "parameter"]
+        assert not item.legend.sceneBoundingRect().intersects(item.vb.sceneBoundingRect())
+        assert item.legend.isVisible() and item.legend.sceneBoundingRect().height() > 0
+    plots.export_png(tmp_path / "clean.png")
+
+    view = plots.ppl_plot.getPlotItem().vb
+    plots.ppl_plot.scene().sigMouseMoved.emit(view.sceneBoundingRect().center())  # the mouse over the plot
+    assert all(line.isVisible() for line in plots._crosshairs)
+    plots.export_png(tmp_path / "hovered.png")
+    assert QImage(str(tmp_path / "hovered.png")) == QImage(str(tmp_path / "clean.png"))
+    QApplication.sendEvent(plots.ppl_plot.viewport(), QEvent(QEvent.Type.Leave))  # and away from it
+    assert not any(line.isVisible() for line in plots._crosshairs)
