@@ -3,15 +3,23 @@
 The window composes the panels and owns the one training job; each panel owns its own
 widgets and state. Settings go to one INI file (see `widgets.open_settings`): window
 geometry, dock layout, and every panel's choices as JSON.
+
+Start-up paints first and builds after: this module imports neither torch nor pyqtgraph nor
+the panels, so `run_gui` shows the window frame, toolbar and docks ("Getting ready…") within
+about Qt's own start-up time; after the first paint a thread imports the heavy libraries and
+the panels are built into the docks (`MainWindow(deferred=True)`). Built directly, the window
+is whole when the constructor returns, as tests expect.
 """
 from __future__ import annotations
 
 import json
 import os
 import sys
+import threading
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence, QPaintEvent
 from PySide6.QtWidgets import (QApplication, QDockWidget, QLabel, QMainWindow, QMessageBox, QScrollArea, QStyle,
                                QWidget)
 
@@ -20,18 +28,18 @@ from ..core.config import TrainConfig
 from ..core.errors import StudioError, set_spelling
 from ..core.events import CheckpointEvent, DoneEvent, ErrorEvent, Event, PauseEvent, StartEvent
 from ..core.paths import resources_dir, sample_corpus
-from ..core.run_loop import warm_up
 from ..core.runs import RunRecord, RunStore
-from .corpus_panel import CorpusPanel
 from .fonts import log_missing_cjk_font
-from .model_panel import ModelPanel
-from .playground import PlaygroundPanel
-from .runs_panel import RunsPanel
-from .source_ranking import follow_corpus
-from .training_panel import TrainingPanel
 from .wording import gui_spelling
 from .widgets import APPLICATION, ORGANIZATION, install_wheel_guard, open_settings
-from .workers import ProcessTrainingJob, TrainingJob, run_task, wait_for_tasks
+
+if TYPE_CHECKING:
+    from .corpus_panel import CorpusPanel
+    from .model_panel import ModelPanel
+    from .playground import PlaygroundPanel
+    from .runs_panel import RunsPanel
+    from .training_panel import TrainingPanel
+    from .workers import ProcessTrainingJob, TrainingJob
 
 TITLE = "RNNLM Studio"
 SETTINGS_VERSION = 1
@@ -45,6 +53,11 @@ NO_PAUSE_TIP = ("A run in a child process (several processes, or one chosen GPU)
                 "resume it from the Runs panel")
 
 
+GETTING_READY = "Getting ready…"
+HEAVY_MODULES = ("torch", "numpy", "sentencepiece", "rnnlm_studio.core.trainer", "rnnlm_studio.core.checkpoint",
+                 "rnnlm_studio.core.dataset")  # what the panels import; loaded off the interface thread
+
+
 def training_threads() -> int:
     """Leave one core to the interface so it stays responsive while the CPU trains."""
     return max(1, (os.cpu_count() or 2) - 1)
@@ -56,7 +69,11 @@ class MainWindow(QMainWindow):
     training_event = Signal(object)  # every event of the current job, after the panels saw it
     training_finished = Signal()
 
-    def __init__(self) -> None:
+    panels_ready = Signal()  # the panels are built and hold their settings
+    _loaded = Signal()  # the heavy modules are imported (from the loading thread)
+
+    def __init__(self, deferred: bool = False) -> None:
+        """`deferred`: show "Getting ready…" docks and build the panels after the first paint (`run_gui`)."""
         super().__init__()
         install_wheel_guard(QApplication.instance())
         set_spelling(gui_spelling)  # core's messages name settings in the window's words
@@ -65,24 +82,67 @@ class MainWindow(QMainWindow):
         self.setObjectName("main-window")
         self.setDockNestingEnabled(True)
         self.job: TrainingJob | ProcessTrainingJob | None = None
+        self.ready = False
+        self._deferred = deferred
         self._run_parameters = 0
         self._close_after_stop = False
+        self._make_actions()
+        self._make_docks()
+        self._make_menus()
+        self.status_label = QLabel(GETTING_READY)
+        self.statusBar().addWidget(self.status_label, 1)
+        self.statusBar().addPermanentWidget(QLabel(f"CPU training threads: {training_threads()} of "
+                                                   f"{os.cpu_count() or 1}"))
+        self._restore_window()
+        self._update_actions()
+        self._loaded.connect(self._build_panels, Qt.ConnectionType.QueuedConnection)
+        if not deferred:
+            self._build_panels()
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt name)
+        """Once the first frame is painted, the heavy imports start, off the interface thread."""
+        super().paintEvent(event)
+        if self._deferred:
+            self._deferred = False
+            threading.Thread(target=self._load_modules, name="rnnlm-studio-imports", daemon=True).start()
+
+    def _load_modules(self) -> None:
+        import importlib
+
+        for name in HEAVY_MODULES:
+            importlib.import_module(name)
+        self._loaded.emit()
+
+    def _build_panels(self) -> None:
+        """The panels into their docks, their signals, their saved settings; then the background work."""
+        from ..core.run_loop import warm_up
+        from .corpus_panel import CorpusPanel
+        from .model_panel import ModelPanel
+        from .playground import PlaygroundPanel
+        from .runs_panel import RunsPanel
+        from .source_ranking import follow_corpus
+        from .training_panel import TrainingPanel
+        from .workers import run_task
+
         self.corpus_panel = CorpusPanel()
         self.model_panel = ModelPanel()
         self.training_panel = TrainingPanel()
         self.runs_panel = RunsPanel()
         self.playground = PlaygroundPanel()
-        self._make_actions()
-        self._make_docks()
-        self._make_menus()
+        for key, widget in self._panels().items():
+            self.docks[key].setWidget(_scrolling(widget) if key in SCROLLING_PANELS else widget)
+        self.training_panel.set_actions([self.start_action, self.pause_action, self.stop_action])
         self._connect()
-        self.status_label = QLabel()
-        self.statusBar().addWidget(self.status_label, 1)
-        self.statusBar().addPermanentWidget(QLabel(f"CPU training threads: {training_threads()} of "
-                                                   f"{os.cpu_count() or 1}"))
-        self._restore()
+        follow_corpus(self.model_panel.ranking, self.corpus_panel)
+        self._restore_panels()
+        self.ready = True
         self._update_actions()
         run_task(warm_up, on_failed=self.training_panel.message.show_message)
+        self.panels_ready.emit()
+
+    def _panels(self) -> dict[str, QWidget]:
+        return {"corpus": self.corpus_panel, "model": self.model_panel, "training": self.training_panel,
+                "runs": self.runs_panel, "playground": self.playground}
 
     # --- construction ----------------------------------------------------------------------
     def _make_actions(self) -> None:
@@ -104,20 +164,17 @@ class MainWindow(QMainWindow):
         self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         for action in (self.start_action, self.pause_action, self.stop_action):
             self.toolbar.addAction(action)
-        self.training_panel.set_actions([self.start_action, self.pause_action, self.stop_action])
 
     def _make_docks(self) -> None:
         self.docks: dict[str, QDockWidget] = {}
         left, right, bottom = (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea,
                                Qt.DockWidgetArea.BottomDockWidgetArea)
-        for key, title, widget, area in (("corpus", "Corpus", self.corpus_panel, left),
-                                         ("model", "Model && Transfer", self.model_panel, left),
-                                         ("training", "Training", self.training_panel, right),
-                                         ("runs", "Runs", self.runs_panel, bottom),
-                                         ("playground", "Playground", self.playground, left)):
+        for key, title, area in (("corpus", "Corpus", left), ("model", "Model && Transfer", left),
+                                 ("training", "Training", right), ("runs", "Runs", bottom),
+                                 ("playground", "Playground", left)):
             dock = QDockWidget(title, self)
             dock.setObjectName(f"dock-{key}")
-            dock.setWidget(_scrolling(widget) if key in SCROLLING_PANELS else widget)
+            dock.setWidget(_getting_ready())
             self.addDockWidget(area, dock)
             self.docks[key] = dock
         # One tab group only: Qt 6 leaves a stray tab bar painted when a window has two.
@@ -129,11 +186,13 @@ class MainWindow(QMainWindow):
     def _make_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
-        for text, slot, shortcut in (("Add corpus files…", self.corpus_panel.ask_files, "Ctrl+O"),
-                                     ("Add corpus folder…", self.corpus_panel.ask_folder, "Ctrl+Shift+O"),
-                                     ("Export plots as PNG…", self.training_panel.plots.ask_png, ""),
-                                     ("Export curves as CSV…", self.training_panel.plots.ask_csv, "")):
+        self.panel_actions: list[QAction] = []  # they wait for the panels (`_build_panels`)
+        for text, slot, shortcut in (("Add corpus files…", lambda: self.corpus_panel.ask_files(), "Ctrl+O"),
+                                     ("Add corpus folder…", lambda: self.corpus_panel.ask_folder(), "Ctrl+Shift+O"),
+                                     ("Export plots as PNG…", lambda: self.training_panel.plots.ask_png(), ""),
+                                     ("Export curves as CSV…", lambda: self.training_panel.plots.ask_csv(), "")):
             action = file_menu.addAction(text, slot)
+            self.panel_actions.append(action)
             if shortcut:
                 action.setShortcut(QKeySequence(shortcut))
         file_menu.addSeparator()
@@ -157,7 +216,6 @@ class MainWindow(QMainWindow):
         self.model_panel.source_changed.connect(self.corpus_panel.set_source)
         self.model_panel.labelled_data_chosen.connect(self.corpus_panel.set_train_paths)
         self.corpus_panel.estimated.connect(self.model_panel.set_corpus_estimate)
-        follow_corpus(self.model_panel.ranking, self.corpus_panel)
         self.runs_panel.selection_changed.connect(self._on_runs_selected)
         self.runs_panel.resume_requested.connect(self.resume_run)
 
@@ -210,6 +268,8 @@ class MainWindow(QMainWindow):
     def _new_job(self, config: TrainConfig, resume: str | None) -> TrainingJob | ProcessTrainingJob:
         """The device choice says where the run trains (a resumed one too): in this process, or in a child
         process whose JSON events feed the same panels. The CPU threads are shared among its processes."""
+        from .workers import ProcessTrainingJob, TrainingJob
+
         choice = self.model_panel.device_choice()
         if choice.in_process:
             return TrainingJob(config, resume, self)
@@ -266,7 +326,9 @@ class MainWindow(QMainWindow):
     def _update_actions(self) -> None:
         running = self.job is not None
         stopping = running and self.job.stopping
-        self.start_action.setEnabled(not running)
+        self.start_action.setEnabled(self.ready and not running)
+        for action in self.panel_actions:
+            action.setEnabled(self.ready)
         can_pause = not running or self.job.can_pause
         self.pause_action.setEnabled(running and not stopping and can_pause)
         self.pause_action.setToolTip(PAUSE_TIP if can_pause else NO_PAUSE_TIP)
@@ -296,7 +358,8 @@ class MainWindow(QMainWindow):
                 self._close_after_stop = True
                 self.stop_training()
             return
-        self.save_settings()
+        if self.ready:
+            self.save_settings()
         event.accept()
 
     # --- settings --------------------------------------------------------------------------
@@ -309,14 +372,18 @@ class MainWindow(QMainWindow):
             settings.setValue(f"panels/{key}", json.dumps(self._panel(key).state()))
         settings.sync()
 
-    def _restore(self) -> None:
-        """Last session's layout and choices; on first start, the sample corpus and default source."""
+    def _restore_window(self) -> None:
+        """Last session's size and dock layout (before the first paint), or the first start's."""
         settings = open_settings()
         geometry = settings.value("window/geometry")
         if isinstance(geometry, QByteArray) and self.restoreGeometry(geometry):
             self.restoreState(settings.value("window/state", QByteArray()), SETTINGS_VERSION)
         else:
             self._fit_default_size()
+
+    def _restore_panels(self) -> None:
+        """Last session's choices; on first start, the sample corpus and default source."""
+        settings = open_settings()
         saved = {key: settings.value(f"panels/{key}") for key in PANEL_KEYS}
         if not any(saved.values()):
             self.model_panel.select_default()
@@ -364,6 +431,14 @@ class MainWindow(QMainWindow):
                           "learned, and compare runs side by side.")
 
 
+def _getting_ready() -> QLabel:
+    """What a dock shows while its panel is being built."""
+    label = QLabel(GETTING_READY)
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    label.setStyleSheet("color:#777;")
+    return label
+
+
 def _scrolling(widget: QWidget) -> QScrollArea:
     """A panel whose content may ask for more width than the window has (a long path) scrolls instead of
     widening the whole window."""
@@ -380,9 +455,11 @@ def run_gui(argv: list[str] | None = None) -> int:
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     app.setApplicationDisplayName(TITLE)
-    log_missing_cjk_font()
-    window = MainWindow()
+    window = MainWindow(deferred=True)
     window.show()
+    window.panels_ready.connect(log_missing_cjk_font)
     code = app.exec()
+    from .workers import wait_for_tasks
+
     wait_for_tasks()  # a preview still running must not report to a window Python is tearing down
     return code

@@ -140,3 +140,19 @@ def test_run_gui_returns_the_event_loop_exit_code(qtbot, monkeypatch) -> None:
     assert run_gui([]) == 0
     assert len(shown) == 1 and shown[0].windowTitle() == "RNNLM Studio"
     shown[0].close()
+
+
+def test_the_window_paints_first_and_builds_its_panels_after(qtbot) -> None:
+    """Issue #20 start-up: the frame shows at once, each dock says it is getting ready, and Start waits
+    for the panels (tests/bench/startup.py measures the time)."""
+    window = MainWindow(deferred=True)
+    qtbot.addWidget(window)
+    assert not window.ready and not window.start_action.isEnabled()
+    assert all(dock.widget().text() == "Getting ready…" for dock in window.docks.values())
+    with qtbot.waitSignal(window.panels_ready, timeout=120_000):
+        window.show()
+    assert window.ready and window.start_action.isEnabled()
+    assert window.docks["training"].widget() is window.training_panel
+    assert window.corpus_panel.entries() == [(str(sample_corpus().resolve()), "train")]
+    qtbot.waitUntil(lambda: window.corpus_panel.preview is not None, timeout=60_000)
+    window.close()
