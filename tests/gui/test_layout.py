@@ -57,17 +57,19 @@ def test_training_panel_shows_export_and_both_plots_at_1024x700(make_window, qtb
     assert plots.loss_plot.height() >= plots.loss_plot.minimumHeight()
 
 
+def _problems_on_tab(window: QMainWindow, qtbot, key: str, fields: dict[str, QWidget]) -> list[str]:  # noqa: ANN001
+    """Bring the dock's tab to the front, as a user clicks it; what keeps each field from being seen."""
+    window.docks[key].raise_()
+    qtbot.waitUntil(next(iter(fields.values())).isVisible)
+    return [problem for name, widget in fields.items() for problem in _problems(window, widget, name)]
+
+
 def test_corpus_panel_at_1024x700_has_no_overlaps_or_clipped_fields(make_window, qtbot) -> None:
     window = _small_window(make_window, qtbot)
-    window.docks["corpus"].raise_()
     panel = window.corpus_panel
-    qtbot.waitUntil(lambda: panel.vocab_spin.isVisible())
-    problems = []
-    for name, widget in (("vocabulary size", panel.vocab_spin), ("tokenizer kind", panel.kind_box),
-                         ("valid share", panel.valid_percent), ("test share", panel.test_percent),
-                         ("new tokenizer", panel.new_radio)):
-        problems += _problems(window, widget, name)
-    assert not problems
+    assert not _problems_on_tab(window, qtbot, "corpus", {
+        "vocabulary size": panel.vocab_spin, "tokenizer kind": panel.kind_box, "valid share": panel.valid_percent,
+        "test share": panel.test_percent, "new tokenizer": panel.new_radio})
     note, row = _rect_in(panel.split_label, panel), _rect_in(panel.valid_percent, panel)
     assert not note.intersects(row), "the split note overlaps the split fields"
     assert panel.split_label.height() >= panel.split_label.heightForWidth(panel.split_label.width())
@@ -80,27 +82,18 @@ def test_corpus_panel_at_1024x700_has_no_overlaps_or_clipped_fields(make_window,
 
 def test_playground_shows_every_sampling_field_at_1024x700(make_window, qtbot) -> None:
     window = _small_window(make_window, qtbot)
-    window.docks["playground"].raise_()
     play = window.playground
-    qtbot.waitUntil(lambda: play.top_p.isVisible())
-    problems = []
-    for name, widget in (("Temperature", play.temperature), ("Top-k", play.top_k), ("Top-p", play.top_p),
-                         ("Length", play.length), ("Seed", play.seed), ("Generate", play.generate_button),
-                         ("Stop", play.stop_button), ("model list", play.model_box)):
-        problems += _problems(window, widget, name)
-    assert not problems
+    assert not _problems_on_tab(window, qtbot, "playground", {
+        "Top-p": play.top_p, "Temperature": play.temperature, "Top-k": play.top_k, "Length": play.length,
+        "Seed": play.seed, "Generate": play.generate_button, "Stop": play.stop_button, "model list": play.model_box})
 
 
 def test_the_model_form_fits_its_dock_width_at_1024x700(make_window, qtbot) -> None:
     window = _small_window(make_window, qtbot)
-    window.docks["model"].raise_()
     panel = window.model_panel
-    qtbot.waitUntil(lambda: panel.lr_spin.isVisible())
-    problems = []
-    for name, widget in (("learning rate", panel.lr_spin), ("LR schedule", panel.schedule_box),
-                         ("baseline", panel.baseline_check), ("transfer", panel.transfer_box)):
-        problems += _problems(window, widget, name)
-    assert not problems
+    assert not _problems_on_tab(window, qtbot, "model", {
+        "learning rate": panel.lr_spin, "LR schedule": panel.schedule_box, "baseline": panel.baseline_check,
+        "transfer": panel.transfer_box})
 
 
 def test_extra_space_goes_to_the_plots(make_window, qtbot) -> None:
