@@ -14,11 +14,13 @@ import time
 import torch
 from torch.nn import functional as F
 
-from .config import ModelConfig
+from .config import ModelConfig, TrainConfig
+from .device import resolve_device
 from .model import RNNLM
 from .run_loop import apply_gradients
 
-CALIBRATION_SECONDS = 1.0  # of timed steps, after one untimed warm-up step
+CALIBRATION_SECONDS = 1.0  # of timed steps, after WARM_UP_STEPS untimed ones
+WARM_UP_STEPS = 2
 _measured: dict[tuple, float] = {}  # (architecture, batch, bptt) -> parameter-tokens per second
 
 
@@ -30,16 +32,19 @@ def measure_tokens_per_s(model: ModelConfig, batch_size: int, bptt: int,
                          seconds: float = CALIBRATION_SECONDS) -> float:
     """Training tokens per second this machine reaches on `model` with this batch shape."""
     torch.manual_seed(0)
+    device, precision = resolve_device(TrainConfig(device="cpu"))  # bf16 where this CPU does it, as a run
     net = RNNLM(model).train()
     optimizer = torch.optim.AdamW(net.parameters(), lr=1e-4)
     ids = torch.randint(model.vocab_size, (batch_size, bptt + 1))
 
     def step() -> None:
-        logits, _hidden = net(ids[:, :-1])
-        apply_gradients(optimizer, F.cross_entropy(logits.reshape(-1, logits.size(-1)), ids[:, 1:].reshape(-1)),
-                        0.25)
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16"):
+            logits, _hidden = net(ids[:, :-1])
+            loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)).float(), ids[:, 1:].reshape(-1))
+        apply_gradients(optimizer, loss, 0.25)
 
-    step()  # allocation and first-call costs are not the steady speed
+    for _ in range(WARM_UP_STEPS):  # allocation and first-call costs are not the steady speed
+        step()
     started, steps = time.perf_counter(), 0
     while steps < 2 or time.perf_counter() - started < seconds:
         step()
