@@ -165,7 +165,7 @@ def stratified_split(data: LabelledData, fractions: Sequence[float], seed: int) 
         parts["train"] += members[n_valid + n_test:]
     if not parts["valid"]:
         raise CorpusError(f"{data.origin}: too few examples per class to hold out a validation set; "
-                          f"add examples or {give('valid', 'FILE')} with a labelled validation file")
+                          f"add examples, or {give('valid', 'FILE')} (a labelled validation file)")
     return {name: data.subset(sorted(indices)) for name, indices in parts.items()}
 
 

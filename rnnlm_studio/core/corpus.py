@@ -545,7 +545,7 @@ def _layout(corpus: Corpus) -> _Layout:
     chars = summary.stats.chars
     if chars < MIN_SPLIT_CHARS:
         raise CorpusError(f"{corpus.describe()}: too small to split into train/valid/test ({chars} characters); "
-                          f"add text or {give('valid', 'FILE')} with a separate validation file")
+                          f"add text, or {give('valid', 'FILE')} (a separate validation file)")
     chunks = min(MAX_SPLIT_CHUNKS, max(MIN_SPLIT_UNITS, chars // 10_000))
     size = math.ceil(chars / chunks)
     return _Layout("chunks", math.ceil(chars / size), size)
@@ -643,7 +643,7 @@ def split_corpus(corpus: Corpus, fractions: Sequence[float] = (0.9, 0.05, 0.05),
     for name in PARTS:
         if parts[name].fractions[PARTS.index(name)] > 0 and parts[name].units() == 0:
             raise CorpusError(f"{corpus.describe()}: too small to give every part of the split some text; "
-                              f"add text or {give('valid', 'FILE')} with a separate validation file")
+                              f"add text, or {give('valid', 'FILE')} (a separate validation file)")
     return parts
 
 
