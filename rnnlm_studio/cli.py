@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import sys
 from collections.abc import Iterable, Sequence
 from typing import Any, NoReturn
@@ -14,13 +15,14 @@ from typing import Any, NoReturn
 from . import __version__
 from .core import validation
 from .core.config import AUTO_VOCAB, PRECISIONS, TOKENIZER_KINDS, TrainConfig
-from .core.errors import StudioError
+from .core.errors import StudioError, set_spelling
 from .core.events import DoneEvent, Event
 from .core.interrupt import calling_on_start, stop_on_signals
 from .core.sampling_options import STOP_AT, SamplingOptions
 from .core.train_options import (TRAIN_DEFAULTS, TRAIN_OPTIONS, add_budget_options, add_cache_options,
                                  add_data_options, add_model_options, add_optim_options, add_run_options,
                                  add_transfer_options, config_from_args)
+from .gui.wording import WORDING_ENV, gui_spelling
 
 SAMPLING_DEFAULTS = SamplingOptions()
 
@@ -563,6 +565,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Settings named in error messages as options, unless this is the window's training child.
+    set_spelling(gui_spelling if os.environ.get(WORDING_ENV) == "gui" else validation.cli_spelling)
     parser = build_parser()
     args = parser.parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)  # `train --nproc` re-launches the same command

@@ -166,7 +166,7 @@ def set_quick_run(window: Any, corpus: Path, steps: int, evals: int = 2, vocab_s
     window.model_panel.eval_spin.setValue(max(1, steps // evals))
     window.model_panel.warmup_spin.setValue(5)
     window.training_panel.epochs_spin.setValue(0)
-    window.training_panel.minutes_spin.setValue(0)
+    window.training_panel.time_spin.setValue(0)
     window.training_panel.steps_spin.setValue(steps)
 
 

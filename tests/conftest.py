@@ -24,6 +24,15 @@ def studio_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Mo
     return home
 
 
+@pytest.fixture(autouse=True)
+def python_api_wording() -> None:
+    """Each test starts as a Python user would: error messages name settings as config fields. A front door
+    a test opens (cli.main, a window) spells them its own way from then on; the next test starts afresh."""
+    from rnnlm_studio.core.errors import api_spelling, set_spelling
+
+    set_spelling(api_spelling)
+
+
 @pytest.fixture(scope="session")
 def shakespeare_small(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """A 60 KB train / 10 KB valid / 10 KB test cut of tiny-shakespeare for fast tests."""

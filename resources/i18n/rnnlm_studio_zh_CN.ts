@@ -203,6 +203,11 @@
         </message>
         <message>
             <location filename="../../rnnlm_studio/gui/corpus_panel.py" />
+            <source>Your text replaces the bundled sample (tiny-shakespeare) in the list; Use sample adds it back.</source>
+            <translation>你的文本已替换列表中自带的示例（tiny-shakespeare）；点“使用示例”可重新加入。</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/corpus_panel.py" />
             <source>Add text files</source>
             <translation>添加文本文件</translation>
         </message>
@@ -304,6 +309,11 @@ the model expected: {alternatives}</source>
         </message>
         <message>
             <location filename="../../rnnlm_studio/gui/app.py" />
+            <source>Getting ready…</source>
+            <translation>正在准备…</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/app.py" />
             <source>CPU training threads: {used} of {cores}</source>
             <translation>CPU 训练线程：{used} / {cores}</translation>
         </message>
@@ -359,6 +369,11 @@ the model expected: {alternatives}</source>
         </message>
         <message>
             <location filename="../../rnnlm_studio/gui/app.py" />
+            <source>Studies</source>
+            <translation>研究</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/app.py" />
             <source>&amp;File</source>
             <translation>文件(&amp;F)</translation>
         </message>
@@ -396,6 +411,11 @@ the model expected: {alternatives}</source>
             <location filename="../../rnnlm_studio/gui/app.py" />
             <source>&amp;View</source>
             <translation>视图(&amp;V)</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/app.py" />
+            <source>Toolbar</source>
+            <translation>工具栏</translation>
         </message>
         <message>
             <location filename="../../rnnlm_studio/gui/app.py" />
@@ -498,8 +518,8 @@ It saves a checkpoint first, so you can resume it later from the Runs panel.</so
         </message>
         <message>
             <location filename="../../rnnlm_studio/gui/app.py" />
-            <source>RNNLM Studio — train recurrent language models, transfer what they learned, and compare runs side by side.</source>
-            <translation>RNNLM Studio — 训练循环神经网络语言模型，迁移它们学到的知识，并并排比较各次运行。</translation>
+            <source>RNNLM Studio {version} — train recurrent language models, transfer what they learned, and compare runs side by side.</source>
+            <translation>RNNLM Studio {version} — 训练循环神经网络语言模型，迁移它们学到的知识，并排比较各次运行。</translation>
         </message>
     </context>
     <context>
@@ -571,13 +591,28 @@ It saves a checkpoint first, so you can resume it later from the Runs panel.</so
         </message>
         <message>
             <location filename="../../rnnlm_studio/gui/model_panel.py" />
-            <source>Also train a scratch baseline (to measure the transfer gain)</source>
-            <translation>同时训练一个从零开始的基线（用来衡量迁移收益）</translation>
+            <source>a new vocabulary of {size:,} pieces trained on your text</source>
+            <translation>在你的文本上训练的 {size:,} 个子词的新词表</translation>
         </message>
         <message>
             <location filename="../../rnnlm_studio/gui/model_panel.py" />
-            <source>Before the run, trains the same architecture from random weights on the same data and budget; the run is then warned as soon as it falls behind the baseline, and the Runs table shows the gain</source>
-            <translation>在本次运行之前，用相同的数据和预算从随机权重训练相同的架构；本次运行一旦落后于基线就会立即警告，运行表会显示增益</translation>
+            <source>the source's {kind} vocabulary of {size:,}</source>
+            <translation>源模型的 {kind} 词表（{size:,} 个子词）</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/model_panel.py" />
+            <source>Taken from the source model: {layers}×{hidden} {cell}, embedding {emb}; {vocabulary}.</source>
+            <translation>取自源模型：{layers}×{hidden} {cell}，嵌入 {emb}；{vocabulary}。</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/model_panel.py" />
+            <source>Also train a scratch baseline</source>
+            <translation>同时训练从头训练的基线</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/model_panel.py" />
+            <source>To measure the transfer gain: before the run, trains the same architecture from random weights on the same data and budget; the run is then warned as soon as it falls behind the baseline, and the Runs table shows the gain</source>
+            <translation>用于测量迁移增益：在本次运行之前，用相同的数据和预算从随机权重训练相同的架构；本次运行一旦落后于基线就会立即警告，运行表会显示增益</translation>
         </message>
         <message>
             <location filename="../../rnnlm_studio/gui/model_panel.py" />
@@ -893,11 +928,6 @@ It saves a checkpoint first, so you can resume it later from the Runs panel.</so
             <location filename="../../rnnlm_studio/gui/model_panel.py" />
             <source> Choose a source model for the other types.</source>
             <translation>选择源模型后才能使用其他迁移类型。</translation>
-        </message>
-        <message>
-            <location filename="../../rnnlm_studio/gui/model_panel.py" />
-            <source>Taken from the source model: {architecture}.</source>
-            <translation>沿用源模型：{architecture}。</translation>
         </message>
         <message>
             <location filename="../../rnnlm_studio/gui/model_panel.py" />
@@ -1571,8 +1601,8 @@ This cannot be undone.</source>
         </message>
         <message>
             <location filename="../../rnnlm_studio/gui/training_panel.py" />
-            <source>Stop after this many passes over the training text (off = no limit)</source>
-            <translation>遍历训练文本这么多遍后停止（关闭 = 不限）</translation>
+            <source>Stop after this many passes over the training text (off = no limit; with every limit off, a run trains one epoch)</source>
+            <translation>遍历训练文本这么多遍后停止（关 = 不限；所有限制都关闭时训练一个轮次）</translation>
         </message>
         <message>
             <location filename="../../rnnlm_studio/gui/training_panel.py" />
@@ -1581,13 +1611,8 @@ This cannot be undone.</source>
         </message>
         <message>
             <location filename="../../rnnlm_studio/gui/training_panel.py" />
-            <source> min</source>
-            <translation> 分钟</translation>
-        </message>
-        <message>
-            <location filename="../../rnnlm_studio/gui/training_panel.py" />
-            <source>Stop after this much training time (off = no limit)</source>
-            <translation>训练这么长时间后停止（关闭 = 不限）</translation>
+            <source>Stop after this much training time (off = no limit): type 45 s, 1 min 30 s, 2 h or 1:30; a bare number is minutes</source>
+            <translation>训练这么长时间后停止（关 = 不限）：可输入 45 s、1 min 30 s、2 h 或 1:30；只写数字表示分钟</translation>
         </message>
         <message>
             <location filename="../../rnnlm_studio/gui/training_panel.py" />
@@ -1651,11 +1676,6 @@ This cannot be undone.</source>
         </message>
         <message>
             <location filename="../../rnnlm_studio/gui/training_panel.py" />
-            <source>no budget: set epochs, steps or time under “Stop after” so the run can end</source>
-            <translation>没有预算：请在“停止条件”中设置轮次、步数或时间，让训练能够结束</translation>
-        </message>
-        <message>
-            <location filename="../../rnnlm_studio/gui/training_panel.py" />
             <source>Preparing…</source>
             <translation>正在准备…</translation>
         </message>
@@ -1676,8 +1696,8 @@ This cannot be undone.</source>
         </message>
         <message>
             <location filename="../../rnnlm_studio/gui/training_panel.py" />
-            <source>Paused at step {step}</source>
-            <translation>已在第 {step} 步暂停</translation>
+            <source>Paused at step {step:,}</source>
+            <translation>已在第 {step:,} 步暂停</translation>
         </message>
         <message>
             <location filename="../../rnnlm_studio/gui/training_panel.py" />
@@ -1954,6 +1974,11 @@ This cannot be undone.</source>
             <location filename="../../rnnlm_studio/gui/widgets.py" />
             <source>Dismiss this message</source>
             <translation>关闭此消息</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/widgets.py" />
+            <source>off</source>
+            <translation>关</translation>
         </message>
     </context>
     <context>

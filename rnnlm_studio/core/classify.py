@@ -35,14 +35,15 @@ from .config import TrainConfig
 from .device import resolve_device
 from .distributed import DistContext
 from .corpus import Corpus
-from .errors import ConfigError, CorpusError, ModelFileError
+from .errors import ConfigError, CorpusError, ModelFileError, give, option
 from .events import CheckpointEvent, EvalEvent, Event, LogEvent
 from .model import RNNLM
 from .runs import RunStore
 from .schedule import LRSchedule, build_optimizer, discriminative_scales, unfrozen_count
 from .tokenizer import Tokenizer
 from .run_loop import RunLoop, TrainControl, built_or_forgotten, drive, set_threads, total_steps
-from .transfer import check_layer_options, copy_tensors
+from .config import check_layer_options
+from .transfer import copy_tensors
 
 LM_DEFAULT_SPLIT = TrainConfig().split
 TASK_SPLIT = (0.8, 0.1, 0.1)  # a few hundred examples need larger held-out parts than an LM corpus
@@ -169,7 +170,7 @@ def stratified_split(data: LabelledData, fractions: Sequence[float], seed: int) 
         parts["train"] += members[n_valid + n_test:]
     if not parts["valid"]:
         raise CorpusError(f"{data.origin}: too few examples per class to hold out a validation set; "
-                          "add examples or pass --valid with a labelled validation file")
+                          f"add examples, or {give('valid', 'FILE')} (a labelled validation file)")
     return {name: data.subset(sorted(indices)) for name, indices in parts.items()}
 
 
@@ -580,7 +581,7 @@ class TaskRun(RunLoop):
             self.model.load_state_dict(loaded.model.state_dict())
 
     def divergence_advice(self) -> str:
-        return f"Lower the learning rate (--lr, now {self.config.peak_lr:g}); the best checkpoint is kept"
+        return f"Lower {option('lr')} (now {self.config.peak_lr:g}); the best checkpoint is kept"
 
     def done_metrics(self, metrics: dict) -> dict:
         return {k: metrics[k] for k in ("loss", *self.kind.metric_names) if k in metrics}
@@ -590,8 +591,8 @@ def _open(config: TrainConfig, store: RunStore, pretrained: bool, kind: TaskKind
     config.validate()
     config.fill_budget()
     if config.tokenizer == "new":
-        raise ConfigError("--tokenizer new does not apply to --transfer task: the classifier reads text with the "
-                          "source's tokenizer; leave --tokenizer at auto")
+        raise ConfigError(f"{option('tokenizer')} new does not apply to {option('transfer')} task: the classifier "
+                          f"reads text with the source's tokenizer; leave {option('tokenizer')} at auto")
     source = ckpt.load_model(config.source)
     check_layer_options(config, source.model.config)
     data = kind.prepare(config, source.tokenizer)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from .errors import ConfigError, TransferError, give, option
 from .validation import check_cache_size, check_fields, check_fractions
 
 CELLS = ("lstm", "gru", "rnn_tanh", "rnn_relu")
@@ -27,6 +27,7 @@ PRECISIONS = ("auto", "fp32", "bf16")
 MOVES_WEIGHTS = ("parameter", "feature", "partial", "ulmfit", "task")
 MULTI_SOURCES = ("average", "mixture", "chain")  # core/multi_source.py: several --source at once
 MAPPINGS = ("none", "embedding", "lowrank")  # core/mapping.py: a learned residual T over frozen source weights
+SCORING_FIELDS = ("cache_window", "cache_theta", "cache_lambda")  # how texts are scored: the run's, not the source's
 AUTO_VOCAB = 0  # a vocabulary size nobody chose: a new tokenizer's follows the training text (tokenizer.py)
 SCRATCH_LR = 8e-3
 FINE_TUNE_LR = 2e-3
@@ -145,16 +146,16 @@ class TrainConfig:
         }
         for flag, (value, allowed) in checks.items():
             if value not in allowed:
-                raise ConfigError(f"--{flag} {value!r} is not one of: {', '.join(allowed)}")
+                raise ConfigError(f"{option(flag.replace('-', '_'))} {value!r} is not one of: {', '.join(allowed)}")
         if not self.train:
-            raise ConfigError("no training text: pass --train FILE_OR_FOLDER")
+            raise ConfigError(f"no training text: {give('train', 'FILE_OR_FOLDER')}")
         check_fields(self, [f.name for f in dataclasses.fields(self)])  # the numeric ones have rules
         if self.transfer != "scratch" and not self.source:
-            raise ConfigError(f"--transfer {self.transfer} needs a source model: pass --source MODEL")
+            raise ConfigError(f"{option('transfer')} {self.transfer} needs a source model: {give('source', 'MODEL')}")
         self._check_sources_and_mapping()
-        fractions = check_fractions(self.split, "--split")
+        fractions = check_fractions(self.split, option("split"))
         if len(fractions) != 3 or fractions[0] <= 0 or abs(sum(fractions) - 1.0) > 1e-6:
-            raise ConfigError(f"--split must be three non-negative fractions (train above 0) that sum to 1, "
+            raise ConfigError(f"{option('split')} must be three non-negative fractions (train above 0) that sum to 1, "
                               f"got {self.split}")
 
     def _check_sources_and_mapping(self) -> None:
@@ -186,6 +187,23 @@ class TrainConfig:
             what = f"--transfer {self.transfer}" if self.transfer != "parameter" else f"--multi-source {self.multi_source}"
             raise ConfigError(f"--mapping {self.mapping} trains only a residual T over one source's frozen weights, "
                               f"so it cannot go with {what}: use --transfer parameter and one --source")
+
+    def target_model(self, vocab_size: int, source: ModelConfig | None) -> ModelConfig:
+        """The architecture the run trains, from config.json alone (no torch), so the Model panel shows
+        what the trainer builds: the run's own for scratch or with no source, else the source's with the
+        run's vocabulary and scoring settings, the layers and tying asked for (see `asked_layers`);
+        feature transfer unties the output layer it trains and keeps the layers up to the one it reads."""
+        if self.transfer == "scratch" or source is None:
+            return dataclasses.replace(self.model, vocab_size=vocab_size)
+        check_layer_options(self, source)
+        arch = dataclasses.replace(source, vocab_size=vocab_size,
+                                   **{name: getattr(self.model, name) for name in SCORING_FIELDS})
+        arch.layers = asked_layers(self, source) or source.layers
+        arch.tie_weights = source.tie_weights and not asked_untied(self, source)
+        if self.transfer == "feature":
+            arch.tie_weights = False
+            arch.layers = feature_layer(self, source) + 1
+        return arch
 
     @property
     def peak_lr(self) -> float:
@@ -242,3 +260,43 @@ def to_toml(data: dict[str, Any]) -> str:
         lines.extend(f"{k} = {_toml_value(v)}" for k, v in table.items() if v is not None)
     return "\n".join(lines) + "\n"
 
+
+MODEL_DEFAULTS = ModelConfig()
+
+
+def asked_layers(config: TrainConfig, source: ModelConfig) -> int | None:
+    """The number of layers the user asked for with a source, else None: an option only counts as asked
+    when it differs from both its default and the source's value, so stored configs re-run as they ran."""
+    layers = config.model.layers
+    return layers if layers not in (MODEL_DEFAULTS.layers, source.layers) else None
+
+
+def asked_untied(config: TrainConfig, source: ModelConfig) -> bool:
+    return not config.model.tie_weights and source.tie_weights
+
+
+def feature_layer(config: TrainConfig, source: ModelConfig) -> int:
+    """The source layer feature transfer reads (default: the top one); refused outside the source."""
+    if config.feature_layer is None:
+        return source.layers - 1
+    if not 0 <= config.feature_layer < source.layers:
+        raise TransferError(f"{option('feature_layer')} {config.feature_layer}: the source has {source.layers} "
+                            f"recurrent layer(s); choose 0 to {source.layers - 1} (0 = the lowest)")
+    return config.feature_layer
+
+
+def check_layer_options(config: TrainConfig, source: ModelConfig | None) -> None:
+    """Refuse the model options a transfer type cannot honour, in one line naming the fix."""
+    if config.feature_layer is not None and config.transfer != "feature":
+        raise TransferError(f"{option('feature_layer')} applies to feature transfer, not {config.transfer}; leave "
+                            "it out or choose feature transfer")
+    if source is None or config.transfer == "scratch":
+        return
+    layers = asked_layers(config, source)
+    if config.transfer == "task" and (layers is not None or asked_untied(config, source)):
+        raise TransferError(f"task transfer reads text with the source's whole encoder, so {option('layers')} and "
+                            f"{option('no_tie')} do not apply; leave them out")
+    if config.transfer == "feature" and layers is not None and layers != feature_layer(config, source) + 1:
+        raise TransferError(f"{option('layers')} does not apply to feature transfer: it reads the source's frozen "
+                            f"layers; to read a lower layer set {option('feature_layer')} (0 to "
+                            f"{source.layers - 1}) instead")

@@ -21,7 +21,7 @@ from typing import Protocol
 
 import numpy as np
 
-from .errors import ConfigError, CorpusError
+from .errors import ConfigError, CorpusError, give
 from .validation import special_kind
 from .words import LONG_LINE, count_words, word_chunks
 
@@ -378,7 +378,7 @@ def data_layout(paths: Sequence[str | Path]) -> DataLayout:
         if "train" not in roles:
             found = ", ".join(p.name for files in roles.values() for p in files)
             raise _refuse(folder, f"holds {found} but no train.* file, and test or validation text never trains",
-                          "name the training text train.txt, or pass --train FILE and --valid FILE")
+                          f"name the training text train.txt, or {give('train', 'FILE')} and {give('valid', 'FILE')}")
         layout.train += roles["train"]
         layout.valid += roles.get("valid", [])
         layout.test += roles.get("test", [])
@@ -545,7 +545,7 @@ def _layout(corpus: Corpus) -> _Layout:
     chars = summary.stats.chars
     if chars < MIN_SPLIT_CHARS:
         raise CorpusError(f"{corpus.describe()}: too small to split into train/valid/test ({chars} characters); "
-                          "add text or pass --valid with a separate validation file")
+                          f"add text, or {give('valid', 'FILE')} (a separate validation file)")
     chunks = min(MAX_SPLIT_CHUNKS, max(MIN_SPLIT_UNITS, chars // 10_000))
     size = math.ceil(chars / chunks)
     return _Layout("chunks", math.ceil(chars / size), size)
@@ -643,7 +643,7 @@ def split_corpus(corpus: Corpus, fractions: Sequence[float] = (0.9, 0.05, 0.05),
     for name in PARTS:
         if parts[name].fractions[PARTS.index(name)] > 0 and parts[name].units() == 0:
             raise CorpusError(f"{corpus.describe()}: too small to give every part of the split some text; "
-                              "add text or pass --valid with a separate validation file")
+                              f"add text, or {give('valid', 'FILE')} (a separate validation file)")
     return parts
 
 

@@ -8,14 +8,15 @@ import torch
 import torch.distributed as dist
 
 from .config import TrainConfig
-from .errors import StudioError
+from .errors import StudioError, option
 
 
 def resolve_device(config: TrainConfig) -> tuple[torch.device, str]:
     """`auto` takes a CUDA GPU when there is one; `auto` precision is bf16 where the hardware does it
     natively (a GPU that supports it, a CPU with AVX-512 BF16), since emulated bf16 is slower than fp32."""
     if config.device == "cuda" and not torch.cuda.is_available():
-        raise StudioError("--device cuda was asked for but no CUDA GPU is available: use --device auto or cpu")
+        raise StudioError(f"{option('device')} cuda was asked for but no CUDA GPU is available: set "
+                          f"{option('device')} to auto or cpu")
     use_cuda = config.device == "cuda" or (config.device == "auto" and torch.cuda.is_available())
     device = torch.device("cuda" if use_cuda else "cpu")
     if config.precision != "auto":

@@ -28,7 +28,7 @@ from . import checkpoint as ckpt
 from . import runlock
 from .config import TrainConfig
 from .distributed import DistContext
-from .errors import StudioError
+from .errors import StudioError, spell
 from .events import CheckpointEvent, DoneEvent, ErrorEvent, EvalEvent, Event, LogEvent, PauseEvent, StartEvent, StepEvent
 from .runs import append_event
 from .schedule import LRSchedule
@@ -357,8 +357,8 @@ class RunLoop:
     def _diverged(self, loss: float) -> ErrorEvent:
         kept = self.run_dir / "checkpoints" / "last" if self.resumable else ckpt.run_checkpoint(self.run_dir)
         self.store.update(self.run_id, status="failed")
-        return ErrorEvent(message=f"training diverged at step {self.step}: the loss became {loss}. "
-                                  f"{self.divergence_advice()}",
+        return ErrorEvent(message=spell(f"training diverged at step {self.step}: the loss became {loss}. "
+                                        f"{self.divergence_advice()}"),
                           step=self.step, run_dir=str(self.run_dir), checkpoint=str(kept) if kept else None)
 
     def _finish(self, reason: str) -> Iterator[Event]:

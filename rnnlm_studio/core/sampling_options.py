@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import ConfigError
+from .errors import ConfigError, option
 from .validation import check_fields
 
 STOP_AT = ("line", "sentence")
@@ -30,4 +30,4 @@ class SamplingOptions:
         Playground and the Python API refuse what the CLI refuses, in the same words."""
         check_fields(self, ("max_tokens", "temperature", "top_k", "top_p", "repetition_penalty", "seed"))
         if self.stop_at is not None and self.stop_at not in STOP_AT:
-            raise ConfigError(f"--stop-at {self.stop_at!r} is not one of: {', '.join(STOP_AT)}")
+            raise ConfigError(f"{option('stop_at')} {self.stop_at!r} is not one of: {', '.join(STOP_AT)}")

@@ -20,7 +20,7 @@ from numpy.lib import format as npy_format
 
 from .atomic import atomic_write, atomic_write_text
 from .corpus import TextSource, utf8_len
-from .errors import ConfigError, CorpusError
+from .errors import ConfigError, CorpusError, option
 from .tokenizer import Tokenizer
 from .words import counts as count_units, word_unit
 
@@ -196,7 +196,7 @@ class BPTTBatcher:
             processes = f" x {world_size} processes" if world_size > 1 else ""
             raise CorpusError(f"the training text has {len(ids)} tokens but one batch needs {needed} "
                               f"(batch size {batch_size} x bptt {bptt}{processes}): add text or lower "
-                              "--batch-size/--bptt")
+                              f"{option('batch_size')} or {option('bptt')}")
         rows = batch_size * world_size
         self.row_len = len(ids) // rows
         grid = ids[:rows * self.row_len].reshape(rows, self.row_len)

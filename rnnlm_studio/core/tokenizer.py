@@ -22,7 +22,7 @@ import sentencepiece as spm
 
 from .atomic import atomic_write_bytes
 from .corpus import TextSource
-from .errors import ConfigError, CorpusError, ModelFileError
+from .errors import ConfigError, CorpusError, ModelFileError, option
 
 KINDS = ("unigram", "bpe", "char", "word")
 WORD_START = "\u2581"  # SentencePiece's visible space: a piece starting with it begins a word
@@ -268,7 +268,7 @@ class Tokenizer:
                     raise
                 vocab_size = adjusted
         raise CorpusError(f"could not find a vocabulary size SentencePiece accepts for this text "
-                          f"(last tried {vocab_size}): add text or pick another --vocab-size")
+                          f"(last tried {vocab_size}): add text or pick another {option('vocab_size')}")
 
     @classmethod
     def from_words(cls, words: Sequence[str]) -> Tokenizer:

@@ -24,6 +24,7 @@ from .dataset import Dataset, prepare_dataset
 from .device import resolve_device
 from .distributed import DistContext, init_from_env
 from .evaluate import FINAL_EVAL_TOKENS, evaluate
+from .errors import option
 from .events import CheckpointEvent, ErrorEvent, EvalEvent, Event, LogEvent
 from .mapping import checkpoint_writers, load_checkpoint_weights, mapping_provenance, merged
 from .multi_source import build_mixture, load_sources, sources_provenance
@@ -175,8 +176,8 @@ class TrainingRun(RunLoop):
         return self.data.valid.word_unit
 
     def divergence_advice(self) -> str:
-        return (f"Lower the learning rate (--lr, now {self.config.peak_lr:g}) or clip gradients harder (--clip, "
-                f"now {self.config.clip:g}); the last good checkpoint is kept")
+        return (f"Lower {option('lr')} (now {self.config.peak_lr:g}) or clip gradients harder with {option('clip')} "
+                f"(now {self.config.clip:g}); the last good checkpoint is kept")
 
     def _stepper(self) -> torch.nn.Module:
         """The module a step runs through: DDP under torchrun, rebuilt when gradual unfreezing changes

@@ -19,13 +19,12 @@ The `task` type is in `classify.py`.
 """
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 
 import torch
 
 from .checkpoint import LoadedModel, weights_state
-from .config import MOVES_WEIGHTS, ModelConfig, TrainConfig
+from .config import MOVES_WEIGHTS, ModelConfig, TrainConfig, check_layer_options
 from .errors import TransferError
 from .mapping import apply_mapping
 from .model import RNNLM
@@ -54,59 +53,8 @@ class TargetSetup:
                 param.requires_grad_(i >= len(self.unfreeze_groups) - k)
 
 
-SCORING_FIELDS = ("cache_window", "cache_theta", "cache_lambda")  # how texts are scored: the run's, not the source's
-MODEL_DEFAULTS = ModelConfig()
-
-
-def asked_layers(config: TrainConfig, source: ModelConfig) -> int | None:
-    """The --layers the user asked for with a source (see the module's docstring), else None."""
-    layers = config.model.layers
-    return layers if layers not in (MODEL_DEFAULTS.layers, source.layers) else None
-
-
-def asked_untied(config: TrainConfig, source: ModelConfig) -> bool:
-    return not config.model.tie_weights and source.tie_weights
-
-
-def feature_layer(config: TrainConfig, source: ModelConfig) -> int:
-    """The source layer feature transfer reads (default: the top one); refused outside the source."""
-    if config.feature_layer is None:
-        return source.layers - 1
-    if not 0 <= config.feature_layer < source.layers:
-        raise TransferError(f"--feature-layer {config.feature_layer}: the source has {source.layers} recurrent "
-                            f"layer(s); choose 0 to {source.layers - 1} (0 = the lowest)")
-    return config.feature_layer
-
-
-def check_layer_options(config: TrainConfig, source: ModelConfig | None) -> None:
-    """Refuse the model options a transfer type cannot honour, in one line naming the fix."""
-    if config.feature_layer is not None and config.transfer != "feature":
-        raise TransferError(f"--feature-layer applies to --transfer feature, not {config.transfer}; leave it out "
-                            "or choose --transfer feature")
-    if source is None or config.transfer == "scratch":
-        return
-    layers = asked_layers(config, source)
-    if config.transfer == "task" and (layers is not None or asked_untied(config, source)):
-        raise TransferError("--transfer task reads text with the source's whole encoder, so --layers and --no-tie "
-                            "do not apply; leave them out")
-    if config.transfer == "feature" and layers is not None and layers != feature_layer(config, source) + 1:
-        raise TransferError(f"--layers does not apply to --transfer feature: it reads the source's frozen layers; "
-                            f"to read a lower layer give --feature-layer N (0 to {source.layers - 1}) instead")
-
-
 def target_architecture(config: TrainConfig, tokenizer: Tokenizer, source: LoadedModel | None) -> ModelConfig:
-    if config.transfer == "scratch" or source is None:
-        return dataclasses.replace(config.model, vocab_size=tokenizer.vocab_size)
-    own = source.model.config
-    check_layer_options(config, own)
-    arch = dataclasses.replace(own, vocab_size=tokenizer.vocab_size,
-                               **{name: getattr(config.model, name) for name in SCORING_FIELDS})
-    arch.layers = asked_layers(config, own) or own.layers
-    arch.tie_weights = own.tie_weights and not asked_untied(config, own)
-    if config.transfer == "feature":
-        arch.tie_weights = False
-        arch.layers = feature_layer(config, own) + 1
-    return arch
+    return config.target_model(tokenizer.vocab_size, source.model.config if source is not None else None)
 
 
 def _moved_groups(config: TrainConfig, model: RNNLM, source: RNNLM) -> list[str]:

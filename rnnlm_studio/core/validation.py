@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError, StudioError
+from .errors import ConfigError, StudioError, option
 
 BEAM_MAX_TOKENS = 1_000  # beam search returns its text at the end, so its length is capped
 MAX_CACHE_FLOATS = 1 << 24  # cache window x hidden size: 16 evaluation rows x 4 bytes -> at most 1 GiB
@@ -126,21 +126,27 @@ def option_name(name: str) -> str:
     return f"-{name}" if len(name) == 1 else f"--{name.replace('_', '-')}"
 
 
+def cli_spelling(name: str, value: str, imperative: bool) -> str:
+    """The command line's words for a setting named in a message (`errors.set_spelling`)."""
+    flag = option_name(name) + (f" {value}" if value else "")
+    return f"pass {flag}" if imperative else flag
+
+
 def check(name: str, value: Any, label: str | None = None) -> None:
     """Refuse `value` for the setting `name` with one message naming the setting and its range."""
     problem = RULES[name].problem(value)
     if problem is not None:
-        raise ConfigError(f"{label or option_name(name)} {problem}")
+        raise ConfigError(f"{label or option(name)} {problem}")
 
 
-def check_values(values: Mapping[str, Any], label: Any = option_name) -> None:
+def check_values(values: Mapping[str, Any], label: Any = option) -> None:
     """Check every value that has a rule; None means "not given" (a default applies) and passes."""
     for name, value in values.items():
         if name in RULES and value is not None:
             check(name, value, label(name))
 
 
-def check_fields(obj: Any, names: Sequence[str], label: Any = option_name) -> None:
+def check_fields(obj: Any, names: Sequence[str], label: Any = option) -> None:
     """`check_values` on some attributes of a config object."""
     check_values({name: getattr(obj, name) for name in names}, label)
 

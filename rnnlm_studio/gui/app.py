@@ -3,44 +3,62 @@
 The window composes the panels and owns the one training job; each panel owns its own
 widgets and state. Settings go to one INI file (see `widgets.open_settings`): window
 geometry, dock layout, and every panel's choices as JSON.
+
+Start-up paints first and builds after: this module imports neither torch nor pyqtgraph nor
+the panels, so `run_gui` shows the window frame, toolbar and docks ("Getting ready…") within
+about Qt's own start-up time; after the first paint a thread imports the heavy libraries and
+the panels are built into the docks (`MainWindow(deferred=True)`). Built directly, the window
+is whole when the constructor returns, as tests expect.
 """
 from __future__ import annotations
 
 import json
 import os
 import sys
+import threading
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, Qt, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QIcon, QKeySequence, QPaintEvent
 from PySide6.QtWidgets import (QApplication, QDockWidget, QLabel, QMainWindow, QMenu, QMessageBox, QScrollArea, QStyle,
                                QWidget)
 
+from ..core import __version__
 from ..core.config import TrainConfig
-from ..core.errors import StudioError
-from ..core.events import CheckpointEvent, DoneEvent, ErrorEvent, Event, StartEvent
+from ..core.errors import StudioError, set_spelling
+from ..core.events import CheckpointEvent, DoneEvent, ErrorEvent, Event, PauseEvent, StartEvent
 from ..core.paths import resources_dir, sample_corpus
-from ..core.run_loop import warm_up
 from ..core.runs import RunRecord, RunStore
-from .corpus_panel import CorpusPanel
 from .fonts import log_missing_cjk_font
 from .i18n import LANGUAGE_KEY, LANGUAGES, N_, install_translators, translator
-from .model_panel import ModelPanel
-from .playground import PlaygroundPanel
 from .run_settings import panel_states, stored_config
-from .runs_panel import RunsPanel
-from .source_ranking import follow_corpus
-from .studies_panel import StudiesPanel
-from .training_panel import TrainingPanel
-from .widgets import APPLICATION, ORGANIZATION, open_settings
-from .workers import ProcessTrainingJob, TrainingJob, run_task, wait_for_tasks
+from .wording import gui_spelling
+from .widgets import APPLICATION, ORGANIZATION, install_wheel_guard, open_settings
+
+if TYPE_CHECKING:
+    from .corpus_panel import CorpusPanel
+    from .model_panel import ModelPanel
+    from .playground import PlaygroundPanel
+    from .runs_panel import RunsPanel
+    from .training_panel import TrainingPanel
+    from .workers import ProcessTrainingJob, TrainingJob
 
 tr = translator("MainWindow")
 TITLE = "RNNLM Studio"
 SETTINGS_VERSION = 1
 PANEL_KEYS = ("corpus", "model", "training", "runs")
+SCROLLING_PANELS = ("corpus", "playground")  # forms that scroll in a short window (the Model panel scrolls itself)
+DEFAULT_SIZE = (1400, 900)
+LEFT_DOCK_WIDTH = (405, 470)  # the left docks' width on first start: at least what the Corpus form needs
+RUNS_HEIGHT = (130, 200)  # the Runs table's height on first start (a fifth of the window); the plots take the rest
 PAUSE_TIP = N_("Pause or resume the run between steps (F6)")
 NO_PAUSE_TIP = (N_("A run in a child process (several processes, or one chosen GPU) cannot pause: stop it, then "
                 "resume it from the Runs panel"))
+
+
+GETTING_READY = N_("Getting ready…")
+HEAVY_MODULES = ("torch", "numpy", "sentencepiece", "rnnlm_studio.core.trainer", "rnnlm_studio.core.checkpoint",
+                 "rnnlm_studio.core.dataset")  # what the panels import; loaded off the interface thread
 
 
 def training_threads() -> int:
@@ -54,8 +72,14 @@ class MainWindow(QMainWindow):
     training_event = Signal(object)  # every event of the current job, after the panels saw it
     training_finished = Signal()
 
-    def __init__(self) -> None:
+    panels_ready = Signal()  # the panels are built and hold their settings
+    _loaded = Signal()  # the heavy modules are imported (from the loading thread)
+
+    def __init__(self, deferred: bool = False) -> None:
+        """`deferred`: show "Getting ready…" docks and build the panels after the first paint (`run_gui`)."""
         super().__init__()
+        install_wheel_guard(QApplication.instance())
+        set_spelling(gui_spelling)  # core's messages name settings in the window's words
         self.setWindowTitle(TITLE)
         self.setWindowIcon(QIcon(str(resources_dir() / "icons" / "rnnlm-studio.svg")))
         self.setObjectName("main-window")
@@ -63,25 +87,69 @@ class MainWindow(QMainWindow):
         self.job: TrainingJob | ProcessTrainingJob | None = None
         self._job_run: str | None = None  # the run the job's user started (not the baseline it trains first)
         self._job_twin = False
+        self.ready = False
+        self._deferred = deferred
         self._run_parameters = 0
         self._close_after_stop = False
+        self._make_actions()
+        self._make_docks()
+        self._make_menus()
+        self.status_label = QLabel(tr(GETTING_READY))
+        self.statusBar().addWidget(self.status_label, 1)
+        self.statusBar().addPermanentWidget(QLabel(tr("CPU training threads: {used} of {cores}").format(
+            used=training_threads(), cores=os.cpu_count() or 1)))
+        self._restore_window()
+        self._update_actions()
+        self._loaded.connect(self._build_panels, Qt.ConnectionType.QueuedConnection)
+        if not deferred:
+            self._build_panels()
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt name)
+        """Once the first frame is painted, the heavy imports start, off the interface thread."""
+        super().paintEvent(event)
+        if self._deferred:
+            self._deferred = False
+            threading.Thread(target=self._load_modules, name="rnnlm-studio-imports", daemon=True).start()
+
+    def _load_modules(self) -> None:
+        import importlib
+
+        for name in HEAVY_MODULES:
+            importlib.import_module(name)
+        self._loaded.emit()
+
+    def _build_panels(self) -> None:
+        """The panels into their docks, their signals, their saved settings; then the background work."""
+        from ..core.run_loop import warm_up
+        from .corpus_panel import CorpusPanel
+        from .model_panel import ModelPanel
+        from .playground import PlaygroundPanel
+        from .runs_panel import RunsPanel
+        from .source_ranking import follow_corpus
+        from .studies_panel import StudiesPanel
+        from .training_panel import TrainingPanel
+        from .workers import run_task
+
         self.corpus_panel = CorpusPanel()
         self.model_panel = ModelPanel()
         self.training_panel = TrainingPanel()
         self.runs_panel = RunsPanel()
         self.playground = PlaygroundPanel()
         self.studies_panel = StudiesPanel(self.build_config)
-        self._make_actions()
-        self._make_docks()
-        self._make_menus()
+        for key, widget in self._panels().items():
+            self.docks[key].setWidget(_scrolling(widget) if key in SCROLLING_PANELS else widget)
+        self.training_panel.set_actions([self.start_action, self.pause_action, self.stop_action])
         self._connect()
-        self.status_label = QLabel()
-        self.statusBar().addWidget(self.status_label, 1)
-        self.statusBar().addPermanentWidget(QLabel(tr("CPU training threads: {used} of "
-                                                   "{cores}").format(used=training_threads(), cores=os.cpu_count() or 1)))
-        self._restore()
+        follow_corpus(self.model_panel.ranking, self.corpus_panel)
+        self._restore_panels()
+        self.ready = True
         self._update_actions()
         run_task(warm_up, on_failed=self.training_panel.message.show_message)
+        self.panels_ready.emit()
+
+    def _panels(self) -> dict[str, QWidget]:
+        return {"corpus": self.corpus_panel, "model": self.model_panel, "training": self.training_panel,
+                "runs": self.runs_panel, "playground": self.playground, "studies": self.studies_panel}
 
     # --- construction ----------------------------------------------------------------------
     def _make_actions(self) -> None:
@@ -103,21 +171,17 @@ class MainWindow(QMainWindow):
         self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         for action in (self.start_action, self.pause_action, self.stop_action):
             self.toolbar.addAction(action)
-        self.training_panel.set_actions([self.start_action, self.pause_action, self.stop_action])
 
     def _make_docks(self) -> None:
         self.docks: dict[str, QDockWidget] = {}
         left, right, bottom = (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea,
                                Qt.DockWidgetArea.BottomDockWidgetArea)
-        for key, title, widget, area in (("corpus", tr("Corpus"), self.corpus_panel, left),
-                                         ("model", tr("Model && Transfer"), self.model_panel, left),
-                                         ("training", tr("Training"), self.training_panel, right),
-                                         ("runs", tr("Runs"), self.runs_panel, bottom),
-                                         ("playground", tr("Playground"), self.playground, left),
-                                         ("studies", tr("Studies"), self.studies_panel, left)):
+        for key, title, area in (("corpus", tr("Corpus"), left), ("model", tr("Model && Transfer"), left),
+                                 ("training", tr("Training"), right), ("runs", tr("Runs"), bottom),
+                                 ("playground", tr("Playground"), left), ("studies", tr("Studies"), left)):
             dock = QDockWidget(title, self)
             dock.setObjectName(f"dock-{key}")
-            dock.setWidget(_scrolling(widget) if key == "playground" else widget)
+            dock.setWidget(_getting_ready())
             self.addDockWidget(area, dock)
             self.docks[key] = dock
         # One tab group only: Qt 6 leaves a stray tab bar painted when a window has two.
@@ -125,18 +189,18 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.docks["model"], self.docks["playground"])
         self.tabifyDockWidget(self.docks["playground"], self.docks["studies"])
         self.docks["corpus"].raise_()
-        self.resizeDocks([self.docks["corpus"], self.docks["training"]], [430, 900], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.docks["training"], self.docks["runs"]], [620, 220], Qt.Orientation.Vertical)
         self._default_layout = self.saveState(SETTINGS_VERSION)
 
     def _make_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu(tr("&File"))
-        for text, slot, shortcut in ((tr("Add corpus files…"), self.corpus_panel.ask_files, "Ctrl+O"),
-                                     (tr("Add corpus folder…"), self.corpus_panel.ask_folder, "Ctrl+Shift+O"),
-                                     (tr("Export plots as PNG…"), self.training_panel.plots.ask_png, ""),
-                                     (tr("Export curves as CSV…"), self.training_panel.plots.ask_csv, "")):
+        self.panel_actions: list[QAction] = []  # they wait for the panels (`_build_panels`)
+        for text, slot, shortcut in ((tr("Add corpus files…"), lambda: self.corpus_panel.ask_files(), "Ctrl+O"),
+                                     (tr("Add corpus folder…"), lambda: self.corpus_panel.ask_folder(), "Ctrl+Shift+O"),
+                                     (tr("Export plots as PNG…"), lambda: self.training_panel.plots.ask_png(), ""),
+                                     (tr("Export curves as CSV…"), lambda: self.training_panel.plots.ask_csv(), "")):
             action = file_menu.addAction(text, slot)
+            self.panel_actions.append(action)
             if shortcut:
                 action.setShortcut(QKeySequence(shortcut))
         file_menu.addSeparator()
@@ -148,9 +212,11 @@ class MainWindow(QMainWindow):
         view = bar.addMenu(tr("&View"))
         for dock in self.docks.values():
             view.addAction(dock.toggleViewAction())
-        view.addAction(self.toolbar.toggleViewAction())
+        toolbar = self.toolbar.toggleViewAction()
+        toolbar.setText(tr("Toolbar"))  # "Training" is the dock's: one entry per panel
+        view.addAction(toolbar)
         view.addSeparator()
-        view.addAction(tr("Reset layout"), lambda: self.restoreState(self._default_layout, SETTINGS_VERSION))
+        view.addAction(tr("Reset layout"), self.reset_layout)
         self._make_language_menu(view.addMenu(tr("Language")))
         help_menu = bar.addMenu(tr("&Help"))
         help_menu.addAction(tr("About RNNLM Studio"), self._about)
@@ -176,7 +242,6 @@ class MainWindow(QMainWindow):
         self.model_panel.source_changed.connect(self.corpus_panel.set_source)
         self.model_panel.labelled_data_chosen.connect(self.corpus_panel.set_train_paths)
         self.corpus_panel.estimated.connect(self.model_panel.set_corpus_estimate)
-        follow_corpus(self.model_panel.ranking, self.corpus_panel)
         self.runs_panel.selection_changed.connect(self._on_runs_selected)
         self.runs_panel.resume_requested.connect(self.resume_run)
         self.runs_panel.settings_requested.connect(self.new_run_from)
@@ -190,6 +255,7 @@ class MainWindow(QMainWindow):
         self.corpus_panel.apply_to(config)
         self.model_panel.apply_to(config)
         self.training_panel.apply_to(config)
+        config.fill_budget()  # every budget off: one epoch, as on the command line and in the Python API
         config.threads = training_threads()
         config.validate()
         return config
@@ -247,6 +313,8 @@ class MainWindow(QMainWindow):
     def _new_job(self, config: TrainConfig, resume: str | None) -> TrainingJob | ProcessTrainingJob:
         """The device choice says where the run trains (a resumed one too): in this process, or in a child
         process whose JSON events feed the same panels. The CPU threads are shared among its processes."""
+        from .workers import ProcessTrainingJob, TrainingJob
+
         choice = self.model_panel.device_choice()
         if choice.in_process:
             return TrainingJob(config, resume, self)
@@ -279,8 +347,8 @@ class MainWindow(QMainWindow):
             self.runs_panel.set_busy_run(event.run_id)
             self.runs_panel.refresh()
             self.status_label.setText(tr("Training {run} on {device}").format(run=event.run_id, device=event.device))
-        elif isinstance(event, CheckpointEvent) and event.tag == "last":
-            self.runs_panel.refresh()  # best perplexity and duration so far, stored before this event
+        elif isinstance(event, CheckpointEvent) and event.tag == "last" or isinstance(event, PauseEvent):
+            self.runs_panel.refresh()  # best perplexity, duration or "paused", stored before this event
         elif isinstance(event, DoneEvent):
             self.status_label.setText((tr("Run {run} stopped — {folder}") if event.reason == "stopped" else
                                        tr("Run {run} finished — {folder}")).format(run=event.run_id, folder=event.run_dir))
@@ -307,7 +375,9 @@ class MainWindow(QMainWindow):
     def _update_actions(self) -> None:
         running = self.job is not None
         stopping = running and self.job.stopping
-        self.start_action.setEnabled(not running)
+        self.start_action.setEnabled(self.ready and not running)
+        for action in self.panel_actions:
+            action.setEnabled(self.ready)
         can_pause = not running or self.job.can_pause
         self.pause_action.setEnabled(running and not stopping and can_pause)
         self.pause_action.setToolTip(tr(PAUSE_TIP if can_pause else NO_PAUSE_TIP))
@@ -342,8 +412,9 @@ class MainWindow(QMainWindow):
                 self._close_after_stop = True
                 self.stop_training()
             return
-        self.studies_panel.shutdown()  # its runs stop with checkpoints; Resume trains the rest later
-        self.save_settings()
+        if self.ready:
+            self.studies_panel.shutdown()  # its runs stop with checkpoints; Resume trains the rest later
+            self.save_settings()
         event.accept()
 
     # --- settings --------------------------------------------------------------------------
@@ -356,14 +427,18 @@ class MainWindow(QMainWindow):
             settings.setValue(f"panels/{key}", json.dumps(self._panel(key).state()))
         settings.sync()
 
-    def _restore(self) -> None:
-        """Last session's layout and choices; on first start, the sample corpus and default source."""
+    def _restore_window(self) -> None:
+        """Last session's size and dock layout (before the first paint), or the first start's."""
         settings = open_settings()
         geometry = settings.value("window/geometry")
         if isinstance(geometry, QByteArray) and self.restoreGeometry(geometry):
             self.restoreState(settings.value("window/state", QByteArray()), SETTINGS_VERSION)
         else:
-            self.resize(1400, 900)
+            self._fit_default_size()
+
+    def _restore_panels(self) -> None:
+        """Last session's choices; on first start, the sample corpus and default source."""
+        settings = open_settings()
         saved = {key: settings.value(f"panels/{key}") for key in PANEL_KEYS}
         if not any(saved.values()):
             self.model_panel.select_default()
@@ -379,14 +454,44 @@ class MainWindow(QMainWindow):
             self._panel(key).set_state(state)
         self.status_label.setText(tr("Ready: press Start (F5) to train."))
 
+    def _fit_default_size(self) -> None:
+        """First start: the default size, or the whole screen where that is smaller (a 1024×700 laptop)."""
+        screen = self.screen().availableGeometry()
+        width, height = min(DEFAULT_SIZE[0], screen.width()), min(DEFAULT_SIZE[1], screen.height())
+        frame = self.frameGeometry().size() - self.geometry().size()  # the title bar and borders, once shown
+        self.resize(width - frame.width(), height - frame.height())
+        self.move(screen.topLeft())
+        self._size_docks()
+
+    def reset_layout(self) -> None:
+        self.restoreState(self._default_layout, SETTINGS_VERSION)
+        self._size_docks()
+
+    def _size_docks(self) -> None:
+        """The forms on the left get what they need to show whole, the plots all the rest."""
+        width, height = self.width(), self.height()
+        left = min(max(round(width * 0.32), LEFT_DOCK_WIDTH[0]), LEFT_DOCK_WIDTH[1])
+        self.resizeDocks([self.docks["corpus"], self.docks["training"]], [left, width - left],
+                         Qt.Orientation.Horizontal)
+        runs = min(max(height // 5, RUNS_HEIGHT[0]), RUNS_HEIGHT[1])
+        self.resizeDocks([self.docks["training"], self.docks["runs"]], [height - runs, runs], Qt.Orientation.Vertical)
+
     def _panel(self, key: str) -> CorpusPanel | ModelPanel | TrainingPanel | RunsPanel:
         return {"corpus": self.corpus_panel, "model": self.model_panel, "training": self.training_panel,
                 "runs": self.runs_panel}[key]
 
     def _about(self) -> None:
         QMessageBox.about(self, tr("About RNNLM Studio"),
-                          tr("RNNLM Studio — train recurrent language models, transfer what they learned, "
-                          "and compare runs side by side."))
+                          tr("RNNLM Studio {version} — train recurrent language models, transfer what they "
+                             "learned, and compare runs side by side.").format(version=__version__))
+
+
+def _getting_ready() -> QLabel:
+    """What a dock shows while its panel is being built."""
+    label = QLabel(tr(GETTING_READY))
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    label.setStyleSheet("color:#777;")
+    return label
 
 
 def _scrolling(widget: QWidget) -> QScrollArea:
@@ -407,9 +512,12 @@ def run_gui(argv: list[str] | None = None) -> int:
     app.setApplicationDisplayName(TITLE)
     log_missing_cjk_font()
     translations = install_translators(app, str(open_settings().value(LANGUAGE_KEY, "") or ""))
-    window = MainWindow()
+    window = MainWindow(deferred=True)
     window.show()
+    window.panels_ready.connect(log_missing_cjk_font)
     code = app.exec()
+    from .workers import wait_for_tasks
+
     wait_for_tasks()  # a preview still running must not report to a window Python is tearing down
     for translation in translations:
         app.removeTranslator(translation)

@@ -50,6 +50,7 @@ class Preview:
     chars_per_token: float
     train_chars: int
     warnings: list[str]
+    new_tokenizer: bool = True  # False: the source model's tokenizer
 
     @property
     def train_tokens(self) -> int:
@@ -88,7 +89,8 @@ def build_preview(config: TrainConfig, source: str | None) -> Preview:
              for line in corpus.preview(PREVIEW_CHARS).splitlines()]
     sample = corpus.preview(SAMPLE_CHARS)
     chars_per_token = len(sample) / max(1, len(tokenizer.encode_lines(sample)))
-    return Preview(lines, tokenizer.kind, tokenizer.vocab_size, chars_per_token, train.stats().chars, warnings)
+    return Preview(lines, tokenizer.kind, tokenizer.vocab_size, chars_per_token, train.stats().chars, warnings,
+                   source is None)
 
 
 def preview_html(lines: list[list[str]]) -> str:
@@ -118,11 +120,12 @@ class CorpusPanel(QWidget):
     """Files and folders, their roles, split fractions, tokenizer settings and the live preview."""
 
     changed = Signal()  # the training text or the tokenizer settings changed
-    estimated = Signal(int, int)  # training tokens and vocabulary size, for the model panel's estimates
+    estimated = Signal(int, int, bool)  # training tokens, vocabulary size and "a new tokenizer", for the model panel
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._source: str | None = None
+        self._replaces_sample: set[str] = set()  # added paths that replace the sample once they prove readable
         self.preview: Preview | None = None
         self._previewer = LatestOnly(self)
         self._previewer.done.connect(self._on_preview)
@@ -246,15 +249,20 @@ class CorpusPanel(QWidget):
         return box
 
     # --- files -----------------------------------------------------------------------------
-    def add_paths(self, new_paths: list[str | Path], role: str = "train") -> None:
-        """Add files or folders (what the dialogs and drag and drop call); statistics load in the background."""
+    def add_paths(self, new_paths: list[str | Path], role: str = "train", replace_sample: bool = True) -> None:
+        """Add files or folders (what the dialogs and drag and drop call); statistics load in the background.
+        Your own text, once it proves readable, replaces the bundled sample (the first start's choice), with a
+        note saying so."""
         known = {self._path(row) for row in range(self.table.rowCount())}
+        sample = str(paths.sample_corpus().resolve())
         added = False
         for raw in new_paths:
             path = str(Path(raw).expanduser().resolve())
             if path in known:
                 continue
             known.add(path)
+            if replace_sample and path != sample:
+                self._replaces_sample.add(path)
             self._insert_row(path, role)
             run_task(path_stats, path, on_done=self._on_stats, on_failed=self._show_error)
             added = True
@@ -262,6 +270,15 @@ class CorpusPanel(QWidget):
             remember_folder("corpus", Path(new_paths[-1]))
             self._refresh_empty()
             self._on_split_changed()
+
+    def _drop_sample(self) -> None:
+        row = self._row_of(str(paths.sample_corpus().resolve()))
+        if row < 0:
+            return
+        self.table.removeRow(row)
+        self._on_split_changed()
+        self.message.show_message(tr("Your text replaces the bundled sample (tiny-shakespeare) in the list; "
+                                     "Use sample adds it back."), "info")
 
     def _insert_row(self, path: str, role: str) -> None:
         row = self.table.rowCount()
@@ -312,6 +329,10 @@ class CorpusPanel(QWidget):
         if result.error:
             self._drop_unusable(row, result.error)
             return
+        if result.path in self._replaces_sample:
+            self._replaces_sample.discard(result.path)
+            self._drop_sample()
+            row = self._row_of(result.path)
         stats = result.stats
         cells = ((format_bytes(stats.bytes), stats.bytes), (f"{stats.lines:,}", stats.lines),
                  (f"{stats.words:,}", stats.words))
@@ -447,7 +468,7 @@ class CorpusPanel(QWidget):
             self.message.show_message("\n".join(preview.warnings), "warning")
         elif self.message.level == "error":
             self.message.clear()
-        self.estimated.emit(preview.train_tokens, preview.vocab_size)
+        self.estimated.emit(preview.train_tokens, preview.vocab_size, preview.new_tokenizer)
 
     def _on_preview_failed(self, message: str) -> None:
         self.preview = None
@@ -472,7 +493,8 @@ class CorpusPanel(QWidget):
         entries = [(str(path), str(role)) for path, role in state.get("entries", []) if role in ROLES]
         missing = [path for path, _role in entries if not Path(path).exists()]
         for role in ROLES:
-            self.add_paths([path for path, r in entries if r == role and path not in missing], role)
+            self.add_paths([path for path, r in entries if r == role and path not in missing], role,
+                           replace_sample=False)
         if missing:
             self.message.show_message(tr("These files are gone and were removed from the list: ") + ", ".join(missing),
                                       "warning")

@@ -5,6 +5,7 @@ agree on what "default" means; the form only adds ranges, tooltips and the estim
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,11 +16,11 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog
                                QTableWidgetItem, QTextBrowser, QVBoxLayout, QWidget)
 
 from ..core.card import read_card
-from ..core.checkpoint import list_models, read_config, resolve_model
+from ..core.checkpoint import list_models, model_config_from, read_config, resolve_model
 from ..core.config import CELLS, OPTIMIZERS, SCHEDULES, TRANSFERS, ModelConfig, TrainConfig, default_lr
 from ..core.device import DeviceChoice, device_choices
 from ..core.errors import StudioError
-from ..core.estimate import count_and_measure, epoch_seconds, flops_from_throughput
+from ..core.estimate import count_and_measure, epoch_seconds, speed_from_throughput
 from ..core.formatting import format_estimate
 from ..core.model import layer_names
 from ..core.runs import RunStore
@@ -52,21 +53,36 @@ class SourceInfo:
     folder: Path
     config: dict[str, Any]
     card: str
+    model: ModelConfig  # its architecture, read (and checked) from config.json
 
     def layer_names(self) -> list[str]:
-        return layer_names(int(self.config["model"]["layers"]))
+        return layer_names(self.model.layers)
 
     def describe_architecture(self) -> str:
-        m = self.config["model"]
-        return (tr("{layers}×{hidden} {cell}, embedding {emb}, "
-                   "{kind} vocabulary of {vocab:,}").format(layers=m["layers"], hidden=m["hidden_size"],
-                   cell=m["cell"].upper(), emb=m["emb_size"], kind=self.config["tokenizer"]["kind"], vocab=m["vocab_size"]))
+        m = self.model
+        return tr("{layers}×{hidden} {cell}, embedding {emb}, {kind} vocabulary of {vocab:,}").format(
+            layers=m.layers, hidden=m.hidden_size, cell=m.cell.upper(), emb=m.emb_size, kind=self.tokenizer_kind(),
+            vocab=m.vocab_size)
+
+    def tokenizer_kind(self) -> str:
+        return str((self.config.get("tokenizer") or {}).get("kind", ""))
 
 
 def load_source(ref: str) -> SourceInfo:
     """The model folder behind a choice (a run resolves to its best checkpoint) and its card."""
     folder = resolve_model(ref)
-    return SourceInfo(ref, folder, read_config(folder), read_card(folder))
+    config = read_config(folder)
+    return SourceInfo(ref, folder, config, read_card(folder), model_config_from(config, folder))
+
+
+def describe_target(model: ModelConfig, source: SourceInfo, new_tokenizer: bool) -> str:
+    """What the run takes from its source, and whose vocabulary it reads with."""
+    vocabulary = (tr("a new vocabulary of {size:,} pieces trained on your text").format(size=model.vocab_size)
+                  if new_tokenizer else tr("the source's {kind} vocabulary of {size:,}").format(
+                      kind=source.tokenizer_kind(), size=model.vocab_size))
+    return tr("Taken from the source model: {layers}×{hidden} {cell}, embedding {emb}; {vocabulary}.").format(
+        layers=model.layers, hidden=model.hidden_size, cell=model.cell.upper(), emb=model.emb_size,
+        vocabulary=vocabulary)
 
 
 def _spin(low: int, high: int, value: int, tip: str, step: int = 1) -> QSpinBox:
@@ -108,7 +124,10 @@ class ModelPanel(QWidget):
         self.source: SourceInfo | None = None
         self._train_tokens = 0
         self._vocab_size = ModelConfig().vocab_size or 4000  # until the corpus preview tells the real size
-        self._flops = 0.0
+        self._new_tokenizer: bool | None = None  # the corpus panel's choice, once its preview tells it
+        self._own_model: ModelConfig | None = None  # the form's own architecture while it shows a source's
+        self._schedule_before_ulmfit: str | None = None  # the schedule ULMFiT's slanted one replaced
+        self._speed = 0.0  # parameter-tokens per second: calibrated, then a finished run's (core/estimate.py)
         self._parameters = 0
         self._counter = LatestOnly(self)
         self._counter.done.connect(self._on_count)
@@ -136,10 +155,10 @@ class ModelPanel(QWidget):
         layout.addWidget(self._build_optimiser())
         self.estimate_label = QLabel()
         self.estimate_label.setWordWrap(True)
-        self.baseline_check = QCheckBox(tr("Also train a scratch baseline (to measure the transfer gain)"))
-        self.baseline_check.setToolTip(tr("Before the run, trains the same architecture from random weights on the same "
-                                       "data and budget; the run is then warned as soon as it falls behind the "
-                                       "baseline, and the Runs table shows the gain"))
+        self.baseline_check = QCheckBox(tr("Also train a scratch baseline"))
+        self.baseline_check.setToolTip(tr("To measure the transfer gain: before the run, trains the same architecture "
+                                          "from random weights on the same data and budget; the run is then warned as "
+                                          "soon as it falls behind the baseline, and the Runs table shows the gain"))
         layout.addWidget(self.baseline_check)
         layout.addWidget(self.estimate_label)
         layout.addStretch(1)
@@ -407,16 +426,55 @@ class ModelPanel(QWidget):
         self.task_box.setVisible(transfer == "task")
         self.mapping_box.setVisible(transfer == "parameter")
         self.more_sources.follow_transfer(transfer, has_source)
-        if transfer == "ulmfit":
-            self.schedule_box.setCurrentText("slanted")
+        self._follow_ulmfit_schedule(transfer == "ulmfit")
         own = transfer == "scratch" or not has_source
         for widget in self.arch_box.findChildren(QWidget):
             if widget is not self.arch_note:
                 widget.setEnabled(own)
         self.arch_note.setVisible(not own)
-        if not own:
-            self.arch_note.setText(tr("Taken from the source model: {architecture}.").format(
-                architecture=self.source.describe_architecture()))
+        self._show_architecture(own)
+
+    def _follow_ulmfit_schedule(self, ulmfit: bool) -> None:
+        """ULMFiT brings its slanted triangular schedule, and leaving it gives back the schedule chosen
+        before, so "slanted" does not stay behind (nor get saved) for a transfer that did not ask for it."""
+        if ulmfit and self._schedule_before_ulmfit is None:
+            self._schedule_before_ulmfit = self.schedule_box.currentText()
+            self.schedule_box.setCurrentText("slanted")
+        elif not ulmfit and self._schedule_before_ulmfit is not None:
+            self.schedule_box.setCurrentText(self._schedule_before_ulmfit)
+            self._schedule_before_ulmfit = None
+
+    def _show_architecture(self, own: bool) -> None:
+        """The greyed form shows the architecture the run takes from its source (dropouts included); the
+        user's own values come back with scratch."""
+        if own:
+            if self._own_model is not None:
+                self._set_model_fields(self._own_model)
+                self._own_model = None
+            return
+        if self._own_model is None:
+            self._own_model = self.model_config()
+        target = self.target_model()
+        self._set_model_fields(target)
+        self.arch_note.setText(describe_target(target, self.source, bool(self._new_tokenizer)))
+
+    def _set_model_fields(self, m: ModelConfig) -> None:
+        self.cell_box.setCurrentText(m.cell)
+        self.emb_spin.setValue(m.emb_size)
+        self.hidden_spin.setValue(m.hidden_size)
+        self.layers_spin.setValue(m.layers)
+        self.tie_check.setChecked(m.tie_weights)
+        for name, spin in self.dropout_spins.items():
+            spin.setValue(getattr(m, name))
+
+    def target_model(self) -> ModelConfig:
+        """The architecture the run will train, with the vocabulary its tokenizer will have."""
+        transfer = self.transfer_box.currentText()
+        own = transfer == "scratch" or self.source is None  # as `apply_to` sends it
+        config = TrainConfig(transfer=transfer, model=self.own_model_config() if own else ModelConfig())
+        source = self.source.model if self.source is not None else None
+        vocab = source.vocab_size if source is not None and not self._new_tokenizer else self._vocab_size
+        return config.target_model(vocab, source)
 
     def _fill_layers(self) -> None:
         names = self.source.layer_names() if self.source is not None else []
@@ -449,6 +507,10 @@ class ModelPanel(QWidget):
             self.labelled_data_chosen.emit(path)
 
     # --- config ----------------------------------------------------------------------------
+    def own_model_config(self) -> ModelConfig:
+        """The architecture the user chose for scratch runs (kept while the form shows a source's)."""
+        return self._own_model if self._own_model is not None else self.model_config()
+
     def model_config(self) -> ModelConfig:
         return ModelConfig(cell=self.cell_box.currentText(), emb_size=self.emb_spin.value(),
                            hidden_size=self.hidden_spin.value(), layers=self.layers_spin.value(),
@@ -468,8 +530,7 @@ class ModelPanel(QWidget):
         config.discriminative_factor = self.factor_spin.value()
         vocab = config.model.vocab_size
         own = transfer == "scratch" or config.source is None  # else the source's (the form is greyed out)
-        config.model = self.model_config() if own else ModelConfig()
-        config.model.vocab_size = vocab
+        config.model = dataclasses.replace(self.own_model_config() if own else ModelConfig(), vocab_size=vocab)
         config.optimizer = self.optimizer_box.currentText()
         config.lr = None if self.lr_spin.value() == default_lr(config.transfer) else self.lr_spin.value()
         config.weight_decay = self.decay_spin.value()
@@ -484,39 +545,35 @@ class ModelPanel(QWidget):
         config.baseline = self.baseline_check.isChecked() and transfer != "scratch"
 
     # --- estimates -------------------------------------------------------------------------
-    def set_corpus_estimate(self, tokens: int, vocab_size: int) -> None:
-        """The corpus preview's token count and vocabulary, for parameter count and time per epoch."""
+    def set_corpus_estimate(self, tokens: int, vocab_size: int, new_tokenizer: bool = True) -> None:
+        """The corpus preview's token count, vocabulary and tokenizer choice, for the parameter count, the
+        time per epoch and the vocabulary a source's architecture gets."""
         self._train_tokens = tokens
-        if vocab_size != self._vocab_size:
-            self._vocab_size = vocab_size
+        if vocab_size != self._vocab_size or new_tokenizer != self._new_tokenizer:
+            self._vocab_size, self._new_tokenizer = vocab_size, new_tokenizer
             self._timer.start()
+            self._on_transfer()
         self._show_estimate()
 
     def note_throughput(self, tokens_per_s: float, parameters: int) -> None:
-        """A finished run's measured speed calibrates the estimate better than the matmul probe."""
+        """A finished run's measured speed replaces the calibration, until the form describes another model."""
         if tokens_per_s > 0 and parameters > 0:
-            self._flops = flops_from_throughput(tokens_per_s, parameters)
+            self._speed = speed_from_throughput(tokens_per_s, parameters)
             self._show_estimate()
 
     def _estimate(self) -> None:
-        own = self.transfer_box.currentText() == "scratch" or self.source is None
-        if own:
-            model = self.model_config()
-            model.vocab_size = self._vocab_size
-            self._counter.request(count_and_measure, model, self._flops)
-        else:
-            self._on_count((int(self.source.config.get("parameters", 0)), self._flops))
+        self._counter.request(count_and_measure, self.target_model(), self.batch_spin.value(), self.bptt_spin.value())
 
     def _on_count(self, result: tuple[int, float]) -> None:
-        self._parameters, self._flops = result
+        self._parameters, self._speed = result
         self._show_estimate()
 
     def _show_estimate(self) -> None:
         if not self._parameters:
             return
         text = tr("<b>{count:,}</b> parameters").format(count=self._parameters)
-        if self._train_tokens and self._flops:
-            seconds = epoch_seconds(self._train_tokens, self._parameters, self._flops)
+        if self._train_tokens and self._speed:
+            seconds = epoch_seconds(self._train_tokens, self._parameters, self._speed)
             text += tr(" · about <b>{time}</b> per epoch on this machine (rough estimate)").format(
                 time=format_estimate(seconds))
         self.estimate_label.setText(text)
@@ -529,19 +586,15 @@ class ModelPanel(QWidget):
         config = TrainConfig()
         self.apply_to(config)
         return {"source": self.source_ref(), "transfer": config.transfer, "baseline": self.baseline_check.isChecked(),
-                "copy": self._checked_layers(1), "freeze": self._checked_layers(2), "flops": self._flops,
+                "copy": self._checked_layers(1), "freeze": self._checked_layers(2),
                 "device": self.device_box.currentData(), "config": config.to_dict()}
 
     def set_state(self, state: dict[str, Any]) -> None:
         config = TrainConfig.from_dict(state.get("config") or {})
-        m = config.model
-        self.cell_box.setCurrentText(m.cell)
-        self.emb_spin.setValue(m.emb_size)
-        self.hidden_spin.setValue(m.hidden_size)
-        self.layers_spin.setValue(m.layers)
-        self.tie_check.setChecked(m.tie_weights)
-        for name, spin in self.dropout_spins.items():
-            spin.setValue(getattr(m, name))
+        if self._own_model is not None:
+            self._own_model = config.model  # shown again when the run trains from scratch
+        else:
+            self._set_model_fields(config.model)
         self.optimizer_box.setCurrentText(config.optimizer)
         self.lr_spin.setValue(config.peak_lr)
         self.decay_spin.setValue(config.weight_decay)
@@ -555,7 +608,6 @@ class ModelPanel(QWidget):
         self.unfreeze_spin.setValue(config.unfreeze_every)
         self.factor_spin.setValue(config.discriminative_factor)
         self.baseline_check.setChecked(bool(state.get("baseline")))
-        self._flops = float(state.get("flops") or 0.0)
         self._select(state.get("source"))
         self.transfer_box.setCurrentText(str(state.get("transfer", "scratch")))
         self.schedule_box.setCurrentText(config.schedule)

@@ -87,7 +87,8 @@ class PlaygroundPanel(QWidget):
         chooser = QHBoxLayout()
         chooser.addWidget(QLabel(tr("Model")))
         self.model_box = QComboBox()
-        self.model_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        # A long run name must not widen the dock past a 1024-pixel screen: the list pops up wider instead.
+        self.model_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.model_box.setMinimumContentsLength(14)
         self.model_box.activated.connect(self._model_chosen)
         chooser.addWidget(self.model_box)
@@ -138,14 +139,14 @@ class PlaygroundPanel(QWidget):
         self.stop_button = QPushButton(tr("Stop"))
         self.stop_button.setEnabled(False)
         self.stop_button.clicked.connect(self.stop_generation)
-        controls = QGridLayout()  # two rows, so the dock fits beside the training plots
+        controls = QGridLayout()  # two columns, so the dock fits beside the training plots at 1024×700
         cells = ((tr("Temperature"), self.temperature), ("Top-k", self.top_k), ("Top-p", self.top_p),
                  (tr("Length"), self.length), (tr("Seed"), self.seed))
         for index, (label, widget) in enumerate(cells):
-            row, column = divmod(index, 3)
+            row, column = divmod(index, 2)
             controls.addWidget(QLabel(label), row, 2 * column, Qt.AlignmentFlag.AlignRight)
             controls.addWidget(widget, row, 2 * column + 1)
-        controls.setColumnStretch(6, 1)
+        controls.setColumnStretch(4, 1)
         layout.addLayout(controls)
         bottom = QHBoxLayout()
         self.status = ElidedLabel(tr(TYPE_HINT))
@@ -166,7 +167,9 @@ class PlaygroundPanel(QWidget):
         row.addWidget(self.analyse_button)
         row.addWidget(QLabel(tr("Side by side with")))
         self.compare_box = QComboBox()
-        self.compare_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.compare_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.compare_box.setMinimumContentsLength(10)
+        self.compare_box.currentIndexChanged.connect(self._second_model_changed)
         row.addWidget(self.compare_box)
         row.addStretch(1)
         layout.addLayout(row)
@@ -391,6 +394,8 @@ class PlaygroundPanel(QWidget):
         self._analyse_request += 1
         request, loaded = self._analyse_request, self.loaded
         second = self.compare_box.currentData()
+        # Panes are titled as the lists name the models: a run's checkpoint folder is called "best".
+        names = [self.model_box.currentText() or loaded.name, self.compare_box.currentText()]
         self.surprisal_hint.setText(tr("Scoring…"))
 
         def work() -> list[tuple[str, list[surprisal.TokenSurprisal]]]:
@@ -399,9 +404,14 @@ class PlaygroundPanel(QWidget):
                 if second not in self._compare_cache:
                     self._compare_cache[second] = checkpoint.load_model(second)
                 models.append(self._compare_cache[second])
-            return [(m.name, surprisal.surprisal(m, text)) for m in models]
+            return [(name, surprisal.surprisal(m, text)) for name, m in zip(names, models)]
 
         self._models.start(work, lambda result: self._analysed(request, text, result), self._failed)
+
+    def _second_model_changed(self) -> None:
+        """Shown panes follow the second model at once; nothing is scored before the user asked once."""
+        if any(not view.isHidden() for view in self.heatmaps):
+            self.analyse()
 
     def _analysed(self, request: int, text: str, results: list[tuple[str, list[surprisal.TokenSurprisal]]]) -> None:
         if request != self._analyse_request:

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QColor, QStandardItemModel
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QMenu, QPushButton, QSizePolicy,
                                QSlider, QSplitter, QToolButton, QVBoxLayout, QWidget)
@@ -233,6 +233,28 @@ def _tick(value: float) -> str:
     return f"{value:g}" if 1e-3 <= value < 1e6 else f"{value:.0e}"
 
 
+class _LegendBelow(pg.LegendItem):
+    """The curves' names in a row under the plot, in the plot's own layout, where they never cover a point
+    (pyqtgraph's legend floats over the data)."""
+
+    ROW = 4  # under the bottom axis: rows 0-3 are the title, top axis, view and bottom axis
+
+    @classmethod
+    def attach(cls, plot: pg.PlotWidget) -> "_LegendBelow":
+        item = plot.getPlotItem()
+        legend = cls(colCount=3, labelTextSize="8pt", frame=False, horSpacing=12)
+        item.layout.addItem(legend, cls.ROW, 1)
+        item.legend = legend  # where PlotItem puts each named curve
+        return legend
+
+    def updateSize(self) -> None:  # noqa: N802 (pyqtgraph name)
+        """Ask the plot's layout for room instead of placing itself at the top left, as pyqtgraph does."""
+        height = self.layout.effectiveSizeHint(Qt.SizeHint.PreferredSize).height() if self.items else 0
+        self.setMinimumHeight(height)
+        self.setMaximumHeight(height)
+        self.updateGeometry()
+
+
 @dataclass
 class _Items:
     """The plot items drawing one run."""
@@ -283,7 +305,7 @@ class TrainingPlots(QWidget):
         autoscale = QPushButton(tr("Fit"))
         autoscale.setToolTip(tr("Autoscale: fit both plots to all their data again"))
         autoscale.clicked.connect(self.autoscale)
-        export = QToolButton()
+        export = self.export_button = QToolButton()
         export.setText(tr("Export"))
         export.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         export_menu = QMenu(export)
@@ -309,8 +331,8 @@ class TrainingPlots(QWidget):
         # No grid: with one, the axes repaint with every new point, most of the drawing cost while a
         # run trains; the crosshair readout gives exact values instead.
         for plot in (self.loss_plot, self.ppl_plot):
-            plot.addLegend(offset=(-10, 10), labelTextSize="8pt", brush=(255, 255, 255, 190))
-            plot.setMinimumSize(220, 180)
+            _LegendBelow.attach(plot)
+            plot.setMinimumSize(220, 150)
         self._crosshairs = []
         for plot in (self.loss_plot, self.ppl_plot):
             line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#888888", style=Qt.PenStyle.DashLine))
@@ -318,6 +340,7 @@ class TrainingPlots(QWidget):
             plot.addItem(line, ignoreBounds=True)
             self._crosshairs.append(line)
             plot.scene().sigMouseMoved.connect(lambda pos, p=plot: self._on_mouse(p, pos))
+            plot.viewport().installEventFilter(self)  # the crosshair leaves with the mouse
         self._ranges = (_StickyRange(self.loss_plot), _StickyRange(self.ppl_plot))
         self.empty_hint = pg.TextItem(html=tr("<div style='text-align:center; color:#777'>No curves yet: press "
                                            "<b>Start</b>,<br>or select runs in the Runs panel<br>to compare "
@@ -527,13 +550,23 @@ class TrainingPlots(QWidget):
     # --- crosshair -------------------------------------------------------------------------
     def _on_mouse(self, plot: pg.PlotWidget, pos: Any) -> None:
         view = plot.getPlotItem().vb
-        if not plot.sceneBoundingRect().contains(pos):
+        if not view.sceneBoundingRect().contains(pos):
+            self._hide_crosshairs()
             return
         x = view.mapSceneToView(pos).x()
         for line in self._crosshairs:
             line.setPos(x)
             line.show()
         self.readout.setText(self.readout_at(x))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
+        if event.type() == QEvent.Type.Leave:
+            self._hide_crosshairs()
+        return False
+
+    def _hide_crosshairs(self) -> None:
+        for line in self._crosshairs:
+            line.hide()
 
     def readout_at(self, x: float) -> str:
         """Every visible curve's value at the last point at or before `x` on the current axis."""
@@ -556,22 +589,30 @@ class TrainingPlots(QWidget):
 
     # --- export ----------------------------------------------------------------------------
     def export_png(self, path: str | Path) -> None:
-        if not self.plots_box.grab().save(str(path)):
+        """The plots as they are, without the crosshair the mouse left on them."""
+        shown = [line.isVisible() for line in self._crosshairs]
+        self._hide_crosshairs()
+        image = self.plots_box.grab()
+        for line, visible in zip(self._crosshairs, shown):
+            line.setVisible(visible)
+        if not image.save(str(path)):
             raise OSError(tr("could not write {path}").format(path=path))
 
     def export_csv(self, path: str | Path) -> None:
-        """Every buffered point in long form: one row per run, series and point."""
+        """Every buffered point in long form: one row per run, series and point; a column a series lacks
+        is empty. Rows are written by column name, so every row has the header's fields."""
+        fields = ("run", "series", *VALID_COLUMNS, "smoothed_loss")
         with open(path, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(("run", "series", *VALID_COLUMNS, "smoothed_loss"))
+            writer = csv.DictWriter(handle, fields, restval="")
+            writer.writeheader()
             for series in self.live + self.overlays:
                 for i in range(len(series.train)):
-                    row = [series.train[c][i] for c in ("step", "tokens", "elapsed", "loss")]
-                    writer.writerow((series.name, "train", *_csv_numbers(row), *[""] * (len(VALID_COLUMNS) - 4),
-                                     _csv_number(series.train["smooth"][i])))
+                    row = {c: _csv_number(series.train[c][i]) for c in ("step", "tokens", "elapsed", "loss")}
+                    writer.writerow({"run": series.name, "series": "train", **row,
+                                     "smoothed_loss": _csv_number(series.train["smooth"][i])})
                 for i in range(len(series.valid)):
-                    writer.writerow((series.name, "valid", *_csv_numbers(series.valid[c][i] for c in VALID_COLUMNS),
-                                     ""))
+                    writer.writerow({"run": series.name, "series": "valid",
+                                     **{c: _csv_number(series.valid[c][i]) for c in VALID_COLUMNS}})
 
     def ask_png(self) -> None:
         self._ask_export(tr("PNG image (*.png)"), ".png", self.export_png)
@@ -615,7 +656,3 @@ def _fmt(value: float) -> str:
 
 def _csv_number(value: float) -> str:
     return repr(float(value)) if not float(value).is_integer() else str(int(value))
-
-
-def _csv_numbers(values: Iterable[float]) -> list[str]:
-    return [_csv_number(v) for v in values]

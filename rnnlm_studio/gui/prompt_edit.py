@@ -47,8 +47,8 @@ class PromptEdit(QPlainTextEdit):
 
     The list and the ghost text are views of the same `Suggestions`: row 0 is the ghost
     phrase; choosing another row with ↑/↓ turns the ghost into that word. Tab inserts
-    the ghost (and a space, so the next suggestions are for the next word; Chinese, written
-    without spaces, gets none).
+    the highlighted word only (and a space, so the next suggestions are for the next word; Chinese,
+    written without spaces, gets none): the rest of the phrase is a preview, taken a word at a time.
 
     While an input method composes (`composing`: 拼音 typed, no character chosen yet) there is
     no ghost and no list: the preedit text sits where the ghost would be drawn, and it is not
@@ -133,10 +133,11 @@ class PromptEdit(QPlainTextEdit):
         self.popup.setGeometry(x, y, width, height)
 
     def accept_ghost(self) -> bool:
-        if not self.ghost:
+        if not self.ghost or self._suggestions is None:
             return False
-        bare = self.ghost.endswith(("\n", " ")) or any(is_cjk(char) for char in self.ghost)
-        text = self.ghost if bare else self.ghost + " "
+        word = self._suggestions.words[max(self.popup.currentRow(), 0)].text
+        bare = word.endswith(("\n", " ")) or any(is_cjk(char) for char in word)
+        text = word if bare else word + " "
         self.dismiss()
         self.textCursor().insertText(text)
         self.accepted.emit(text)

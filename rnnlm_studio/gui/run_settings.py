@@ -32,5 +32,5 @@ def panel_states(config: TrainConfig, model_state: dict[str, Any]) -> dict[str, 
     model = {**model_state, "source": config.source, "transfer": config.transfer, "baseline": config.baseline,
              "copy": list(config.transfer_layers), "freeze": list(config.freeze), "config": config.to_dict()}
     training = {"epochs": config.epochs or 0.0, "steps": config.max_steps or 0,
-                "minutes": (config.time_budget or 0.0) / 60}
+                "seconds": config.time_budget or 0.0}
     return {"corpus": corpus, "model": model, "training": training}

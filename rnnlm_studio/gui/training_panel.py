@@ -11,10 +11,9 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (QDoubleSpinBox, QGridLayout, QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar,
-                               QSpinBox, QSplitter, QToolButton, QVBoxLayout, QWidget)
+                               QSizePolicy, QSpinBox, QSplitter, QToolButton, QVBoxLayout, QWidget)
 
 from ..core.config import TrainConfig
-from ..core.errors import ConfigError
 from ..core.events import (CheckpointEvent, DoneEvent, ErrorEvent, EvalEvent, Event, LogEvent, PauseEvent,
                            StartEvent, StepEvent)
 from ..core.formatting import format_duration
@@ -22,11 +21,12 @@ from ..core.metrics import cache_note, eval_figures, is_task_metrics, word_ppl_l
 from ..core.runs import RunRecord, RunStore, read_events
 from .i18n import translator
 from .plots import RunSeries, TrainingPlots
-from .widgets import MessageBar
+from .widgets import DurationSpin, MessageBar
 from .workers import LatestOnly
 
 tr = translator("TrainingPanel")
 LABEL_REFRESH_MS = 100
+MAX_TIME_BUDGET = 9999 * 60  # seconds
 
 
 def load_series(records: list[RunRecord], smoothing: float) -> list[RunSeries]:
@@ -45,6 +45,7 @@ class TrainingPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.last_step: StepEvent | None = None
+        self.paused_step: int | None = None
         self.total_steps: int | None = None
         self.status = "idle"
         self._labels_timer = QTimer(self)
@@ -66,20 +67,18 @@ class TrainingPanel(QWidget):
         self.epochs_spin.setDecimals(2)
         self.epochs_spin.setValue(1.0)
         self.epochs_spin.setSpecialValueText(tr("off"))
-        self.epochs_spin.setToolTip(tr("Stop after this many passes over the training text (off = no limit)"))
+        self.epochs_spin.setToolTip(tr("Stop after this many passes over the training text (off = no limit; with "
+                                       "every limit off, a run trains one epoch)"))
         self.steps_spin = QSpinBox()
         self.steps_spin.setRange(0, 9_999_999)
         self.steps_spin.setSingleStep(100)
         self.steps_spin.setSpecialValueText(tr("off"))
         self.steps_spin.setToolTip(tr("Stop after this many optimiser steps (off = no limit)"))
-        self.minutes_spin = QDoubleSpinBox()
-        self.minutes_spin.setRange(0.0, 9999.0)
-        self.minutes_spin.setDecimals(1)
-        self.minutes_spin.setSpecialValueText(tr("off"))
-        self.minutes_spin.setSuffix(tr(" min"))
-        self.minutes_spin.setToolTip(tr("Stop after this much training time (off = no limit)"))
+        self.time_spin = DurationSpin(MAX_TIME_BUDGET)
+        self.time_spin.setToolTip(tr("Stop after this much training time (off = no limit): type 45 s, 1 min 30 s, "
+                                     "2 h or 1:30; a bare number is minutes"))
         for label, widget in ((tr("Stop after: epochs"), self.epochs_spin), (tr("steps"), self.steps_spin),
-                              (tr("time"), self.minutes_spin)):
+                              (tr("time"), self.time_spin)):
             budget.addWidget(QLabel(label))
             budget.addWidget(widget)
         budget.addStretch(1)
@@ -92,7 +91,10 @@ class TrainingPanel(QWidget):
         self.progress.setFormat(tr("Press Start to train"))
         self.numbers = {key: QLabel("–") for key in ("step", "tokens", "speed", "lr", "grad", "elapsed")}
         for label in self.numbers.values():
-            label.setMinimumWidth(150)  # growing numbers must not re-lay out (and repaint) the plots below
+            # Growing numbers must not re-lay out (and repaint) the plots below: the columns share the width
+            # whatever the text, so a narrow window still shows the plots whole.
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            label.setMinimumWidth(70)
         grid = QGridLayout()
         captions = {"step": tr("Step"), "tokens": tr("Tokens seen"), "speed": tr("Tokens/s"), "lr": tr("Learning rate"),
                     "grad": tr("Gradient norm"), "elapsed": tr("Elapsed")}
@@ -113,7 +115,7 @@ class TrainingPanel(QWidget):
         splitter.addWidget(self.log)
         splitter.setStretchFactor(0, 5)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([500, 80])
+        splitter.setSizes([500, 50])  # three lines of log; the plots take the rest
 
         self.buttons.addSpacing(8)
         self.buttons.addWidget(self.state_label)
@@ -137,15 +139,14 @@ class TrainingPanel(QWidget):
     def apply_to(self, config: TrainConfig) -> None:
         config.epochs = self.epochs_spin.value() or None
         config.max_steps = self.steps_spin.value() or None
-        config.time_budget = self.minutes_spin.value() * 60 or None
-        if config.epochs is None and config.max_steps is None and config.time_budget is None:
-            raise ConfigError(tr("no budget: set epochs, steps or time under “Stop after” so the run can end"))
+        config.time_budget = self.time_spin.value() or None
 
     # --- events ----------------------------------------------------------------------------
     def begin_job(self) -> None:
         self.message.clear()
         self.plots.clear_live()
         self.last_step = None
+        self.paused_step = None
         self._set_status("starting", tr("Preparing…"))
         self.progress.setValue(0)
         self.progress.setFormat(tr("Preparing…"))
@@ -168,8 +169,11 @@ class TrainingPanel(QWidget):
                     step=event.step, split=event.split, label=word_ppl_label(event.word_unit), ppl=event.word_ppl,
                     cache=cache_note(event.extra), bpb=event.bpb) + best)
         elif isinstance(event, PauseEvent):
+            # Steps are logged every few steps, so the pause's own step is the one every figure shows.
+            self.paused_step = event.step if event.paused else None
             self._set_status("paused" if event.paused else "training",
-                             tr("Paused at step {step}").format(step=event.step) if event.paused else tr("Training"))
+                             tr("Paused at step {step:,}").format(step=event.step) if event.paused else tr("Training"))
+            self._refresh_numbers()
         elif isinstance(event, LogEvent):
             self._log(event.message)
             if event.level == "warning":
@@ -224,8 +228,9 @@ class TrainingPanel(QWidget):
         if event is None:
             return
         total = f" / {self.total_steps:,}" if self.total_steps else ""
+        step = event.step if self.paused_step is None else self.paused_step
         self.numbers["step"].setText(tr("{step:,}{total} (epoch {epoch})").format(
-            step=event.step, total=total, epoch=event.epoch + 1))
+            step=step, total=total, epoch=event.epoch + 1))
         self.numbers["tokens"].setText(f"{event.tokens_seen:,}")
         self.numbers["speed"].setText(f"{event.tokens_per_s:,.0f}")
         self.numbers["lr"].setText(f"{event.lr:.3g}")
@@ -253,10 +258,11 @@ class TrainingPanel(QWidget):
     # --- persistence -----------------------------------------------------------------------
     def state(self) -> dict[str, Any]:
         return {"epochs": self.epochs_spin.value(), "steps": self.steps_spin.value(),
-                "minutes": self.minutes_spin.value(), "plots": self.plots.state()}
+                "seconds": self.time_spin.value(), "plots": self.plots.state()}
 
     def set_state(self, state: dict[str, Any]) -> None:
         self.epochs_spin.setValue(float(state.get("epochs", 1.0)))
         self.steps_spin.setValue(int(state.get("steps", 0)))
-        self.minutes_spin.setValue(float(state.get("minutes", 0.0)))
+        seconds = state.get("seconds", float(state.get("minutes", 0.0)) * 60)  # older settings kept minutes
+        self.time_spin.setValue(round(float(seconds)))
         self.plots.set_state(state.get("plots") or {})

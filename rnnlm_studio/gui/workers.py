@@ -26,6 +26,7 @@ from ..core.events import DoneEvent, ErrorEvent, Event, event_from_dict
 from ..core.train_options import train_argv
 from ..core.trainer import TrainControl, train
 from .i18n import translator
+from .wording import WORDING_ENV
 
 log = logging.getLogger(__name__)
 tr = translator("Workers")
@@ -141,7 +142,7 @@ class ProcessTrainingJob(QObject):
         self.process.setProgram(sys.executable)
         self.process.setArguments(child_arguments(config, processes, resume))
         environment = QProcessEnvironment.systemEnvironment()
-        for key, value in (env or {}).items():
+        for key, value in {WORDING_ENV: "gui", **(env or {})}.items():  # its messages in the window's words
             environment.insert(key, value)
         self.process.setProcessEnvironment(environment)
         self.process.readyReadStandardOutput.connect(self._read_events)

@@ -85,7 +85,7 @@ def _prepared_window(fields: dict[str, int], vocab: int | None, seconds: float) 
     for name, value in fields.items():
         getattr(window.model_panel, name).setValue(value)
     window.training_panel.epochs_spin.setValue(0)
-    window.training_panel.minutes_spin.setValue(seconds / 60)
+    window.training_panel.time_spin.setValue(round(seconds))
     deadline = time.perf_counter() + 600
     while time.perf_counter() < deadline and (corpus.preview is None or corpus.preview_pending()):
         QApplication.processEvents()

@@ -74,7 +74,7 @@ def test_off_means_the_network_alone() -> None:
     features, logits, targets = _window(3)
     nll, model_nll, memory = NeuralCache(window=0, theta=1.0, lam=0.2).nll(features, logits, targets, None)
     assert torch.equal(nll, model_nll) and memory is None
-    with pytest.raises(ConfigError, match="cache-lambda"):
+    with pytest.raises(ConfigError, match="`cache_lambda`"):  # as a Python user names it
         ModelConfig(cache_lambda=1.0).validate()
 
 

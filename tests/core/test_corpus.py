@@ -278,7 +278,7 @@ def test_one_long_line_splits_into_character_chunks(tmp_path: Path) -> None:
 
 def test_too_small_to_split(tmp_path: Path) -> None:
     corpus = Corpus.open([write(tmp_path / "tiny.txt", "just a few words\n")])
-    with pytest.raises(CorpusError, match="--valid") as err:
+    with pytest.raises(CorpusError, match="set `valid`") as err:
         split_corpus(corpus)
     assert "tiny.txt" in str(err.value)
 

@@ -113,7 +113,7 @@ def test_detach_hidden_keeps_values_and_cuts_the_graph() -> None:
 def test_invalid_architecture_is_refused(field: str, value: object) -> None:
     cfg = config("lstm", True, 16, 16)
     setattr(cfg, field, value)
-    with pytest.raises(ConfigError, match=field.replace("_", "-") if field != "cell" else "cell"):
+    with pytest.raises(ConfigError, match=f"`{field}`" if field != "cell" else "cell"):
         RNNLM(cfg)
 
 

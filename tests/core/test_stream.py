@@ -168,7 +168,7 @@ def test_too_small_text_is_refused_with_numbers() -> None:
     with pytest.raises(CorpusError) as err:
         BPTTBatcher(stream(100), batch_size=8, bptt=20)
     message = str(err.value)
-    assert "100 tokens" in message and "168" in message and "--batch-size" in message
+    assert "100 tokens" in message and "168" in message and "`batch_size`" in message and "--" not in message
     BPTTBatcher(stream(168), batch_size=8, bptt=20)  # exactly one batch is enough
     with pytest.raises(CorpusError, match="2 processes"):
         BPTTBatcher(stream(168), batch_size=8, bptt=20, world_size=2, rank=1)

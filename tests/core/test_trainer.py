@@ -248,7 +248,7 @@ def test_divergence_stops_with_advice_and_keeps_a_good_checkpoint(shakespeare_sm
     events = list(train(config))
     error = events[-1]
     assert isinstance(error, ErrorEvent), [e.kind for e in events]
-    assert "--lr" in error.message and "diverged" in error.message
+    assert "`lr`" in error.message and "diverged" in error.message and "--" not in error.message
     assert not of(events, DoneEvent)
     assert all(math.isfinite(e.loss) for e in of(events, EvalEvent)), "a diverged evaluation was reported"
     model = ckpt.load_model_folder(Path(error.checkpoint)).model
@@ -283,5 +283,5 @@ def test_a_stop_before_the_first_step_keeps_nothing(shakespeare_small: dict[str,
 
 def test_bad_settings_end_with_one_error_and_no_run(shakespeare_small: dict[str, Path], studio_home: Path) -> None:
     events = list(train(tiny_config(shakespeare_small, lr=-1.0)))
-    assert len(events) == 1 and isinstance(events[0], ErrorEvent) and "--lr" in events[0].message
+    assert len(events) == 1 and isinstance(events[0], ErrorEvent) and "`lr`" in events[0].message
     assert RunStore().list() == [] and not any((studio_home / "runs").iterdir())

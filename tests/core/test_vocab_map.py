@@ -149,5 +149,5 @@ def test_new_pieces_can_start_plain_instead_of_composed(tokenizers: tuple[Tokeni
 
 def test_new_pieces_option_is_checked() -> None:
     config = TrainConfig(train=["x.txt"], new_pieces="bytes")
-    with pytest.raises(ConfigError, match="--new-pieces 'bytes' is not one of: compose, mean, random"):
+    with pytest.raises(ConfigError, match="`new_pieces` 'bytes' is not one of: compose, mean, random"):
         config.validate()

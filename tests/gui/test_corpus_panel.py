@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QPushButton
 
+from rnnlm_studio.core import paths
 from rnnlm_studio.core.config import TrainConfig
 from rnnlm_studio.core.dataset import open_sources
 from rnnlm_studio.core.tokenizer import WORD_START, auto_vocab_size
@@ -133,3 +134,22 @@ def test_the_vocabulary_is_auto_until_chosen_and_follows_the_text(panel: CorpusP
     config = TrainConfig()
     panel.apply_to(config)
     assert panel.preview.vocab_size == auto_vocab_size(open_sources(config)[0].stats().bytes)
+
+
+def test_your_own_file_replaces_the_bundled_sample_with_a_note(make_window, qtbot, shakespeare_small,
+                                                              monkeypatch) -> None:
+    """Issue #20: adding your own file kept the bundled sample in the list, with no hint."""
+    window = make_window()
+    panel = window.corpus_panel
+    sample = str(paths.sample_corpus().resolve())
+    assert [path for path, _role in panel.entries()] == [sample]
+    own = str(shakespeare_small["train"].resolve())
+    monkeypatch.setattr("PySide6.QtWidgets.QFileDialog.getOpenFileNames", staticmethod(lambda *_a: ([own], "")))
+    qtbot.mouseClick(next(b for b in panel.findChildren(QPushButton) if b.text() == "Add files…"),
+                     Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: [path for path, _role in panel.entries()] == [own], timeout=20_000)
+    assert "sample" in panel.message.text() and "Use sample" in panel.message.text()
+    assert window.build_config().train == [own]
+    qtbot.mouseClick(next(b for b in panel.findChildren(QPushButton) if b.text() == "Use sample"),
+                     Qt.MouseButton.LeftButton)
+    assert [path for path, _role in panel.entries()] == [own, sample], "asked for, the sample joins your text"

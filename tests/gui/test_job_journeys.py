@@ -60,7 +60,7 @@ def test_a_timed_transfer_run_with_default_evaluations_shows_its_gain(make_windo
     transfer_with_baseline(window, shakespeare_small)
     window.model_panel.batch_spin.setValue(32)  # fewer, slower steps: well under 500 in the budget
     window.model_panel.bptt_spin.setValue(64)
-    window.training_panel.minutes_spin.setValue(0.1)
+    window.training_panel.time_spin.setValue(6)
     events = collect(window)
     with qtbot.waitSignal(window.training_finished, timeout=120_000):
         press_start(qtbot, window)

@@ -1,12 +1,13 @@
 """The Model & Transfer panel: sources, cards, transfer options, the form and its estimates."""
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 import pytest
 import torch
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QScrollArea
 
 from rnnlm_studio.core.config import ModelConfig, TrainConfig
@@ -155,3 +156,58 @@ def test_device_list_is_not_clipped(panel: ModelPanel, qtbot, artifacts: Path) -
     assert popup.width() >= max(popup.sizeHintForColumn(0), 1)
     popup.window().grab().save(str(artifacts / "model-panel-devices-open.png"))
     box.hidePopup()
+
+
+def test_a_source_shows_its_own_architecture_and_the_count_follows_the_tokenizer(make_window, qtbot) -> None:
+    """Issue #20, defect 3: the greyed fields show the source's architecture and dropouts, not the scratch
+    defaults, and the parameter count and vocabulary follow "train a new tokenizer"."""
+    window = make_window()
+    panel, corpus = window.model_panel, window.corpus_panel
+    if panel.source is None:
+        pytest.skip("the bundled default source is not installed")
+    described = json.loads((panel.source.folder / "config.json").read_text(encoding="utf-8"))["model"]
+    assert not panel.hidden_spin.isEnabled()
+    shown = {"emb_size": panel.emb_spin.value(), "hidden_size": panel.hidden_spin.value(),
+             "layers": panel.layers_spin.value(), **{name: spin.value() for name, spin in panel.dropout_spins.items()}}
+    assert shown == pytest.approx({key: described[key] for key in shown})
+
+    _click_label(qtbot, corpus.reuse_radio)
+    qtbot.waitUntil(lambda: corpus.preview is not None and not corpus.preview.new_tokenizer, timeout=60_000)
+    source_count = RNNLM(ModelConfig(**{**described, "vocab_size": described["vocab_size"]})).num_parameters()
+    qtbot.waitUntil(lambda: f"{source_count:,}" in panel.estimate_label.text(), timeout=30_000)
+    assert f"vocabulary of {described['vocab_size']:,}" in panel.arch_note.text()
+
+    _click_label(qtbot, corpus.new_radio)
+    qtbot.waitUntil(lambda: corpus.preview is not None and corpus.preview.new_tokenizer, timeout=60_000)
+    new_vocab = corpus.preview.vocab_size
+    assert new_vocab != described["vocab_size"]
+    new_count = RNNLM(ModelConfig(**{**described, "vocab_size": new_vocab})).num_parameters()
+    qtbot.waitUntil(lambda: f"{new_count:,}" in panel.estimate_label.text(), timeout=30_000)
+    assert f"new vocabulary of {new_vocab:,}" in panel.arch_note.text()
+
+    panel.transfer_box.setCurrentText("scratch")  # the user's own architecture comes back
+    assert panel.hidden_spin.isEnabled() and panel.hidden_spin.value() == ModelConfig().hidden_size
+
+
+def _click_label(qtbot, button) -> None:  # noqa: ANN001
+    """A radio button takes clicks on its circle and text only, not on the empty width beside them."""
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton, pos=QPoint(8, button.height() // 2))
+
+
+def test_leaving_ulmfit_gives_back_the_schedule_and_a_restart_keeps_it(make_window, qtbot, runs_home: Path) -> None:
+    """Issue #20: the LR schedule stayed "slanted" after leaving ulmfit, and came back so after a restart."""
+    window = make_window()
+    panel = window.model_panel
+    panel.refresh_sources()
+    panel.set_source(str(next(r for r in RunStore().list() if r.name == "source-scratch").run_dir))
+    panel.transfer_box.setCurrentText("parameter")
+    panel.schedule_box.setCurrentText("constant")
+    panel.transfer_box.setCurrentText("ulmfit")
+    assert panel.schedule_box.currentText() == "slanted"
+    panel.transfer_box.setCurrentText("parameter")
+    assert panel.schedule_box.currentText() == "constant"
+    window.close()
+    again = make_window()
+    assert again.model_panel.transfer_box.currentText() == "parameter"
+    assert again.model_panel.schedule_box.currentText() == "constant"
+    assert again.build_config().schedule == "constant"

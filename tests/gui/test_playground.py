@@ -3,6 +3,7 @@ Stop, and the surprisal heatmap with a second model side by side."""
 from __future__ import annotations
 
 import math
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 import torch
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QHelpEvent, QTextCursor
-from PySide6.QtWidgets import QApplication, QToolTip
+from PySide6.QtWidgets import QApplication, QToolButton, QToolTip
 
 from rnnlm_studio.core import autocomplete, checkpoint, sampling
 from rnnlm_studio.core.config import ModelConfig
@@ -135,10 +136,22 @@ def test_typing_shows_suggestions_and_tab_accepts(ready: PlaygroundPanel, qtbot,
         qtbot.keyClick(editor, Qt.Key.Key_Down)
         assert editor.ghost == expected.words[1].text
         qtbot.keyClick(editor, Qt.Key.Key_Up)
-    ghost = editor.ghost
-    qtbot.keyClick(editor, Qt.Key.Key_Tab)
-    assert editor.toPlainText() == PROMPT + "sp" + ghost + " "
+    assert editor.ghost == expected.phrase
+    qtbot.keyClick(editor, Qt.Key.Key_Tab)  # issue #20: Tab takes the highlighted word, not the whole phrase
+    assert editor.toPlainText() == PROMPT + "sp" + expected.words[0].text + " "
     assert "\t" not in editor.toPlainText()
+
+
+def test_tab_accepts_the_word_highlighted_with_the_arrow_keys(ready: PlaygroundPanel, qtbot) -> None:  # noqa: ANN001
+    editor = ready.editor
+    editor.setPlainText(PROMPT)
+    _type_at_end(ready, qtbot, "th")
+    qtbot.waitUntil(lambda: len(editor.suggestions_shown()) > 1, timeout=10_000)
+    expected = ready.autocompleter.suggest(PROMPT + "th", 5, 3)
+    qtbot.waitUntil(lambda: editor.ghost == expected.phrase, timeout=10_000)
+    qtbot.keyClick(editor, Qt.Key.Key_Down)
+    qtbot.keyClick(editor, Qt.Key.Key_Tab)
+    assert editor.toPlainText() == PROMPT + "th" + expected.words[1].text + " "
 
 
 def test_escape_dismisses_and_later_typing_brings_them_back(ready: PlaygroundPanel, qtbot) -> None:  # noqa: ANN001
@@ -278,3 +291,28 @@ def test_suggestions_come_from_the_core(models: dict[str, Path]) -> None:
     loaded = checkpoint.load_model(models["tiny-bard"])
     words = autocomplete.complete(loaded, "First Citizen:\nWe are ", k=5)
     assert [w.probability for w in words] == sorted((w.probability for w in words), reverse=True)
+
+
+def test_side_by_side_follows_the_second_model_and_names_panes_as_the_lists_do(
+        panel: PlaygroundPanel, models: dict[str, Path], qtbot, tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    """Issue #20: changing the second model did not refresh the panes, and a run's pane was titled "best"."""
+    run = tmp_path / "my-shakespeare-run"
+    shutil.copytree(models["tiny-bard"], run / "checkpoints" / "best")
+    checkpoint.install_model(models["untrained"])
+    checkpoint.install_model(models["tiny-bard"])
+    monkeypatch.setattr("PySide6.QtWidgets.QFileDialog.getExistingDirectory", staticmethod(lambda *_a: str(run)))
+    browse = next(b for b in panel.findChildren(QToolButton) if b.text().startswith("Open folder"))
+    qtbot.mouseClick(browse, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.loaded is not None, timeout=20_000)
+    panel.editor.setPlainText("First Citizen:\nYou are all resolved rather to die than to famish?")
+    panel.tabs.setCurrentIndex(1)
+    panel.analyse_button.click()
+    qtbot.waitUntil(lambda: panel.heatmaps[0].isVisible(), timeout=20_000)
+    assert panel.heatmaps[0].title.text().startswith("<b>my-shakespeare-run</b>")
+    assert not panel.heatmaps[1].isVisible()
+    for second in ("untrained", "tiny-bard"):
+        panel.compare_box.setCurrentIndex(panel.compare_box.findText(second))  # no click on "Colour the text"
+        qtbot.waitUntil(lambda s=second: panel.heatmaps[1].isVisible()
+                        and panel.heatmaps[1].title.text().startswith(f"<b>{s}</b>"), timeout=20_000)
+    panel.compare_box.setCurrentIndex(0)
+    qtbot.waitUntil(lambda: not panel.heatmaps[1].isVisible(), timeout=20_000)

@@ -6,6 +6,9 @@ import math
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QEvent
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication
 
 from rnnlm_studio.core.events import EvalEvent, StepEvent, event_from_dict
 from rnnlm_studio.gui.plots import REDRAW_MS, RunSeries, TrainingPlots
@@ -170,3 +173,46 @@ def test_export_png_and_csv(plots: TrainingPlots, qtbot, tmp_path) -> None:
     rows = list(csv.DictReader(open(tmp_path / "curves.csv", encoding="utf-8")))
     assert [r["series"] for r in rows].count("train") == 12 and [r["series"] for r in rows].count("valid") == 3
     assert float(rows[0]["loss"]) == pytest.approx(6.0 - 0.01)
+
+
+def test_csv_export_rows_have_the_header_s_fields(plots: TrainingPlots, qtbot, tmp_path, monkeypatch) -> None:
+    """Issue #20, defect 7: 10 header columns but 11 fields per train row, smoothed_loss in an unnamed column."""
+    plots.begin_run("run-a", "run a")
+    for data in events_dicts(12, 4):
+        plots.add_event(event_from_dict(data))
+    qtbot.wait(REDRAW_MS * 3)
+    target = tmp_path / "exported.csv"
+    monkeypatch.setattr("PySide6.QtWidgets.QFileDialog.getSaveFileName", staticmethod(lambda *_a: (str(target), "")))
+    plots.ask_csv()  # File ▸ Export curves as CSV…
+    with open(target, encoding="utf-8", newline="") as handle:
+        header, *rows = list(csv.reader(handle))
+    assert all(len(row) == len(header) for row in rows)
+    assert len(set(header)) == len(header) and all(header)
+    train = [dict(zip(header, row)) for row in rows if row[header.index("series")] == "train"]
+    evals = [dict(zip(header, row)) for row in rows if row[header.index("series")] == "valid"]
+    assert all(row["ppl"] == row["bpb"] == "" for row in train)
+    assert float(train[0]["smoothed_loss"]) == pytest.approx(float(train[0]["loss"]))  # the EMA starts at the loss
+    assert float(train[-1]["smoothed_loss"]) > float(train[-1]["loss"])  # and lags a falling loss
+    assert all(row["smoothed_loss"] == "" and float(row["bpb"]) > 0 for row in evals)
+
+
+def test_legend_sits_below_the_points_and_the_crosshair_neither_sticks_nor_exports(
+        plots: TrainingPlots, qtbot, tmp_path) -> None:
+    """Issue #20: the legend covered points; the crosshair stuck after the mouse left and was in the PNG."""
+    plots.set_overlays([RunSeries.from_events("a", "scratch", "", events_dicts(40, 4)),
+                        RunSeries.from_events("b", "parameter", "", events_dicts(40, 4, 0.3))])
+    qtbot.wait(REDRAW_MS * 3)
+    for plot in (plots.loss_plot, plots.ppl_plot):
+        item = plot.getPlotItem()
+        assert [label.text for _sample, label in item.legend.items] == ["scratch", "parameter"]
+        assert not item.legend.sceneBoundingRect().intersects(item.vb.sceneBoundingRect())
+        assert item.legend.isVisible() and item.legend.sceneBoundingRect().height() > 0
+    plots.export_png(tmp_path / "clean.png")
+
+    view = plots.ppl_plot.getPlotItem().vb
+    plots.ppl_plot.scene().sigMouseMoved.emit(view.sceneBoundingRect().center())  # the mouse over the plot
+    assert all(line.isVisible() for line in plots._crosshairs)
+    plots.export_png(tmp_path / "hovered.png")
+    assert QImage(str(tmp_path / "hovered.png")) == QImage(str(tmp_path / "clean.png"))
+    QApplication.sendEvent(plots.ppl_plot.viewport(), QEvent(QEvent.Type.Leave))  # and away from it
+    assert not any(line.isVisible() for line in plots._crosshairs)

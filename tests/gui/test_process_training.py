@@ -90,4 +90,4 @@ def test_a_child_that_fails_reports_its_error_line(qtbot) -> None:
     with qtbot.waitSignal(job.finished, timeout=TIMEOUT_MS):
         job.start()
     assert len(events) == 1 and isinstance(events[0], ErrorEvent)
-    assert events[0].message == "no training text: pass --train FILE_OR_FOLDER"
+    assert events[0].message == "no training text: add a text file or folder in the Corpus panel (Add files…)"

@@ -11,6 +11,8 @@ from rnnlm_studio.core.compare import curve_from_events
 from rnnlm_studio.core.events import DoneEvent, PauseEvent, StartEvent, StepEvent
 from rnnlm_studio.core.runs import RunStore, read_events
 
+from rnnlm_studio.gui.runs_panel import STATUS
+
 from .conftest import set_tiny_model
 
 
@@ -74,6 +76,13 @@ def test_pause_freezes_the_step_counter_and_resume_continues(make_window, qtbot,
     qtbot.wait(600)
     assert len([e for e in events if isinstance(e, StepEvent)]) == steps_when_paused
     assert window.training_panel.last_step.step <= paused_at
+    # Issue #20: one step everywhere while paused, and the Runs table says so.
+    assert window.training_panel.state_label.text() == f"Paused at step {paused_at:,}"
+    window.training_panel._refresh_numbers()  # what the label timer shows next
+    assert window.training_panel.numbers["step"].text().startswith(f"{paused_at:,}")
+    runs = window.runs_panel
+    qtbot.waitUntil(lambda: runs.model.rowCount() == 1 and runs.model.item(0, STATUS).text() == "paused",
+                    timeout=10_000)
 
     window.pause_action.trigger()
     qtbot.waitUntil(lambda: window.training_panel.last_step.step > paused_at + 150, timeout=30_000)
@@ -115,3 +124,18 @@ def test_closing_during_training_stops_with_a_checkpoint_and_the_run_resumes(
         assert second.training_panel.last_step.step > done.step
         second.stop_action.trigger()
     assert RunStore().get(done.run_id).step > done.step
+
+
+@pytest.mark.parametrize(("typed", "seconds", "shown"), [("45 s", 45, "45 s"), ("45s", 45, "45 s"),
+                                                        ("1:30", 90, "1 min 30 s"), ("2 h", 7200, "2 h 00 min"),
+                                                        ("3", 180, "3 min 00 s"), ("1 min 5 s", 65, "1 min 05 s")])
+def test_the_time_budget_takes_seconds(make_window, qtbot, typed: str, seconds: int, shown: str) -> None:
+    """Issue #20: the field was in minutes with one decimal, so 45 s could not be entered."""
+    window = make_window()
+    field = window.training_panel.time_spin
+    qtbot.mouseDClick(field.lineEdit(), Qt.MouseButton.LeftButton)
+    field.lineEdit().selectAll()
+    qtbot.keyClicks(field.lineEdit(), typed)
+    qtbot.keyClick(field.lineEdit(), Qt.Key.Key_Return)
+    assert field.value() == seconds and field.text() == shown
+    assert window.build_config().time_budget == seconds

@@ -163,7 +163,7 @@ def test_a_learning_rate_that_diverges_stops_with_advice_and_keeps_the_last_good
     out, err = capfd.readouterr()
     assert code != 0
     message, = err.splitlines()
-    assert "diverged" in message and "Lower the learning rate (--lr" in message and "Traceback" not in message
+    assert "diverged" in message and "Lower --lr (now" in message and "Traceback" not in message
     error = json_events(out)[-1]
     loaded = load_model_folder(Path(error["checkpoint"]))
     assert all(torch.isfinite(p).all() for p in loaded.model.parameters())

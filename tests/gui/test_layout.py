@@ -1,0 +1,106 @@
+"""The window at a small laptop's 1024×700: every panel usable, nothing clipped or overlapping (issue #20,
+defect 8). Checked by geometry, as a user would by looking: each key widget lies inside the window and inside
+its scroll area's view without scrolling sideways, and has at least the size it asks for."""
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, QRect
+from PySide6.QtWidgets import QAbstractScrollArea, QMainWindow, QTabBar, QWidget
+
+SMALL = (1024, 700)
+
+
+def _rect_in(widget: QWidget, ancestor: QWidget) -> QRect:
+    return QRect(widget.mapTo(ancestor, QPoint(0, 0)), widget.size())
+
+
+def _problems(window: QMainWindow, widget: QWidget, name: str, *, scrolls_down: bool = True) -> list[str]:
+    """What keeps a user from seeing `widget` whole (empty when nothing does); `scrolls_down`: a form a user
+    may scroll down to reach it, never sideways."""
+    found = []
+    if not widget.isVisible():
+        return [f"{name} is hidden"]
+    rect = _rect_in(widget, window)
+    inside = (rect.left() >= 0 and rect.right() <= window.width()) if scrolls_down else window.rect().contains(rect)
+    if not inside:
+        found.append(f"{name} reaches outside the window: {_rect_in(widget, window)} in {window.rect()}")
+    if widget.width() < widget.sizeHint().width() or widget.height() < widget.minimumSizeHint().height():
+        found.append(f"{name} is squeezed: {widget.size()} < {widget.sizeHint()}")
+    parent = widget.parentWidget()
+    while parent is not None and parent is not window:
+        if isinstance(parent, QAbstractScrollArea):
+            view, rect = parent.viewport(), _rect_in(widget, parent.viewport())
+            sideways = rect.left() >= 0 and rect.right() <= view.width()
+            if not sideways or (not scrolls_down and not view.rect().contains(rect)):
+                found.append(f"{name} is outside the view of its scroll area: {rect} in {view.rect()}")
+        parent = parent.parentWidget()
+    return found
+
+
+def _small_window(make_window, qtbot):  # noqa: ANN001, ANN202
+    window = make_window()
+    window.resize(*SMALL)
+    window.reset_layout()  # View ▸ Reset layout: what a first start on a 1024×700 screen gets
+    qtbot.wait(50)
+    assert (window.width(), window.height()) == SMALL, "the window cannot shrink to a 1024×700 screen"
+    return window
+
+
+def test_training_panel_shows_export_and_both_plots_at_1024x700(make_window, qtbot) -> None:
+    window = _small_window(make_window, qtbot)
+    plots = window.training_panel.plots
+    problems = []
+    for name, widget in (("Export", plots.export_button), ("loss plot", plots.loss_plot),
+                         ("perplexity plot", plots.ppl_plot), ("metric selector", plots.metric_box),
+                         ("progress", window.training_panel.progress), ("time budget", window.training_panel.time_spin)):
+        problems += _problems(window, widget, name, scrolls_down=False)
+    assert not problems
+    assert plots.loss_plot.height() >= plots.loss_plot.minimumHeight()
+
+
+def _problems_on_tab(window: QMainWindow, qtbot, key: str, fields: dict[str, QWidget]) -> list[str]:  # noqa: ANN001
+    """Bring the dock's tab to the front, as a user clicks it; what keeps each field from being seen."""
+    window.docks[key].raise_()
+    qtbot.waitUntil(next(iter(fields.values())).isVisible)
+    return [problem for name, widget in fields.items() for problem in _problems(window, widget, name)]
+
+
+def test_corpus_panel_at_1024x700_has_no_overlaps_or_clipped_fields(make_window, qtbot) -> None:
+    window = _small_window(make_window, qtbot)
+    panel = window.corpus_panel
+    assert not _problems_on_tab(window, qtbot, "corpus", {
+        "vocabulary size": panel.vocab_spin, "tokenizer kind": panel.kind_box, "valid share": panel.valid_percent,
+        "test share": panel.test_percent, "new tokenizer": panel.new_radio})
+    note, row = _rect_in(panel.split_label, panel), _rect_in(panel.valid_percent, panel)
+    assert not note.intersects(row), "the split note overlaps the split fields"
+    assert panel.split_label.height() >= panel.split_label.heightForWidth(panel.split_label.width())
+    tab_bars = [bar for bar in window.findChildren(QTabBar) if bar.isVisible()]
+    assert tab_bars, "the left docks share a tab bar"
+    panel_area = _rect_in(window.docks["corpus"].widget(), window)
+    assert not any(_rect_in(bar, window).intersects(panel_area) for bar in tab_bars), \
+        "the dock tab bar overlaps the Corpus panel"
+
+
+def test_playground_shows_every_sampling_field_at_1024x700(make_window, qtbot) -> None:
+    window = _small_window(make_window, qtbot)
+    play = window.playground
+    assert not _problems_on_tab(window, qtbot, "playground", {
+        "Top-p": play.top_p, "Temperature": play.temperature, "Top-k": play.top_k, "Length": play.length,
+        "Seed": play.seed, "Generate": play.generate_button, "Stop": play.stop_button, "model list": play.model_box})
+
+
+def test_the_model_form_fits_its_dock_width_at_1024x700(make_window, qtbot) -> None:
+    window = _small_window(make_window, qtbot)
+    panel = window.model_panel
+    assert not _problems_on_tab(window, qtbot, "model", {
+        "learning rate": panel.lr_spin, "LR schedule": panel.schedule_box, "baseline": panel.baseline_check,
+        "transfer": panel.transfer_box})
+
+
+def test_extra_space_goes_to_the_plots(make_window, qtbot) -> None:
+    window = _small_window(make_window, qtbot)
+    small = window.training_panel.plots.loss_plot.size()
+    window.resize(1600, 1000)
+    window.reset_layout()
+    qtbot.wait(50)
+    large = window.training_panel.plots.loss_plot.size()
+    assert large.width() > small.width() + 150 and large.height() > small.height() + 150
