@@ -28,11 +28,14 @@ from ..core.study import (StudyFolder, StudySpec, available_axes, default_study_
 from ..core.study_export import study_csv, study_markdown
 from ..core.study_runner import (CellEvent, RunFinishedEvent, StudyControl, StudyDoneEvent, StudyStartEvent,
                                  resume_study, start_study)
+from .i18n import N_, translator
 from .study_plots import write_study_plots
 from .widgets import MessageBar, last_folder, remember_folder
 from .workers import Lane
 
-NO_AXIS = "(none)"
+tr = translator("StudiesPanel")
+
+NO_AXIS = N_("(none)")
 EXAMPLES = {"transfer": "parameter,feature,ulmfit", "fraction": "0.1,0.3,1", "freeze": "none,embedding,embedding+rnn.0",
             "transfer-layers": "embedding,embedding+rnn.0", "source": "english-lstm,shakespeare-char",
             "lr": "1e-3,2e-3,4e-3", "mapping": "embedding,lowrank"}
@@ -62,37 +65,37 @@ class StudiesPanel(QWidget):
         self.axis_names = [QComboBox(), QComboBox()]
         self.axis_values = [QLineEdit(), QLineEdit()]
         self.axis_names[0].addItems(available_axes())
-        self.axis_names[1].addItems([NO_AXIS, *available_axes()])
+        self.axis_names[1].addItems([tr(NO_AXIS), *available_axes()])
         for combo, edit in zip(self.axis_names, self.axis_values):
             combo.currentTextChanged.connect(lambda name, edit=edit: edit.setPlaceholderText(EXAMPLES.get(name, "")))
             edit.setPlaceholderText(EXAMPLES.get(combo.currentText(), ""))
         self.axis_names[0].setCurrentText("fraction")
         self.repeats = QSpinBox(minimum=1, maximum=100, value=1)
-        self.repeats.setToolTip("Runs per cell, each with its own seed; the table shows mean ± standard deviation")
+        self.repeats.setToolTip(tr("Runs per cell, each with its own seed; the table shows mean ± standard deviation"))
         self.jobs = QSpinBox(minimum=1, maximum=64, value=1)
-        self.jobs.setToolTip("Runs training at once, each in its own process; the CPU threads are divided "
-                             "between them (on a 2-core machine, 1 is usually as fast)")
+        self.jobs.setToolTip(tr("Runs training at once, each in its own process; the CPU threads are divided "
+                                "between them (on a 2-core machine, 1 is usually as fast)"))
         self.name_edit = QLineEdit()
-        self.name_edit.setPlaceholderText("study-DATE-TIME")
+        self.name_edit.setPlaceholderText(tr("study-DATE-TIME"))
         form = QFormLayout()
-        for i, label in enumerate(("First axis", "Second axis")):
+        for i, label in enumerate((tr("First axis"), tr("Second axis"))):
             row = QHBoxLayout()
             row.addWidget(self.axis_names[i])
             row.addWidget(self.axis_values[i], 1)
             form.addRow(label, row)
         numbers = QHBoxLayout()
-        for label, widget in (("Repeats", self.repeats), ("At once", self.jobs), ("Name", self.name_edit)):
+        for label, widget in ((tr("Repeats"), self.repeats), (tr("At once"), self.jobs), (tr("Name"), self.name_edit)):
             numbers.addWidget(QLabel(label))
             numbers.addWidget(widget, 1 if widget is self.name_edit else 0)
         form.addRow(numbers)
-        self.start_button = QPushButton("Start study")
-        self.stop_button = QPushButton("Stop")
-        self.export_button = QPushButton("Export…")
-        self.export_button.setToolTip("Write the table (CSV), a Markdown report and the plots (PNG and SVG)")
+        self.start_button = QPushButton(tr("Start study"))
+        self.stop_button = QPushButton(tr("Stop"))
+        self.export_button = QPushButton(tr("Export…"))
+        self.export_button.setToolTip(tr("Write the table (CSV), a Markdown report and the plots (PNG and SVG)"))
         self.studies = QComboBox()
-        self.studies.setToolTip("Studies stored in the data folder")
-        self.resume_button = QPushButton("Resume")
-        self.resume_button.setToolTip("Open a stored study and train its unfinished runs")
+        self.studies.setToolTip(tr("Studies stored in the data folder"))
+        self.resume_button = QPushButton(tr("Resume"))
+        self.resume_button.setToolTip(tr("Open a stored study and train its unfinished runs"))
         self.start_button.clicked.connect(self.start)
         self.stop_button.clicked.connect(self.stop)
         self.export_button.clicked.connect(self.ask_export)
@@ -129,10 +132,11 @@ class StudiesPanel(QWidget):
     def axes(self) -> list[tuple[str, list[str]]]:
         """The axes as typed; a value that is not one the axis takes is named in its own words."""
         chosen = [(combo.currentText(), edit.text().strip()) for combo, edit in zip(self.axis_names, self.axis_values)
-                  if combo.currentText() != NO_AXIS]
+                  if combo.currentText() != tr(NO_AXIS)]
         for name, values in chosen:
             if not values:
-                raise StudioError(f"type the values of the {name} axis, separated by commas (e.g. {EXAMPLES[name]})")
+                raise StudioError(tr("type the values of the {name} axis, separated by commas (e.g. {examples})")
+                                  .format(name=name, examples=EXAMPLES[name]))
         return [parse_axis(f"{name}={values}") for name, values in chosen]
 
     def start(self) -> None:
@@ -142,8 +146,8 @@ class StudiesPanel(QWidget):
             axes = self.axes()
             config = self.config_source()
             if not config.source and "source" not in dict(axes):
-                raise StudioError("a study compares transfer with scratch: choose a source model in the "
-                                  "Model & Transfer panel, or make source one of the axes")
+                raise StudioError(tr("a study compares transfer with scratch: choose a source model in the "
+                                     "Model & Transfer panel, or make source one of the axes"))
         except StudioError as exc:
             self.message.show_message(str(exc), "error")
             return
@@ -167,7 +171,7 @@ class StudiesPanel(QWidget):
         self.control = StudyControl()
         self.spec, self.done, self.cells = spec, None, {}
         self.progress.setValue(0)
-        self.eta_label.setText("planning…")
+        self.eta_label.setText(tr("planning…"))
         control = self.control
 
         def work() -> None:
@@ -182,7 +186,7 @@ class StudiesPanel(QWidget):
         """Running runs stop with a checkpoint; Resume (or `study --resume`) trains what is left."""
         if self.control is not None:
             self.control.stop()
-            self.eta_label.setText("stopping…")
+            self.eta_label.setText(tr("stopping…"))
             self._update_buttons()
 
     def shutdown(self) -> None:
@@ -192,8 +196,8 @@ class StudiesPanel(QWidget):
 
     def _on_finished(self, _result: Any) -> None:
         self.control = None
-        self.eta_label.setText("stopped: Resume trains the rest" if self.done is None or self._unfinished()
-                               else "done")
+        self.eta_label.setText(tr("stopped: Resume trains the rest") if self.done is None or self._unfinished()
+                               else tr("done"))
         self.refresh_studies()
         self._update_buttons()
         self.runs_changed.emit()
@@ -225,10 +229,12 @@ class StudiesPanel(QWidget):
             self._lay_out(event)
         elif isinstance(event, RunFinishedEvent):
             self.progress.setValue(event.finished)
-            self.eta_label.setText(f"{event.finished} of {event.total} runs"
-                                   + (f", about {format_duration(event.eta)} left" if event.eta else ""))
+            self.eta_label.setText(tr("{finished} of {total} runs").format(finished=event.finished, total=event.total)
+                                   + (tr(", about {time} left").format(time=format_duration(event.eta))
+                                      if event.eta else ""))
             if not event.ok:
-                self.message.show_message(f"a run of the study failed: {event.message}", "error")
+                self.message.show_message(tr("a run of the study failed: {message}").format(message=event.message),
+                                          "error")
             self.runs_changed.emit()
         elif isinstance(event, CellEvent):
             self._fill(event.index, event.cell)
@@ -244,20 +250,21 @@ class StudiesPanel(QWidget):
         axes = event.axes
         self.layout_axes = axes
         rows = axes[0][1]
-        cols = axes[1][1] if len(axes) > 1 else ["gain (bits saved)"]
+        cols = axes[1][1] if len(axes) > 1 else [tr("gain (bits saved)")]
         self.grid.clear()
         self.grid.setRowCount(len(rows))
         self.grid.setColumnCount(len(cols))
         self.grid.setVerticalHeaderLabels([f"{axes[0][0]}={v}" for v in rows])
         self.grid.setHorizontalHeaderLabels([f"{axes[1][0]}={v}" for v in cols] if len(axes) > 1 else cols)
         for index in range(len(grid(axes))):
-            item = QTableWidgetItem("waiting")
+            item = QTableWidgetItem(tr("waiting"))
             item.setBackground(QColor(gain_color(None)))
             item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
             self.grid.setItem(*self._position(index), item)
         self.progress.setMaximum(event.runs)
         self.progress.setValue(event.runs - event.pending)
-        self.eta_label.setText(f"{event.runs - event.pending} of {event.runs} runs")
+        self.eta_label.setText(tr("{finished} of {total} runs").format(finished=event.runs - event.pending,
+                                                                        total=event.runs))
 
     def _position(self, index: int) -> tuple[int, int]:
         columns = len(self.layout_axes[1][1]) if len(self.layout_axes) > 1 else 1
@@ -268,11 +275,14 @@ class StudiesPanel(QWidget):
         item = self.grid.item(*self._position(index))
         if item is None or cell["gain_bits_mean"] is None:
             return
-        item.setText(f"{format_mean_sd(cell['gain_bits_mean'], cell['gain_bits_sd'], 3, signed=True)} bits\n"
-                     f"{cell['bpb_mean']:.3f} vs {cell['baseline_bpb_mean']:.3f} bpb ({cell['repeats']}×)")
+        item.setText(tr("{gain} bits\n{bpb:.3f} vs {baseline:.3f} bpb ({repeats}×)").format(
+            gain=format_mean_sd(cell['gain_bits_mean'], cell['gain_bits_sd'], 3, signed=True), bpb=cell['bpb_mean'],
+            baseline=cell['baseline_bpb_mean'], repeats=cell['repeats']))
         item.setBackground(QColor(gain_color(cell["gain_bits_mean"])))
-        item.setToolTip(f"bits per byte ({cell['split']}): {format_mean_sd(cell['bpb_mean'], cell['bpb_sd'], 4)}, "
-                        f"baseline {cell['baseline_bpb_mean']:.4f}; click to select its runs in the Runs panel")
+        item.setToolTip(tr("bits per byte ({split}): {bpb}, baseline {baseline:.4f}; click to select its runs in the "
+                           "Runs panel").format(split=cell['split'],
+                                                bpb=format_mean_sd(cell['bpb_mean'], cell['bpb_sd'], 4),
+                                                baseline=cell['baseline_bpb_mean']))
         self.grid.resizeColumnsToContents()
         self.grid.resizeRowsToContents()
         self._update_buttons()
@@ -285,7 +295,7 @@ class StudiesPanel(QWidget):
 
     # --- exports -----------------------------------------------------------------------------
     def ask_export(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Export the study to a folder", last_folder("study-export"))
+        folder = QFileDialog.getExistingDirectory(self, tr("Export the study to a folder"), last_folder("study-export"))
         if folder:
             remember_folder("study-export", folder)
             self.export(Path(folder))
@@ -300,7 +310,9 @@ class StudiesPanel(QWidget):
             (folder / "report.md").write_text(study_markdown(self.spec.name, self.spec.to_dict(), cells, pictures),
                                               encoding="utf-8")
         except OSError as exc:
-            self.message.show_message(f"cannot write to {folder}: {exc.strerror or exc}; choose another folder", "error")
+            self.message.show_message(tr("cannot write to {folder}: {error}; choose another folder").format(
+                folder=folder, error=exc.strerror or exc), "error")
             return []
-        self.message.show_message(f"exported to {folder}: results.csv, report.md and {len(plots)} plot files", "info")
+        self.message.show_message(tr("exported to {folder}: results.csv, report.md and {count} plot files").format(
+            folder=folder, count=len(plots)), "info")
         return [folder / "results.csv", folder / "report.md", *plots]

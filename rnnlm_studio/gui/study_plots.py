@@ -21,6 +21,9 @@ from PySide6.QtSvg import QSvgGenerator
 
 from ..core.formatting import NEGATIVE, PALETTE, gain_color
 from ..core.study_export import axis_names, crossings
+from .i18n import translator
+
+tr = translator("StudyPlots")
 
 WIDTH = 900
 
@@ -47,7 +50,7 @@ def _error_bars(plot: pg.PlotWidget, xs: list[float], ys: list[float], sds: list
 def _series(cells: Sequence[dict[str, Any]], other: str | None) -> dict[str, list[dict[str, Any]]]:
     groups: dict[str, list[dict[str, Any]]] = {}
     for cell in cells:
-        groups.setdefault(f"{other}={cell['axes'][other]}" if other else "transfer", []).append(cell)
+        groups.setdefault(f"{other}={cell['axes'][other]}" if other else tr("transfer"), []).append(cell)
     return groups
 
 
@@ -63,8 +66,8 @@ def curve_plot(cells: Sequence[dict[str, Any]]) -> pg.PlotWidget:
     """Bits per byte against the share of target data (log), transfer and its scratch baseline; a
     vertical line where scratch catches up, negative transfer's points in red."""
     other = next((n for n in axis_names(cells) if n != "fraction"), None)
-    plot = _canvas("Data efficiency: transfer against scratch", "share of the target training text (log)",
-                   "bits per byte (fewer is better)")
+    plot = _canvas(tr("Data efficiency: transfer against scratch"), tr("share of the target training text (log)"),
+                   tr("bits per byte (fewer is better)"))
     plot.setLogMode(x=True, y=False)
     plot.addLegend(offset=(-10, 10))
     groups = {label: sorted(((float(c["axes"]["fraction"]), c) for c in group if c["bpb_mean"] is not None),
@@ -76,7 +79,8 @@ def curve_plot(cells: Sequence[dict[str, Any]]) -> pg.PlotWidget:
     for label, done in groups.items():
         if scratch.get(tuple(c["baseline_bpb_mean"] for _f, c in done)) == label:  # shared baselines once
             _curve(plot, done, ("baseline_bpb_mean", "baseline_bpb_sd"),
-                   "scratch" if len(scratch) == 1 else f"scratch ({label})", pg.mkPen("#555555", width=2, style=dashed))
+                   tr("scratch") if len(scratch) == 1 else tr("scratch ({label})").format(label=label),
+                   pg.mkPen("#555555", width=2, style=dashed))
     for i, (label, done) in enumerate(groups.items()):
         _curve(plot, done, ("bpb_mean", "bpb_sd"), label, pg.mkPen(PALETTE[i % len(PALETTE)], width=2))
         negative = [(f, c["bpb_mean"]) for f, c in done if (c["gain_bits_mean"] or 0) < 0]
@@ -85,7 +89,9 @@ def curve_plot(cells: Sequence[dict[str, Any]]) -> pg.PlotWidget:
     for i, (label, point) in enumerate(crossings(cells).items()):
         if point is not None:
             plot.addItem(pg.InfiniteLine(math.log10(point), angle=90, pen=pg.mkPen(NEGATIVE, width=1),
-                                         label=f"scratch catches up{' (' + label + ')' if label else ''}: {point:.2g}",
+                                         label=(tr("scratch catches up ({label}): {point:.2g}") if label
+                                                else tr("scratch catches up: {point:.2g}"))
+                                         .format(label=label, point=point),
                                          labelOpts={"position": 0.95 - 0.07 * i, "color": NEGATIVE, "anchors": [(1, 0), (1, 0)]}))
     return plot
 
@@ -93,7 +99,7 @@ def curve_plot(cells: Sequence[dict[str, Any]]) -> pg.PlotWidget:
 def bars_plot(cells: Sequence[dict[str, Any]]) -> pg.PlotWidget:
     """The gain per value of the (one) axis with ±1 sd error bars; negative transfer red."""
     name = axis_names(cells)[0]
-    plot = _canvas(f"Gain per {name} (1 − bpb / baseline bpb)", name, "gain (bits saved)")
+    plot = _canvas(tr("Gain per {name} (1 − bpb / baseline bpb)").format(name=name), name, tr("gain (bits saved)"))
     xs = list(range(len(cells)))
     gains = [c["gain_bits_mean"] or 0.0 for c in cells]
     brushes = [NEGATIVE if g < 0 else PALETTE[0] for g in gains]
@@ -109,7 +115,7 @@ def heatmap_plot(cells: Sequence[dict[str, Any]]) -> pg.PlotWidget:
     rows_axis, cols_axis = axis_names(cells)
     rows = list(dict.fromkeys(c["axes"][rows_axis] for c in cells))
     cols = list(dict.fromkeys(c["axes"][cols_axis] for c in cells))
-    plot = _canvas("Gain (bits saved) per cell", cols_axis, rows_axis)
+    plot = _canvas(tr("Gain (bits saved) per cell"), cols_axis, rows_axis)
     plot.showGrid(x=False, y=False)
     for cell in cells:
         x, y = cols.index(cell["axes"][cols_axis]), rows.index(cell["axes"][rows_axis])

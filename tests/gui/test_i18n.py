@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (QAbstractButton, QComboBox, QDockWidget, QDoubleS
 from rnnlm_studio.core.checkpoint import list_models
 from rnnlm_studio.core.config import (CELLS, MAPPINGS, MULTI_SOURCES, OPTIMIZERS, SCHEDULES, TOKENIZER_KINDS,
                                       TRANSFERS)
+from rnnlm_studio.core.study import available_axes
 from rnnlm_studio.gui.i18n import LANGUAGE_KEY, i18n_dir, install_translators
 from rnnlm_studio.gui.widgets import open_settings
 
@@ -34,10 +35,11 @@ TS = i18n_dir() / "rnnlm_studio_zh_CN.ts"
 # Latin text a Chinese interface keeps, and why:
 ALLOWED = [
     r"RNNLM Studio", r"English",  # the product's name; the language menu names each language in itself
-    r"tiny-shakespeare", r"Noto Sans CJK", r"fonts-noto-cjk", r"rnnlm-studio",  # names of things
+    r"tiny-shakespeare", r"Noto Sans CJK", r"fonts-noto-cjk", r"rnnlm-studio", r"Markdown",  # names of things
+    r"\bstudy-",  # a study's default name, as `rnnlm-studio study` writes it
     r"\bLSTM\b", r"\bGRU\b", r"\bRNN\b", r"\bBPE\b", r"\bULMFiT\b", r"\bAdamW\b", r"\bSGD\b", r"\bDropout\b",
     r"\bTensorBoard\b", r"\btorchrun\b", r"\bPyTorch\b",  # methods and tools, as the literature writes them
-    r"\b(CPU|GPU|CUDA|PNG|CSV|TSV|UTF-8|L2|KB|MB|GB|Top-[kp]|bpb|nproc)\b", r"\b[kp]\b",  # acronyms, symbols
+    r"\b(CPU|GPU|CUDA|PNG|SVG|CSV|TSV|UTF-8|L2|KB|MB|GB|Top-[kp]|bpb|nproc)\b", r"\b[kp]\b",  # acronyms, symbols
     r"\b(F\d+|Shift|Ctrl|Tab|Esc)\b",  # key names, as printed on the keys
     r"\b\d+(\.\d+)?\s?(ms|s|min|h|M)\b",  # units after a number (core.formatting's durations)
     r"[\w.-]+\.(txt|md|tsv|csv|png|json)\b", r"\(\*\.\w+[^)]*\)",  # file names and dialog filters
@@ -134,8 +136,8 @@ def test_the_window_in_chinese_shows_no_untranslated_text(chinese: None, make_wi
     window = make_window()
     qtbot.waitUntil(lambda: window.corpus_panel.preview is not None, timeout=120_000)
     names = [re.escape(info.name) for info in list_models()]
-    values = [rf"\b{re.escape(v)}\b" for v in (*TRANSFERS, *CELLS, *OPTIMIZERS, *SCHEDULES, *TOKENIZER_KINDS,
-                                                        *MULTI_SOURCES, *MAPPINGS)]
+    words = (*TRANSFERS, *CELLS, *OPTIMIZERS, *SCHEDULES, *TOKENIZER_KINDS, *MULTI_SOURCES, *MAPPINGS, *available_axes())
+    values = [rf"\b{re.escape(v)}\b" for v in sorted(words, key=len, reverse=True)]  # transfer-layers before transfer
     allowed = ALLOWED + names + values  # option values are the CLI's and run.toml's words; the help says them
     seen = [("window", window.windowTitle())]
     for widget in [window, window.menuBar(), *window.findChildren(QWidget)]:
