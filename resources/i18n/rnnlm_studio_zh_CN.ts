@@ -1593,6 +1593,229 @@ This cannot be undone.</source>
         </message>
     </context>
     <context>
+        <name>StudiesPanel</name>
+        <message>
+            <location filename="../../rnnlm_studio/gui/studies_panel.py" />
+            <source>(none)</source>
+            <translation>（无）</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/studies_panel.py" />
+            <source>Runs per cell, each with its own seed; the table shows mean ± standard deviation</source>
+            <translation>每个单元格的运行次数，每次使用各自的种子；表格显示均值 ± 标准差</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/studies_panel.py" />
+            <source>Runs training at once, each in its own process; the CPU threads are divided between them (on a 2-core machine, 1 is usually as fast)</source>
+            <translation>同时训练的运行数，每个运行在各自的进程中；CPU 线程在它们之间平分（在双核机器上，设为 1 通常一样快）</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/studies_panel.py" />
+            <source>study-DATE-TIME</source>
+            <translation>study-日期-时间</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/studies_panel.py" />
+            <source>First axis</source>
+            <translation>第一个轴</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/studies_panel.py" />
+            <source>Second axis</source>
+            <translation>第二个轴</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/studies_panel.py" />
+            <source>Repeats</source>
+            <translation>重复次数</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/studies_panel.py" />
+            <source>At once</source>
+            <translation>同时运行</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/studies_panel.py" />
+            <source>Name</source>
+            <translation>名称</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/studies_panel.py" />
+            <source>Start study</source>
+            <translation>开始研究</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/studies_panel.py" />
+            <source>Stop</source>
+            <translation>停止</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/studies_panel.py" />
+            <source>Export…</source>
+            <translation>导出…</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/studies_panel.py" />
+            <source>Write the table (CSV), a Markdown report and the plots (PNG and SVG)</source>
+            <translation>写出表格（CSV）、Markdown 报告和图表（PNG 和 SVG）</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/studies_panel.py" />
+            <source>Studies stored in the data folder</source>
+            <translation>保存在数据文件夹中的研究</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/studies_panel.py" />
+            <source>Resume</source>
+            <translation>继续</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/studies_panel.py" />
+            <source>Open a stored study and train its unfinished runs</source>
+            <translation>打开已保存的研究，训练其中未完成的运行</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/studies_panel.py" />
+            <source>type the values of the {name} axis, separated by commas (e.g. {examples})</source>
+            <translation>请输入 {name} 轴的取值，用逗号分隔（例如 {examples}）</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/studies_panel.py" />
+            <source>a study compares transfer with scratch: choose a source model in the Model &amp; Transfer panel, or make source one of the axes</source>
+            <translation>研究比较的是迁移与从零训练：请在“模型与迁移”面板中选择一个源模型，或把 source 设为其中一个轴</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/studies_panel.py" />
+            <source>planning…</source>
+            <translation>正在规划…</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/studies_panel.py" />
+            <source>stopping…</source>
+            <translation>正在停止…</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/studies_panel.py" />
+            <source>stopped: Resume trains the rest</source>
+            <translation>已停止：按“继续”训练其余的运行</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/studies_panel.py" />
+            <source>done</source>
+            <translation>已完成</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/studies_panel.py" />
+            <source>{finished} of {total} runs</source>
+            <translation>{finished} / {total} 次运行</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/studies_panel.py" />
+            <source>, about {time} left</source>
+            <translation>，剩余约 {time}</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/studies_panel.py" />
+            <source>a run of the study failed: {message}</source>
+            <translation>研究中的一次运行失败：{message}</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/studies_panel.py" />
+            <source>gain (bits saved)</source>
+            <translation>增益（节省的比特）</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/studies_panel.py" />
+            <source>waiting</source>
+            <translation>等待中</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/studies_panel.py" />
+            <source>{gain} bits
+{bpb:.3f} vs {baseline:.3f} bpb ({repeats}×)</source>
+            <translation>{gain} 比特
+{bpb:.3f} 对比 {baseline:.3f} bpb（{repeats}×）</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/studies_panel.py" />
+            <source>bits per byte ({split}): {bpb}, baseline {baseline:.4f}; click to select its runs in the Runs panel</source>
+            <translation>每字节比特数（{split}）：{bpb}，基线 {baseline:.4f}；点击可在“运行”面板中选中它的运行</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/studies_panel.py" />
+            <source>Export the study to a folder</source>
+            <translation>将研究导出到文件夹</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/studies_panel.py" />
+            <source>cannot write to {folder}: {error}; choose another folder</source>
+            <translation>无法写入 {folder}：{error}；请选择另一个文件夹</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/studies_panel.py" />
+            <source>exported to {folder}: results.csv, report.md and {count} plot files</source>
+            <translation>已导出到 {folder}：results.csv、report.md 和 {count} 个图表文件</translation>
+        </message>
+    </context>
+    <context>
+        <name>StudyPlots</name>
+        <message>
+            <location filename="../../rnnlm_studio/gui/study_plots.py" />
+            <source>transfer</source>
+            <translation>迁移</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/study_plots.py" />
+            <source>Data efficiency: transfer against scratch</source>
+            <translation>数据效率：迁移与从零训练对比</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/study_plots.py" />
+            <source>share of the target training text (log)</source>
+            <translation>目标训练文本的比例（对数）</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/study_plots.py" />
+            <source>bits per byte (fewer is better)</source>
+            <translation>每字节比特数（越少越好）</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/study_plots.py" />
+            <source>scratch</source>
+            <translation>从零训练</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/study_plots.py" />
+            <source>scratch ({label})</source>
+            <translation>从零训练（{label}）</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/study_plots.py" />
+            <source>scratch catches up ({label}): {point:.2g}</source>
+            <translation>从零训练追上（{label}）：{point:.2g}</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/study_plots.py" />
+            <source>scratch catches up: {point:.2g}</source>
+            <translation>从零训练追上：{point:.2g}</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/study_plots.py" />
+            <source>Gain per {name} (1 − bpb / baseline bpb)</source>
+            <translation>各 {name} 取值的增益（1 − bpb / 基线 bpb）</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/study_plots.py" />
+            <source>gain (bits saved)</source>
+            <translation>增益（节省的比特）</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/study_plots.py" />
+            <source>Gain (bits saved) per cell</source>
+            <translation>各单元格的增益（节省的比特）</translation>
+        </message>
+    </context>
+    <context>
         <name>TrainingPanel</name>
         <message>
             <location filename="../../rnnlm_studio/gui/training_panel.py" />

@@ -55,11 +55,11 @@ def study_wall(jobs: int, budget: float, source: str, folder: Path) -> dict[str,
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--budget", type=float, default=60.0, help="seconds of training per run (default 60)")
-    parser.add_argument("--jobs", type=int, default=2, help="runs at once on the second side (default 2)")
+    parser.add_argument("--jobs", type=int, default=2, help="runs at once on the second side (default 2; 1: one side)")
     parser.add_argument("--source", default="shakespeare-char", help="the source model (default shakespeare-char)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="rnnlm-bench-study-") as tmp:
-        sides = [study_wall(jobs, args.budget, args.source, Path(tmp)) for jobs in (1, args.jobs)]
+        sides = [study_wall(jobs, args.budget, args.source, Path(tmp)) for jobs in dict.fromkeys((1, args.jobs))]
     headers = ["jobs", "runs", "wall s", "budgets + eval s", "wall / (budgets + eval)", "overhead per run s",
                "children's walls s", "study / children", "vs jobs 1"]
     rows = [[side["jobs"], side["runs"], side["wall_s"], side["budgets_plus_eval_s"], side["ratio"],
