@@ -288,15 +288,15 @@ def feature_layer(config: TrainConfig, source: ModelConfig) -> int:
 def check_layer_options(config: TrainConfig, source: ModelConfig | None) -> None:
     """Refuse the model options a transfer type cannot honour, in one line naming the fix."""
     if config.feature_layer is not None and config.transfer != "feature":
-        raise TransferError(f"{option('feature_layer')} applies to feature transfer, not {config.transfer}; leave "
-                            "it out or choose feature transfer")
+        raise TransferError(f"{option('feature_layer')} applies to {option('transfer')} feature, not "
+                            f"{config.transfer}; leave it out or choose {option('transfer')} feature")
     if source is None or config.transfer == "scratch":
         return
     layers = asked_layers(config, source)
     if config.transfer == "task" and (layers is not None or asked_untied(config, source)):
-        raise TransferError(f"task transfer reads text with the source's whole encoder, so {option('layers')} and "
-                            f"{option('no_tie')} do not apply; leave them out")
+        raise TransferError(f"{option('transfer')} task reads text with the source's whole encoder, so "
+                            f"{option('layers')} and {option('no_tie')} do not apply; leave them out")
     if config.transfer == "feature" and layers is not None and layers != feature_layer(config, source) + 1:
-        raise TransferError(f"{option('layers')} does not apply to feature transfer: it reads the source's frozen "
-                            f"layers; to read a lower layer set {option('feature_layer')} (0 to "
+        raise TransferError(f"{option('layers')} does not apply to {option('transfer')} feature: it reads the "
+                            f"source's frozen layers; to read a lower layer give {option('feature_layer')} N (0 to "
                             f"{source.layers - 1}) instead")
