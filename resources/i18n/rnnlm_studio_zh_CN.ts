@@ -1676,6 +1676,11 @@ This cannot be undone.</source>
         </message>
         <message>
             <location filename="../../rnnlm_studio/gui/studies_panel.py" />
+            <source>Stored study</source>
+            <translation>已存的研究</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/studies_panel.py" />
             <source>type the values of the {name} axis, separated by commas (e.g. {examples})</source>
             <translation>请输入 {name} 轴的取值，用逗号分隔（例如 {examples}）</translation>
         </message>

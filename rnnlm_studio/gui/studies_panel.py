@@ -104,8 +104,10 @@ class StudiesPanel(QWidget):
         for widget in (self.start_button, self.stop_button, self.export_button):
             buttons.addWidget(widget)
         buttons.addStretch(1)
-        buttons.addWidget(self.studies)
-        buttons.addWidget(self.resume_button)
+        stored = QHBoxLayout()  # a row of its own, so the panel fits a 1024×700 window's dock
+        stored.addWidget(QLabel(tr("Stored study")))
+        stored.addWidget(self.studies, 1)
+        stored.addWidget(self.resume_button)
         self.progress = QProgressBar()
         self.eta_label = QLabel()
         progress = QHBoxLayout()
@@ -119,6 +121,7 @@ class StudiesPanel(QWidget):
         layout.addWidget(self.message)
         layout.addLayout(form)
         layout.addLayout(buttons)
+        layout.addLayout(stored)
         layout.addLayout(progress)
         layout.addWidget(self.grid, 1)
         self.refresh_studies()
