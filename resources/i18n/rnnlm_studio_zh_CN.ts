@@ -2206,7 +2206,7 @@ This cannot be undone.</source>
         <message>
             <location filename="../../rnnlm_studio/gui/widgets.py" />
             <source>off</source>
-            <translation>关</translation>
+            <translation>关闭</translation>
         </message>
     </context>
     <context>

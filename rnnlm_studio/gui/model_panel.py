@@ -30,6 +30,7 @@ from .sources_box import MappingBox, MoreSourcesBox
 from .widgets import MessageBar, last_folder, remember_folder
 from .workers import LatestOnly
 
+OLD_EVAL_DEFAULT = 500  # "Evaluate every" before the auto schedule
 tr = translator("ModelPanel")
 DEFAULT_SOURCE = "english-lstm"
 ORIGINS = {"bundled": N_("bundled"), "installed": N_("installed")}  # core ModelInfo.origin, shown
@@ -587,7 +588,7 @@ class ModelPanel(QWidget):
         self.apply_to(config)
         return {"source": self.source_ref(), "transfer": config.transfer, "baseline": self.baseline_check.isChecked(),
                 "copy": self._checked_layers(1), "freeze": self._checked_layers(2),
-                "device": self.device_box.currentData(), "config": config.to_dict()}
+                "device": self.device_box.currentData(), "config": config.to_dict(), "eval_schedule": 2}
 
     def set_state(self, state: dict[str, Any]) -> None:
         config = TrainConfig.from_dict(state.get("config") or {})
@@ -602,7 +603,10 @@ class ModelPanel(QWidget):
         self.warmup_spin.setValue(config.warmup_steps)
         self.batch_spin.setValue(config.batch_size)
         self.bptt_spin.setValue(config.bptt)
-        self.eval_spin.setValue(config.eval_every or 0)
+        # Settings saved before the "auto" schedule hold the old default, 500: they get auto, or a short run
+        # would have one validation point and no transfer gain (#20's first defect) after an upgrade.
+        old_default = "eval_schedule" not in state and config.eval_every == OLD_EVAL_DEFAULT
+        self.eval_spin.setValue(0 if old_default else config.eval_every or 0)
         self.seed_spin.setValue(config.seed)
         self._select_device(str(state.get("device", config.device)))
         self.unfreeze_spin.setValue(config.unfreeze_every)

@@ -211,3 +211,14 @@ def test_leaving_ulmfit_gives_back_the_schedule_and_a_restart_keeps_it(make_wind
     assert again.model_panel.transfer_box.currentText() == "parameter"
     assert again.model_panel.schedule_box.currentText() == "constant"
     assert again.build_config().schedule == "constant"
+
+
+def test_settings_saved_with_the_old_evaluation_default_get_the_auto_schedule(panel: ModelPanel) -> None:
+    """An upgrade must not keep "every 500 steps" (one point per short run, so no gain) where the user never
+    chose it; a value saved by this version, 500 included, is kept."""
+    old = {"transfer": "scratch", "config": {**TrainConfig(eval_every=500).to_dict()}}
+    panel.set_state(old)
+    assert panel.eval_spin.value() == 0 and panel.eval_spin.text() == "auto"
+    panel.eval_spin.setValue(500)
+    panel.set_state(panel.state())
+    assert panel.eval_spin.value() == 500
