@@ -126,6 +126,7 @@ class CorpusPanel(QWidget):
         super().__init__(parent)
         self._source: str | None = None
         self._replaces_sample: set[str] = set()  # added paths that replace the sample once they prove readable
+        self._list_notice = ""  # a note about the list as it was restored, stale once the user changes it
         self.preview: Preview | None = None
         self._previewer = LatestOnly(self)
         self._previewer.done.connect(self._on_preview)
@@ -267,6 +268,8 @@ class CorpusPanel(QWidget):
             run_task(path_stats, path, on_done=self._on_stats, on_failed=self._show_error)
             added = True
         if added:
+            if replace_sample and self._list_notice and self.message.text() == self._list_notice:
+                self.message.clear()
             remember_folder("corpus", Path(new_paths[-1]))
             self._refresh_empty()
             self._on_split_changed()
@@ -496,6 +499,6 @@ class CorpusPanel(QWidget):
             self.add_paths([path for path, r in entries if r == role and path not in missing], role,
                            replace_sample=False)
         if missing:
-            self.message.show_message(tr("These files are gone and were removed from the list: ") + ", ".join(missing),
-                                      "warning")
+            self._list_notice = tr("These files are gone and were removed from the list: ") + ", ".join(missing)
+            self.message.show_message(self._list_notice, "warning")
         self._on_split_changed()

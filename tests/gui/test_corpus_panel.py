@@ -153,3 +153,17 @@ def test_your_own_file_replaces_the_bundled_sample_with_a_note(make_window, qtbo
     qtbot.mouseClick(next(b for b in panel.findChildren(QPushButton) if b.text() == "Use sample"),
                      Qt.MouseButton.LeftButton)
     assert [path for path, _role in panel.entries()] == [own, sample], "asked for, the sample joins your text"
+
+
+def test_the_note_about_vanished_files_goes_once_the_user_adds_text(panel: CorpusPanel, qtbot,
+                                                                     tmp_path: Path) -> None:
+    """Saved settings name a file deleted since: the panel says so, and the note is stale (and goes) as
+    soon as the user fills the list again, here with Use sample."""
+    gone = tmp_path / "deleted.txt"
+    panel.set_state({"entries": [[str(gone), "train"]]})
+    assert "deleted.txt" in panel.message.text() and panel.table.rowCount() == 0
+    use_sample = next(b for b in panel.findChildren(QPushButton) if b.text() == "Use sample")
+    qtbot.mouseClick(use_sample, Qt.MouseButton.LeftButton)
+    wait_stats(qtbot, panel)
+    assert panel.message.text() == ""
+    assert [Path(p).name for p, _role in panel.entries()] == [paths.sample_corpus().name]
