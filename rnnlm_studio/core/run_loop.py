@@ -37,6 +37,7 @@ LOG_EVERY = 10  # steps per StepEvent: one event per step would cost more than t
 FIRST_EVAL = 1 / 32  # the automatic schedule's first evaluation, as a share of the budget
 LATE_EVAL_SPACING = 1 / 4  # past this share the schedule evaluates every such share of the budget
 AUTO_EVAL_EVERY = 500  # ... and at least every this many steps, so a long run keeps its curve
+EVAL_SHARE = 0.1  # under a time budget, periodic evaluations and checkpoints wait while they have cost more than this share
 
 
 class TrainControl:
@@ -272,6 +273,7 @@ class RunLoop:
                 if finished or self._eval_due():
                     if not (yield from self._periodic_eval()):
                         return
+                    self._next_eval = next_eval_at(self.progress())  # after it: its own time is no milestone
                     if self.config.patience > 0 and self.evals_since_best >= self.config.patience:
                         reason = "early-stopped"
                         break
@@ -286,14 +288,17 @@ class RunLoop:
 
     def _eval_due(self) -> bool:
         """A fixed interval the user chose, or the automatic schedule (`next_eval_at`); under a time
-        budget the ranks' clocks differ, so they agree on it as on `finished`."""
+        budget the ranks' clocks differ, so they agree on it as on `finished`.
+
+        A time budget also pays for the evaluations, so a due one waits while evaluating and
+        checkpointing have taken more than `EVAL_SHARE` of the time so far: on a slow or busy machine
+        a 2-minute run spent most of its budget evaluating and little training."""
         if self.eval_every:
             return self.step % self.eval_every == 0
         due = self.step % self.auto_eval_every == 0 or self.progress() >= self._next_eval
         if self.config.time_budget:
+            due = due and self.elapsed - self.train_seconds <= EVAL_SHARE * self.elapsed
             due = self.dist.any_true(due, self.device)
-        if due:
-            self._next_eval = next_eval_at(self.progress())
         return due
 
     def _step(self, batch: Any) -> tuple[torch.Tensor, torch.Tensor, int]:

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QColor, QStandardItemModel
+from PySide6.QtGui import QColor, QFontMetrics, QStandardItemModel
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QMenu, QPushButton, QSizePolicy,
                                QSlider, QSplitter, QToolButton, QVBoxLayout, QWidget)
 
@@ -256,6 +256,34 @@ class _LegendBelow(pg.LegendItem):
 
 
 @dataclass
+class _TitledPlot(pg.PlotWidget):
+    """A plot whose title ends in "…" when the plot is narrow (the Training dock at 1024×700), with the
+    whole title as the title's tooltip: pyqtgraph's title neither wraps nor elides, it is cut off."""
+
+    TITLE_SIZE = "9pt"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.full_title = ""
+
+    def set_title(self, text: str) -> None:
+        self.full_title = text
+        self.plotItem.titleLabel.setToolTip(text)
+        self._fit_title()
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._fit_title()
+
+    def _fit_title(self) -> None:
+        font = self.font()
+        font.setPointSizeF(float(self.TITLE_SIZE.removesuffix("pt")))
+        room = max(40, self.width() - 24)
+        shown = QFontMetrics(font).elidedText(self.full_title, Qt.TextElideMode.ElideRight, room)
+        if shown != self.plotItem.titleLabel.text:
+            self.setTitle(shown, size=self.TITLE_SIZE)
+
+
 class _Items:
     """The plot items drawing one run."""
 
@@ -324,9 +352,9 @@ class TrainingPlots(QWidget):
         controls.addWidget(autoscale)
         controls.addWidget(export)
 
-        self.loss_plot = pg.PlotWidget()
-        self.ppl_plot = pg.PlotWidget(axisItems={"left": _LogAxis("left")})
-        self.loss_plot.setTitle(tr("Loss — raw (faint), smoothed, validation (dots)"), size="9pt")
+        self.loss_plot = _TitledPlot()
+        self.ppl_plot = _TitledPlot(axisItems={"left": _LogAxis("left")})
+        self.loss_plot.set_title(tr("Loss — raw (faint), smoothed, validation (dots)"))
         self.loss_plot.setLabel("left", tr("loss (nats/token)"))
         # No grid: with one, the axes repaint with every new point, most of the drawing cost while a
         # run trains; the crosshair readout gives exact values instead.
@@ -461,7 +489,7 @@ class TrainingPlots(QWidget):
         self.ppl_plot.setLabel("left", name + (tr(" (log scale)") if metric in LOG_VIEWS else ""))
         title = (tr("Validation {name} — higher is better") if metric in TASK_VIEWS
                  else tr("Validation {name} — lower is better"))
-        self.ppl_plot.setTitle(title.format(name=name), size="9pt")
+        self.ppl_plot.set_title(title.format(name=name))
         self._show_when_empty()
 
     def redraw(self) -> None:

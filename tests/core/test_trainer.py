@@ -19,11 +19,12 @@ from rnnlm_studio.core.config import ModelConfig, TrainConfig
 from rnnlm_studio.core.corpus import Corpus
 from rnnlm_studio.core.events import (CheckpointEvent, DoneEvent, ErrorEvent, EvalEvent, Event, PauseEvent,
                                       StartEvent, StepEvent)
-from rnnlm_studio.core.run_loop import next_eval_at
+from rnnlm_studio.core import run_loop
+from rnnlm_studio.core.run_loop import EVAL_SHARE, RunLoop, next_eval_at
 from rnnlm_studio.core.runs import RunStore, read_events
 from rnnlm_studio.core.stream import encode_source
 from rnnlm_studio.core.tokenizer import Tokenizer
-from rnnlm_studio.core.trainer import TrainControl, train
+from rnnlm_studio.core.trainer import TrainControl, TrainingRun, train
 
 METRIC_KEYS = {"loss", "ppl", "word_ppl", "bpb"}
 
@@ -265,6 +266,43 @@ def test_a_run_with_default_evaluations_has_a_curve_from_its_first_steps(shakesp
     events = list(train(tiny_config(shakespeare_small, max_steps=30, eval_every=None)))
     steps = [e.step for e in of(events, EvalEvent) if e.split == "valid" and not e.extra.get("final")]
     assert steps == [1, 2, 4, 8, 15, 23, 30]
+
+
+class FakeClock:
+    """Training steps of 1 s and periodic evaluations of 20 s, whatever the machine does meanwhile."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def perf_counter(self) -> float:
+        return self.now
+
+
+def test_a_time_budget_is_not_spent_evaluating(shakespeare_small: dict[str, Path],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a busy machine an evaluation took longer than the next shares of a short budget, and the run
+    evaluated at steps 5, 6 and 7: the schedule's next point now counts from the end of an evaluation,
+    and evaluations wait while they have cost more than EVAL_SHARE of the time so far."""
+    clock = FakeClock()
+    monkeypatch.setattr(run_loop, "time", clock)
+    step, measure = RunLoop._step, TrainingRun.measure
+
+    def slow_step(self, batch):  # noqa: ANN001, ANN202
+        clock.now += 1.0
+        return step(self, batch)
+
+    def slow_measure(self, split, final):  # noqa: ANN001, ANN202
+        clock.now += 0.0 if final else 20.0
+        return measure(self, split, final)
+
+    monkeypatch.setattr(RunLoop, "_step", slow_step)
+    monkeypatch.setattr(TrainingRun, "measure", slow_measure)
+    events = list(train(tiny_config(shakespeare_small, max_steps=None, time_budget=1000.0, eval_every=None)))
+    steps = [e.step for e in of(events, EvalEvent) if e.split == "valid" and not e.extra.get("final")]
+    done = of(events, DoneEvent)[0]
+    assert all(b - a > 1 for a, b in zip(steps, steps[1:])), steps
+    assert (len(steps) - 1) * 20.0 <= EVAL_SHARE * done.elapsed + 20.0, steps
+    assert done.step >= 0.8 * 1000.0, "the budget went to evaluating, not training"
 
 
 def test_an_explicit_eval_every_keeps_its_interval(shakespeare_small: dict[str, Path]) -> None:

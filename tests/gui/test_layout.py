@@ -55,6 +55,11 @@ def test_training_panel_shows_export_and_both_plots_at_1024x700(make_window, qtb
         problems += _problems(window, widget, name, scrolls_down=False)
     assert not problems
     assert plots.loss_plot.height() >= plots.loss_plot.minimumHeight()
+    for plot in (plots.loss_plot, plots.ppl_plot):  # a title that does not fit ends in "…", whole in its tooltip
+        label = plot.plotItem.titleLabel
+        assert label.item.boundingRect().width() <= plot.width(), f"{plot.full_title!r} is cut off"
+        assert label.text == plot.full_title or label.text.endswith("…")
+        assert label.toolTip() == plot.full_title
 
 
 def _problems_on_tab(window: QMainWindow, qtbot, key: str, fields: dict[str, QWidget]) -> list[str]:  # noqa: ANN001
