@@ -255,16 +255,12 @@ class _LegendBelow(pg.LegendItem):
         self.updateGeometry()
 
 
-@dataclass
 class _TitledPlot(pg.PlotWidget):
     """A plot whose title ends in "…" when the plot is narrow (the Training dock at 1024×700), with the
     whole title as the title's tooltip: pyqtgraph's title neither wraps nor elides, it is cut off."""
 
     TITLE_SIZE = "9pt"
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.full_title = ""
+    full_title = ""  # a class default: pyqtgraph resizes the widget inside its own __init__
 
     def set_title(self, text: str) -> None:
         self.full_title = text
@@ -276,6 +272,8 @@ class _TitledPlot(pg.PlotWidget):
         self._fit_title()
 
     def _fit_title(self) -> None:
+        if self.plotItem is None:  # pyqtgraph's __init__ resizes before it makes the plot item
+            return
         font = self.font()
         font.setPointSizeF(float(self.TITLE_SIZE.removesuffix("pt")))
         room = max(40, self.width() - 24)
@@ -284,6 +282,7 @@ class _TitledPlot(pg.PlotWidget):
             self.setTitle(shown, size=self.TITLE_SIZE)
 
 
+@dataclass
 class _Items:
     """The plot items drawing one run."""
 
