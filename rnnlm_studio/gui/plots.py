@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QColor, QFontMetrics, QStandardItemModel
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QStandardItemModel
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QMenu, QPushButton, QSizePolicy,
                                QSlider, QSplitter, QToolButton, QVBoxLayout, QWidget)
 
@@ -268,18 +268,20 @@ class _TitledPlot(pg.PlotWidget):
         self._fit_title()
 
     def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        self._fit_title()  # first: the plot item cannot take a width narrower than its title
         super().resizeEvent(event)
-        self._fit_title()
 
     def _fit_title(self) -> None:
         if self.plotItem is None:  # pyqtgraph's __init__ resizes before it makes the plot item
             return
-        font = self.font()
+        label = self.plotItem.titleLabel
+        font = QFont(label.item.font())
         font.setPointSizeF(float(self.TITLE_SIZE.removesuffix("pt")))
-        room = max(40, self.width() - 24)
+        room = max(40, self.width() - int(self.plotItem.getAxis("left").width()) - 16)
         shown = QFontMetrics(font).elidedText(self.full_title, Qt.TextElideMode.ElideRight, room)
-        if shown != self.plotItem.titleLabel.text:
+        if shown != label.text:
             self.setTitle(shown, size=self.TITLE_SIZE)
+        label.setMinimumWidth(0)  # pyqtgraph sets it to the text's width, which holds the plot wider than its widget
 
 
 @dataclass
