@@ -36,9 +36,8 @@ def tiny_run(data: dict[str, Path], text: str = "train", **changes: object) -> s
 def family_template(tmp_path_factory: pytest.TempPathFactory, shakespeare_small: dict[str, Path]) -> dict:
     """A store where a → b → c by run id, m averages a and b, and a three-stage chain starts from a."""
     home = tmp_path_factory.mktemp("lineage-home")
-    previous = os.environ.get("RNNLM_STUDIO_HOME")
-    os.environ["RNNLM_STUDIO_HOME"] = str(home)
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("RNNLM_STUDIO_HOME", str(home))
         ids = {"a": tiny_run(shakespeare_small, name="a")}
         ids["b"] = tiny_run(shakespeare_small, "test", name="b", source=ids["a"], transfer="parameter")
         ids["c"] = tiny_run(shakespeare_small, name="c", source=ids["b"], transfer="parameter")
@@ -46,13 +45,7 @@ def family_template(tmp_path_factory: pytest.TempPathFactory, shakespeare_small:
                             multi_source="average", transfer="parameter")
         ids["target"] = tiny_run(shakespeare_small, name="target", source=ids["a"],
                                  extra_sources=[str(shakespeare_small["test"]), str(shakespeare_small["valid"])],
-                                 multi_source="chain",
-                                 transfer="parameter")
-    finally:
-        if previous is None:
-            os.environ.pop("RNNLM_STUDIO_HOME", None)
-        else:
-            os.environ["RNNLM_STUDIO_HOME"] = previous
+                                 multi_source="chain", transfer="parameter")
     return {"home": home, "ids": ids}
 
 
