@@ -335,7 +335,7 @@ class RunsPanel(QWidget):
     # --- lineage ---------------------------------------------------------------------------
     def _toggle_lineage(self, shown: bool) -> None:
         self.lineage_view.setVisible(shown)
-        self._update_lineage()
+        self._update_lineage(reread=True)
 
     def _update_lineage(self, reread: bool = False) -> None:
         """Read the selected run's lineage on a worker; a run already in the tree shown is only
@@ -353,7 +353,7 @@ class RunsPanel(QWidget):
 
     def _on_lineage(self, found: Lineage) -> None:
         selected = self.selected()
-        if self.lineage_button.isChecked() and len(selected) == 1:
+        if self.lineage_button.isChecked() and len(selected) == 1 and found.subject.key == f"run:{selected[0].id}":
             self.lineage_view.show_lineage(found, selected[0].id)
 
     def _on_lineage_failed(self, message: str) -> None:

@@ -131,7 +131,8 @@ def test_the_lineage_of_a_run_jumps_to_its_ancestor(panel: RunsPanel, qtbot) -> 
     source = next(r for r in panel.records.values() if r.name == "source-scratch")
     _click_row(qtbot, panel, transfer.id)
     assert [r.id for r in panel.selected()] == [transfer.id]
-    qtbot.mouseClick(panel.lineage_button, Qt.MouseButton.LeftButton)
+    next(action for action in panel.context_menu().actions() if action.text() == "Lineage").trigger()  # right-click
+    assert panel.lineage_button.isChecked() and panel.lineage_view.isVisible()
     tree = panel.lineage_view.tree
     qtbot.waitUntil(lambda: tree.topLevelItemCount() == 1, timeout=10_000)
     oldest = tree.topLevelItem(0)
