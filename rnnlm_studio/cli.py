@@ -243,6 +243,8 @@ def cmd_runs(args: argparse.Namespace) -> int:
     from .core.metrics import is_task_metrics
     from .core.runs import RunStore
 
+    if args.lineage is not None:
+        return _print_lineage(args.lineage, args.json)
     records = RunStore().list()
     if args.json:
         print(json.dumps([{"id": r.id, "name": r.name, "status": r.status, "transfer": r.transfer,
@@ -258,6 +260,14 @@ def cmd_runs(args: argparse.Namespace) -> int:
         ppl = r.best.get("word_ppl")
         shown = f"{ppl:10.2f}" if isinstance(ppl, (int, float)) else f"{'-':>10}"
         print(f"{pad(r.id, 48)} {r.status:<9} {r.transfer:<10} word ppl {shown}")
+    return 0
+
+
+def _print_lineage(ref: str, as_json: bool) -> int:
+    from .core.lineage import format_tree, lineage
+
+    found = lineage(ref)
+    print(json.dumps(found.to_dict()) if as_json else format_tree(found))
     return 0
 
 
@@ -545,6 +555,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("runs", help="list runs in the run store", formatter_class=Formatter)
     p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--lineage", metavar="RUN", help="instead of the list, where RUN (or a model: folder or name) "
+                                                    "came from: its sources and theirs, oldest first, as a tree")
     p.set_defaults(func=cmd_runs)
 
     p = sub.add_parser("compare", help="compare runs: table, transfer gain, plot", formatter_class=Formatter)

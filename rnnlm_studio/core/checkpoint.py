@@ -142,7 +142,7 @@ def save_model_folder(folder: Path, model: RNNLM, tokenizer: Tokenizer, *, prove
             "weights_sha256": sha256_file(tmp / WEIGHTS),
             "files_sha256": {name: sha256_file(tmp / name) for name in extra_files or {}},
             "parameters": model.num_parameters(),
-            "provenance": {key: portable(value) for key, value in (provenance or {}).items()},
+            "provenance": {key: paths.portable(value) for key, value in (provenance or {}).items()},
             "metrics": metrics or {},
             "software": software_versions(),
         }
@@ -162,17 +162,6 @@ def software_versions() -> dict[str, str]:
     from . import __version__
 
     return {"rnnlm_studio": __version__, "torch": torch.__version__.split("+")[0]}
-
-
-def portable(value: Any) -> Any:
-    """A provenance value without the writer's absolute paths: a model folder is shared, and
-    `/home/alice/corpora/wiki/train.txt` says nothing on another machine but its last two parts."""
-    if isinstance(value, list):
-        return [portable(item) for item in value]
-    if isinstance(value, str) and Path(value).is_absolute():
-        path = Path(value)
-        return f"{path.parent.name}/{path.name}" if path.parent.name else path.name
-    return value
 
 
 def default_card(name: str, config: dict[str, Any]) -> str:

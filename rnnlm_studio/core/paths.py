@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
@@ -63,3 +64,14 @@ def bundled_models_dir() -> Path:
 
 def sample_corpus() -> Path:
     return resources_dir() / "corpora" / "tinyshakespeare.txt"
+
+
+def portable(value: Any) -> Any:
+    """A provenance value without the writer's absolute paths: a model folder is shared, and
+    `/home/alice/corpora/wiki/train.txt` says nothing on another machine but its last two parts."""
+    if isinstance(value, list):
+        return [portable(item) for item in value]
+    if isinstance(value, str) and Path(value).is_absolute():
+        path = Path(value)
+        return f"{path.parent.name}/{path.name}" if path.parent.name else path.name
+    return value

@@ -9,17 +9,19 @@ import math
 import time
 from dataclasses import dataclass
 
-from PySide6.QtCore import QPoint, QSortFilterProxyModel, Qt, QUrl, Signal
+from PySide6.QtCore import QItemSelection, QPoint, QSortFilterProxyModel, Qt, QUrl, Signal
 from PySide6.QtGui import QColor, QDesktopServices, QKeySequence, QShortcut, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMenu, QMessageBox,
-                               QPushButton, QTableView, QVBoxLayout, QWidget)
+                               QPushButton, QSplitter, QTableView, QVBoxLayout, QWidget)
 
 from ..core.compare import WIDE_PPL_NOTE, CompareRow, compare_runs, lead_metric
 from ..core.errors import StudioError
 from ..core.formatting import format_bytes, format_duration, format_ratio
+from ..core.lineage import Lineage, lineage
 from ..core.metrics import format_task_metric
 from ..core.runs import RunRecord, RunStore
 from .i18n import N_, translator
+from .lineage_view import LineageView
 from .widgets import MessageBar
 from .workers import LatestOnly
 
@@ -138,6 +140,9 @@ class RunsPanel(QWidget):
         self._loader = LatestOnly(self)
         self._loader.done.connect(self._on_loaded)
         self._loader.failed.connect(self._show_error)
+        self._lineage_loader = LatestOnly(self)
+        self._lineage_loader.done.connect(self._on_lineage)
+        self._lineage_loader.failed.connect(self._on_lineage_failed)
         self._build()
         self.refresh()
 
@@ -189,19 +194,32 @@ class RunsPanel(QWidget):
         self.new_from_button.setToolTip(tr("Load the selected run's settings into the Corpus, Model & Transfer and "
                                            "Training panels, to change what you like and start a new run"))
         self.new_from_button.clicked.connect(self._new_from_selected)
+        self.lineage_button = QPushButton(tr("Lineage"))
+        self.lineage_button.setCheckable(True)
+        self.lineage_button.setToolTip(tr("Show where the selected run came from: the runs and models it was "
+                                          "trained from, and theirs, oldest first"))
+        self.lineage_button.toggled.connect(self._toggle_lineage)
+        self.lineage_view = LineageView()
+        self.lineage_view.run_clicked.connect(self.jump_to_run)
+        self.lineage_view.hide()
         refresh.clicked.connect(self.refresh)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._show_context_menu)
         buttons = QHBoxLayout()
         buttons.addWidget(self.filter_edit, 1)
         for button in (self.rename_button, self.delete_button, self.open_button, self.resume_button,
-                       self.new_from_button, refresh):
+                       self.new_from_button, self.lineage_button, refresh):
             buttons.addWidget(button)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(self.lineage_view)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
         layout.addWidget(self.message)
         layout.addLayout(buttons)
         layout.addWidget(self.empty_label)
-        layout.addWidget(self.table, 1)
+        layout.addWidget(self.splitter, 1)
         self._update_buttons()
 
     # --- loading ---------------------------------------------------------------------------
@@ -211,6 +229,7 @@ class RunsPanel(QWidget):
     def _on_loaded(self, snapshot: RunsSnapshot) -> None:
         """Rebuild the table, keeping the selection (by run id)."""
         selected = [record.id for record in self.selected()]
+        known = set(self.records)
         self.records = {record.id: record for record in snapshot.records}
         self.model.blockSignals(True)
         self.model.removeRows(0, self.model.rowCount())
@@ -226,6 +245,7 @@ class RunsPanel(QWidget):
         self.table.selectionModel().blockSignals(False)
         self.empty_label.setVisible(not snapshot.records)
         self._update_buttons()
+        self._update_lineage(reread=set(self.records) != known)  # a run deleted or added may change it
 
     # --- selection -------------------------------------------------------------------------
     def selected(self) -> list[RunRecord]:
@@ -234,16 +254,18 @@ class RunsPanel(QWidget):
         return [self.records[run_id] for run_id in ids if run_id in self.records]
 
     def select_runs(self, run_ids: list[str]) -> None:
-        """Select exactly these runs (what a user's ctrl-clicks do)."""
-        selection = self.table.selectionModel()
-        selection.clearSelection()
+        """Select exactly these runs (what a user's ctrl-clicks do), in one change of the selection."""
+        chosen = QItemSelection()
         for row in range(self.model.rowCount()):
             if self.model.item(row, NAME).data(Qt.ItemDataRole.UserRole) in run_ids:
                 index = self.proxy.mapFromSource(self.model.index(row, NAME))
-                selection.select(index, selection.SelectionFlag.Select | selection.SelectionFlag.Rows)
+                chosen.select(index, index)
+        selection = self.table.selectionModel()
+        selection.select(chosen, selection.SelectionFlag.ClearAndSelect | selection.SelectionFlag.Rows)
 
     def _on_selection(self) -> None:
         self._update_buttons()
+        self._update_lineage()
         self.selection_changed.emit(self.selected())
 
     def _update_buttons(self) -> None:
@@ -310,6 +332,45 @@ class RunsPanel(QWidget):
         if len(records) == 1 and records[0].status in RESUMABLE:
             self.resume_requested.emit(records[0].id)
 
+    # --- lineage ---------------------------------------------------------------------------
+    def _toggle_lineage(self, shown: bool) -> None:
+        self.lineage_view.setVisible(shown)
+        self._update_lineage(reread=True)
+
+    def _update_lineage(self, reread: bool = False) -> None:
+        """Read the selected run's lineage on a worker; a run already in the tree shown is only
+        highlighted there (unless `reread`), so jumping to an ancestor keeps the whole tree in view."""
+        if not self.lineage_button.isChecked():
+            return
+        selected = self.selected()
+        if len(selected) != 1:
+            self.lineage_view.show_prompt()
+        elif not reread and self.lineage_view.has_run(selected[0].id):
+            self.lineage_view.highlight(selected[0].id)
+        else:
+            self.lineage_view.show_reading(selected[0].name)
+            self._lineage_loader.request(lineage, selected[0].id)
+
+    def _on_lineage(self, found: Lineage) -> None:
+        selected = self.selected()
+        if self.lineage_button.isChecked() and len(selected) == 1 and found.subject.key == f"run:{selected[0].id}":
+            self.lineage_view.show_lineage(found, selected[0].id)
+
+    def _on_lineage_failed(self, message: str) -> None:
+        self.lineage_view.show_problem(message)
+
+    def jump_to_run(self, run_id: str) -> None:
+        """Select a run in the table (an ancestor clicked in the lineage), clearing a filter that hides it."""
+        if run_id not in self.records:
+            self.message.show_message(tr("That run is no longer in the store; press Refresh."), "info")
+            return
+        row = next(row for row in range(self.model.rowCount())
+                   if self.model.item(row, NAME).data(Qt.ItemDataRole.UserRole) == run_id)
+        if not self.proxy.mapFromSource(self.model.index(row, NAME)).isValid():
+            self.filter_edit.clear()
+        self.select_runs([run_id])
+        self.table.scrollTo(self.proxy.mapFromSource(self.model.index(row, NAME)))
+
     def _new_from_selected(self) -> None:
         records = self.selected()
         if len(records) == 1:
@@ -319,9 +380,11 @@ class RunsPanel(QWidget):
         """The table's right-click menu: the buttons' actions on the selected run(s)."""
         menu = QMenu(self)
         for button in (self.new_from_button, self.resume_button, self.open_button, self.rename_button,
-                       self.delete_button):
+                       self.delete_button, self.lineage_button):
             action = menu.addAction(button.text(), button.click)
             action.setEnabled(button.isEnabled())
+            action.setCheckable(button.isCheckable())
+            action.setChecked(button.isChecked())
         return menu
 
     def _show_context_menu(self, position: QPoint) -> None:

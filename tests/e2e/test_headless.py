@@ -41,6 +41,7 @@ run("eval", done["run_id"], "--text", valid)
 run("generate", done["run_id"], "--prompt", "KING:", "--max-tokens", "5", "--seed", "1")
 run("complete", done["run_id"], "--prompt", "the ki", "--json")
 run("runs")
+run("runs", "--lineage", "two")
 run("compare", "one", "two")
 run("sources", "--text", valid, "--sample-bytes", "1000")
 """
@@ -54,8 +55,8 @@ def test_headless_commands_never_load_qt(tmp_path: Path, shakespeare_small: dict
                             capture_output=True, text=True, env=env, cwd=REPO, timeout=300)
     reports = [json.loads(line) for line in result.stderr.splitlines() if line.startswith('{"command"')]
     assert result.returncode == 0, result.stderr
-    assert [r["command"] for r in reports] == ["train", "train", "eval", "generate", "complete", "runs", "compare",
-                                                "sources"]
+    assert [r["command"] for r in reports] == ["train", "train", "eval", "generate", "complete", "runs", "runs",
+                                                "compare", "sources"]
     assert all(r["code"] == 0 for r in reports), reports
     assert [r for r in reports if r["qt"]] == [], "a headless command loaded Qt"
 

@@ -3,7 +3,7 @@ defect 8). Checked by geometry, as a user would by looking: each key widget lies
 its scroll area's view without scrolling sideways, and has at least the size it asks for."""
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QRect
+from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtWidgets import QAbstractScrollArea, QMainWindow, QTabBar, QWidget
 
 SMALL = (1024, 700)
@@ -112,3 +112,22 @@ def test_extra_space_goes_to_the_plots(make_window, qtbot) -> None:
     qtbot.wait(50)
     large = window.training_panel.plots.loss_plot.size()
     assert large.width() > small.width() + 150 and large.height() > small.height() + 150
+
+
+def test_the_runs_panel_with_a_lineage_open_at_1024x700(make_window, qtbot, runs_home, artifacts) -> None:  # noqa: ANN001
+    window = _small_window(make_window, qtbot)
+    panel = window.runs_panel
+    qtbot.waitUntil(lambda: len(panel.records) == 3, timeout=10_000)
+    panel.select_runs([next(r.id for r in panel.records.values() if r.transfer == "parameter")])
+    qtbot.mouseClick(panel.lineage_button, Qt.MouseButton.LeftButton)
+    tree = panel.lineage_view.tree
+    qtbot.waitUntil(lambda: tree.topLevelItemCount() == 1, timeout=10_000)
+    window.grab().save(str(artifacts / "runs-lineage-1024x700.png"))
+    problems = []
+    for name, widget in (("filter", panel.filter_edit), ("New run from these settings", panel.new_from_button),
+                         ("Lineage", panel.lineage_button), ("run table", panel.table), ("lineage tree", tree)):
+        problems += _problems(window, widget, name, scrolls_down=False)
+    assert not problems
+    assert panel.table.width() > tree.width() >= 250, "the table keeps the larger share beside a readable tree"
+    assert tree.visualItemRect(tree.topLevelItem(0).child(0)).bottom() <= tree.viewport().height(), \
+        "both generations in view without scrolling"

@@ -118,3 +118,37 @@ def test_resume_is_offered_only_for_stopped_runs(panel: RunsPanel, qtbot) -> Non
     with qtbot.waitSignal(panel.resume_requested) as signal:
         qtbot.mouseClick(panel.resume_button, Qt.MouseButton.LeftButton)
     assert signal.args == [done.id]
+
+
+def _click_row(qtbot, panel: RunsPanel, run_id: str) -> None:  # noqa: ANN001
+    index = panel.proxy.mapFromSource(panel.model.index(row_of(panel, run_id), NAME))
+    qtbot.mouseClick(panel.table.viewport(), Qt.MouseButton.LeftButton,
+                     pos=panel.table.visualRect(index).center())
+
+
+def test_the_lineage_of_a_run_jumps_to_its_ancestor(panel: RunsPanel, qtbot) -> None:
+    transfer = next(r for r in panel.records.values() if r.name == "shakespeare-parameter")
+    source = next(r for r in panel.records.values() if r.name == "source-scratch")
+    _click_row(qtbot, panel, transfer.id)
+    assert [r.id for r in panel.selected()] == [transfer.id]
+    next(action for action in panel.context_menu().actions() if action.text() == "Lineage").trigger()  # right-click
+    assert panel.lineage_button.isChecked() and panel.lineage_view.isVisible()
+    tree = panel.lineage_view.tree
+    qtbot.waitUntil(lambda: tree.topLevelItemCount() == 1, timeout=10_000)
+    oldest = tree.topLevelItem(0)
+    assert oldest.text(0) == "source-scratch" and oldest.text(2) == "scratch"
+    assert oldest.childCount() == 1 and oldest.child(0).text(0) == "shakespeare-parameter"
+    assert oldest.child(0).text(2) == "parameter" and float(oldest.child(0).text(3)) > 0
+    assert tree.currentItem() is oldest.child(0), "the selected run is highlighted in its lineage"
+
+    qtbot.mouseClick(tree.viewport(), Qt.MouseButton.LeftButton, pos=tree.visualItemRect(oldest).center())
+    qtbot.waitUntil(lambda: [r.id for r in panel.selected()] == [source.id], timeout=10_000)
+    assert tree.topLevelItemCount() == 1 and tree.currentItem() is oldest, "the tree stays, the ancestor highlighted"
+
+    RunStore().delete(source.id)
+    panel.refresh()
+    qtbot.waitUntil(lambda: source.id not in panel.records, timeout=10_000)
+    _click_row(qtbot, panel, transfer.id)
+    qtbot.waitUntil(lambda: tree.topLevelItemCount() == 1 and tree.topLevelItem(0).text(2) == "missing",
+                    timeout=10_000)
+    assert tree.topLevelItem(0).text(0) == transfer.config["source"], "the run folder it was trained from, now gone"
