@@ -285,9 +285,22 @@ def feature_layer(config: TrainConfig, source: ModelConfig) -> int:
     return config.feature_layer
 
 
+def layer_options(transfer: str, source: ModelConfig | None) -> frozenset[str]:
+    """The model options ("layers", "no_tie", "feature_layer") that change what a `transfer` run from
+    `source` builds, so a front door offers exactly these: feature transfer's depth is the layer it reads
+    and its output is always untied, task keeps the source's whole encoder, and an untied source has
+    nothing to untie (scratch builds the run's own architecture). `check_layer_options` refuses the others where they would be silently ignored."""
+    if transfer == "feature":
+        return frozenset({"feature_layer"})
+    if transfer == "task":
+        return frozenset()
+    own = source is None or transfer == "scratch"  # the run's own architecture
+    return frozenset({"layers", *(("no_tie",) if own or source.tie_weights else ())})
+
+
 def check_layer_options(config: TrainConfig, source: ModelConfig | None) -> None:
     """Refuse the model options a transfer type cannot honour, in one line naming the fix."""
-    if config.feature_layer is not None and config.transfer != "feature":
+    if config.feature_layer is not None and "feature_layer" not in layer_options(config.transfer, source):
         raise TransferError(f"{option('feature_layer')} applies to {option('transfer')} feature, not "
                             f"{config.transfer}; leave it out or choose {option('transfer')} feature")
     if source is None or config.transfer == "scratch":

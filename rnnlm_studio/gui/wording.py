@@ -16,6 +16,8 @@ NAMES = {  # setting -> the thing and the panel that holds it
     "source": ("the source model", MODEL), "transfer": ("the transfer type", MODEL),
     "lr": ("the learning rate", MODEL), "clip": ("the gradient clip", MODEL), "batch_size": ("the batch size", MODEL),
     "bptt": ("the sequence length", MODEL), "device": ("the device", MODEL),
+    "layers": ("the recurrent layers", MODEL), "no_tie": ("the own output layer", MODEL),
+    "feature_layer": ("the source layer read", MODEL),
 }
 FIXES = {  # setting -> the imperative that supplies it
     "train": "add a text file or folder in the Corpus panel (Add files…)",
