@@ -17,7 +17,9 @@ NAMES = {  # setting -> the thing and the panel that holds it
     "lr": ("the learning rate", MODEL), "clip": ("the gradient clip", MODEL), "batch_size": ("the batch size", MODEL),
     "bptt": ("the sequence length", MODEL), "device": ("the device", MODEL),
     "layers": ("the recurrent layers", MODEL), "no_tie": ("the own output layer", MODEL),
-    "feature_layer": ("the source layer read", MODEL),
+    "feature_layer": ("the source layer read", MODEL), "multi_source": ("the method of combining sources", MODEL),
+    "mapping": ("the learned mapping", MODEL), "rank": ("the learned mapping's rank", MODEL),
+    "source_weights": ("the weights of the sources", MODEL),
 }
 FIXES = {  # setting -> the imperative that supplies it
     "train": "add a text file or folder in the Corpus panel (Add files…)",

@@ -12,9 +12,10 @@ from PySide6.QtWidgets import QFileDialog
 from rnnlm_studio.core.config import TRANSFERS, ModelConfig, TrainConfig
 from rnnlm_studio.core.events import DoneEvent, StartEvent
 from rnnlm_studio.core.runs import RunStore
-from rnnlm_studio.core.train_options import _train_parser, config_from_args, train_argv
+from rnnlm_studio.core.train_options import train_argv
 from rnnlm_studio.core.trainer import train
 from rnnlm_studio.gui.model_panel import ModelPanel
+from tests.e2e.test_train_argv import round_trip
 
 from .conftest import TINY, tiny_config
 from .test_job_journeys import collect, press_start
@@ -94,7 +95,7 @@ def argv_of(panel: ModelPanel) -> list[str]:  # noqa: F811
     panel.apply_to(config)
     config.validate()
     argv = train_argv(config)
-    again = config_from_args(_train_parser().parse_args(argv))
+    again = round_trip(config)
     assert (again.model.layers, again.model.tie_weights, again.feature_layer) == \
         (config.model.layers, config.model.tie_weights, config.feature_layer)
     return argv
