@@ -161,7 +161,8 @@ class TrainConfig:
     def _check_sources_and_mapping(self) -> None:
         """Combinations of several sources and the mapping T that cannot work, refused before anything runs."""
         if self.multi_source is not None and self.multi_source not in MULTI_SOURCES:
-            raise ConfigError(f"{option('multi_source')} {self.multi_source!r} is not one of: {', '.join(MULTI_SOURCES)}")
+            raise ConfigError(f"{option('multi_source')} {self.multi_source!r} is not one of: "
+                              f"{', '.join(MULTI_SOURCES)}")
         count = (1 if self.source else 0) + len(self.extra_sources)
         if count > 1 and self.multi_source is None:
             raise ConfigError(f"{count} sources given: say how they combine with {option('multi_source')} "
@@ -178,7 +179,8 @@ class TrainConfig:
         if self.source_weights and (self.multi_source != "average" or len(self.source_weights) != count
                                     or min(self.source_weights) < 0 or sum(self.source_weights) <= 0):
             raise ConfigError(f"{option('source_weights')} needs {option('multi_source')} average and one "
-                              f"non-negative weight per source ({count} here, not all zero), e.g. {option('source_weights')} 0.7,0.3")
+                              f"non-negative weight per source ({count} here, not all zero), e.g. "
+                              f"{option('source_weights')} 0.7,0.3")
         if self.mapping == "none":
             if self.rank is not None:
                 raise ConfigError(f"{option('rank')} sets the rank of the mapping T: set {option('mapping')} to "
@@ -292,7 +294,8 @@ def layer_options(transfer: str, source: ModelConfig | None) -> frozenset[str]:
     """The model options ("layers", "no_tie", "feature_layer") that change what a `transfer` run from
     `source` builds, so a front door offers exactly these: feature transfer's depth is the layer it reads
     and its output is always untied, task keeps the source's whole encoder, and an untied source has
-    nothing to untie (scratch builds the run's own architecture). `check_layer_options` refuses the others where they would be silently ignored."""
+    nothing to untie (scratch builds the run's own architecture). `check_layer_options` refuses the others
+    where they would be silently ignored."""
     if transfer == "feature":
         return frozenset({"feature_layer"})
     if transfer == "task":

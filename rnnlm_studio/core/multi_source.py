@@ -110,10 +110,10 @@ def _require_mappable(source: LoadedModel, tokenizer: Tokenizer) -> None:
     readable = sum(1 for ids in plan.sources if ids and not all(BYTE_PIECE.fullmatch(pieces[i]) for i in ids))
     share = readable / max(1, len(plan.sources))
     if share < MIN_MAPPED:
-        raise TransferError(f"{option('multi_source')} mixture: the target tokenizer cannot be mapped onto {source.name}'s "
-                            f"vocabulary (only {share:.0%} of its {len(plan.sources):,} pieces are in it or spelled "
-                            f"by its pieces other than raw bytes, at least {MIN_MAPPED:.0%} needed): leave that source out, or use "
-                            "sources whose tokenizer reads this text")
+        raise TransferError(f"{option('multi_source')} mixture: the target tokenizer cannot be mapped onto "
+                            f"{source.name}'s vocabulary (only {share:.0%} of its {len(plan.sources):,} pieces are in "
+                            f"it or spelled by its pieces other than raw bytes, at least {MIN_MAPPED:.0%} needed): "
+                            "leave that source out, or use sources whose tokenizer reads this text")
 
 
 def sources_provenance(config: TrainConfig) -> dict[str, Any]:

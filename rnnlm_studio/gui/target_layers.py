@@ -69,7 +69,8 @@ class TargetLayersBox(QWidget):
             config.model.layers = self.layers_spin.value()
         if "no_tie" in offered:
             config.model.tie_weights = not self.untie_check.isChecked()
-        config.feature_layer = self.feature_spin.value() if "feature_layer" in offered else None
+        lower = self.feature_spin.value() < self.feature_spin.maximum()  # the top one is the default, unasked
+        config.feature_layer = self.feature_spin.value() if "feature_layer" in offered and lower else None
 
     def set_from(self, config: TrainConfig, source: ModelConfig | None) -> None:
         """A saved or stored run's choices, once its source and transfer are chosen (a scratch run's own

@@ -20,6 +20,7 @@ NAMES = {  # setting -> the thing and the panel that holds it
     "feature_layer": ("the source layer read", MODEL), "multi_source": ("the method of combining sources", MODEL),
     "mapping": ("the learned mapping", MODEL), "rank": ("the learned mapping's rank", MODEL),
     "source_weights": ("the weights of the sources", MODEL),
+    "transfer_layers": ("the layers to copy", MODEL), "freeze": ("the layers to freeze", MODEL),
 }
 FIXES = {  # setting -> the imperative that supplies it
     "train": "add a text file or folder in the Corpus panel (Add files…)",

@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtWidgets import QFileDialog
 
 from rnnlm_studio.core.config import TRANSFERS, ModelConfig, TrainConfig
-from rnnlm_studio.core.events import DoneEvent, StartEvent
+from rnnlm_studio.core.events import DoneEvent, LogEvent, StartEvent
 from rnnlm_studio.core.runs import RunStore
 from rnnlm_studio.core.train_options import train_argv
 from rnnlm_studio.core.trainer import train
@@ -65,6 +65,7 @@ def test_each_option_is_offered_only_where_it_applies(panel: ModelPanel, deep_so
     spin = panel.target_layers.feature_spin
     assert (spin.minimum(), spin.maximum(), spin.value()) == (0, 1, 1), "the source's layers, the top one first"
     assert panel.layers_spin.value() == 2 and not panel.tie_check.isChecked()
+    assert not any(arg.startswith("--feature-layer") for arg in argv_of(panel)), "the top one: the default"
     spin.setValue(0)
     assert panel.layers_spin.value() == 1, "the greyed form shows the layers up to the one read"
     argv = argv_of(panel)
@@ -101,12 +102,13 @@ def argv_of(panel: ModelPanel) -> list[str]:  # noqa: F811
     return argv
 
 
-def _start_short_run(window, qtbot) -> StartEvent:  # noqa: ANN001
+def _start_short_run(window, qtbot) -> tuple[StartEvent, list[str]]:  # noqa: ANN001
+    """Start, wait for the end; the run's start and the messages the window shows of it."""
     events = collect(window)
     with qtbot.waitSignal(window.training_finished, timeout=120_000):
         press_start(qtbot, window)
     assert isinstance(events[-1], DoneEvent), events[-1]
-    return next(e for e in events if isinstance(e, StartEvent))
+    return next(e for e in events if isinstance(e, StartEvent)), [e.message for e in events if isinstance(e, LogEvent)]
 
 
 def _stored(start: StartEvent) -> dict:
@@ -131,13 +133,17 @@ def test_a_deeper_untied_target_and_a_lower_feature_layer_reach_the_runs(make_wi
     assert panel.layers_spin.value() == 3 and not panel.tie_check.isChecked(), "the greyed form follows at once"
     assert "3×64" in panel.arch_note.text()
 
-    stored = _stored(_start_short_run(window, qtbot))
+    start, messages = _start_short_run(window, qtbot)
+    stored = _stored(start)
     assert stored["model"]["layers"] == 3 and stored["model"]["tie_weights"] is False
+    said = "\n".join(messages)
+    assert "the recurrent layers (Model & Transfer panel) 3: the target has" in said, said
+    assert "--layers" not in said and "--no-tie" not in said, said
     assert "feature_layer" not in stored
 
     panel.transfer_box.setCurrentText("feature")
     panel.target_layers.feature_spin.setValue(0)
-    stored = _stored(_start_short_run(window, qtbot))
+    stored = _stored(_start_short_run(window, qtbot)[0])
     assert stored["transfer"] == "feature" and stored["feature_layer"] == 0 and stored["model"]["layers"] == 1
 
     window.close()  # the next session starts with the same choices
