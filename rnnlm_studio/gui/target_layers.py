@@ -79,5 +79,5 @@ class TargetLayersBox(QWidget):
         offered = layer_options(config.transfer, source) if with_source else frozenset()
         self.layers_spin.setValue(config.model.layers if "layers" in offered else MODEL_DEFAULTS.layers)
         self.untie_check.setChecked("no_tie" in offered and not config.model.tie_weights)
-        if config.feature_layer is not None:
-            self.feature_spin.setValue(config.feature_layer)
+        read = config.feature_layer
+        self.feature_spin.setValue(self.feature_spin.maximum() if read is None else read)
