@@ -16,7 +16,7 @@ from pathlib import Path
 
 from . import checkpoint as ckpt
 from .config import TrainConfig
-from .errors import StudioError, TransferError
+from .errors import StudioError, TransferError, option
 from .events import DoneEvent, ErrorEvent, Event, LogEvent
 from .run_loop import TrainControl
 from .runs import RunRecord, RunStore
@@ -34,8 +34,8 @@ def stage_text(ref: str, store: RunStore) -> list[str]:
         train = TrainConfig.load(record.run_dir / "run.toml").train
         if train and all(Path(item).exists() for item in train):
             return train
-    raise TransferError(f"--multi-source chain: {ref} names no training text this machine can read; give each "
-                        "source after the first as a text file or folder, or as a run of this store whose "
+    raise TransferError(f"{option('multi_source')} chain: {ref} names no training text this machine can read; give "
+                        "each source after the first as a text file or folder, or as a run of this store whose "
                         "training text is still there")
 
 

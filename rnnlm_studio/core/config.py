@@ -161,32 +161,37 @@ class TrainConfig:
     def _check_sources_and_mapping(self) -> None:
         """Combinations of several sources and the mapping T that cannot work, refused before anything runs."""
         if self.multi_source is not None and self.multi_source not in MULTI_SOURCES:
-            raise ConfigError(f"--multi-source {self.multi_source!r} is not one of: {', '.join(MULTI_SOURCES)}")
+            raise ConfigError(f"{option('multi_source')} {self.multi_source!r} is not one of: "
+                              f"{', '.join(MULTI_SOURCES)}")
         count = (1 if self.source else 0) + len(self.extra_sources)
         if count > 1 and self.multi_source is None:
-            raise ConfigError(f"{count} sources given: say how they combine with --multi-source "
+            raise ConfigError(f"{count} sources given: say how they combine with {option('multi_source')} "
                               f"{'|'.join(MULTI_SOURCES)}")
         if self.multi_source is not None and count < 2:
-            raise ConfigError(f"--multi-source {self.multi_source} needs at least two sources: "
-                              "pass --source A --source B")
+            raise ConfigError(f"{option('multi_source')} {self.multi_source} needs at least two sources: "
+                              f"{give('source', 'A --source B')}")
         if self.multi_source == "mixture" and self.transfer != "feature":
-            raise ConfigError("--multi-source mixture is feature transfer (frozen encoders under a learned gate): "
-                              "use --transfer feature")
+            raise ConfigError(f"{option('multi_source')} mixture is feature transfer (frozen encoders under a learned "
+                              f"gate): use {option('transfer')} feature")
         if self.multi_source is not None and self.transfer in ("scratch", "structure", "task"):
-            raise ConfigError(f"--multi-source {self.multi_source} moves the sources' weights: use --transfer "
-                              f"parameter (or feature, partial, ulmfit), not {self.transfer}")
+            raise ConfigError(f"{option('multi_source')} {self.multi_source} moves the sources' weights: use "
+                              f"{option('transfer')} parameter (or feature, partial, ulmfit), not {self.transfer}")
         if self.source_weights and (self.multi_source != "average" or len(self.source_weights) != count
                                     or min(self.source_weights) < 0 or sum(self.source_weights) <= 0):
-            raise ConfigError(f"--source-weights needs --multi-source average and one non-negative weight per "
-                              f"source ({count} here, not all zero), e.g. --source-weights 0.7,0.3")
+            raise ConfigError(f"{option('source_weights')} needs {option('multi_source')} average and one "
+                              f"non-negative weight per source ({count} here, not all zero), e.g. "
+                              f"{option('source_weights')} 0.7,0.3")
         if self.mapping == "none":
             if self.rank is not None:
-                raise ConfigError("--rank sets the rank of the mapping T: add --mapping embedding or lowrank")
+                raise ConfigError(f"{option('rank')} sets the rank of the mapping T: set {option('mapping')} to "
+                                  "embedding or lowrank")
             return
         if self.transfer != "parameter" or self.multi_source is not None:
-            what = f"--transfer {self.transfer}" if self.transfer != "parameter" else f"--multi-source {self.multi_source}"
-            raise ConfigError(f"--mapping {self.mapping} trains only a residual T over one source's frozen weights, "
-                              f"so it cannot go with {what}: use --transfer parameter and one --source")
+            what = (f"{option('transfer')} {self.transfer}" if self.transfer != "parameter"
+                    else f"{option('multi_source')} {self.multi_source}")
+            raise ConfigError(f"{option('mapping')} {self.mapping} trains only a residual T over one source's frozen "
+                              f"weights, so it cannot go with {what}: use {option('transfer')} parameter and one "
+                              f"{option('source')}")
 
     def target_model(self, vocab_size: int, source: ModelConfig | None) -> ModelConfig:
         """The architecture the run trains, from config.json alone (no torch), so the Model panel shows
@@ -285,9 +290,23 @@ def feature_layer(config: TrainConfig, source: ModelConfig) -> int:
     return config.feature_layer
 
 
+def layer_options(transfer: str, source: ModelConfig | None) -> frozenset[str]:
+    """The model options ("layers", "no_tie", "feature_layer") that change what a `transfer` run from
+    `source` builds, so a front door offers exactly these: feature transfer's depth is the layer it reads
+    and its output is always untied, task keeps the source's whole encoder, and an untied source has
+    nothing to untie (scratch builds the run's own architecture). `check_layer_options` refuses the others
+    where they would be silently ignored."""
+    if transfer == "feature":
+        return frozenset({"feature_layer"})
+    if transfer == "task":
+        return frozenset()
+    own = source is None or transfer == "scratch"  # the run's own architecture
+    return frozenset({"layers", *(("no_tie",) if own or source.tie_weights else ())})
+
+
 def check_layer_options(config: TrainConfig, source: ModelConfig | None) -> None:
     """Refuse the model options a transfer type cannot honour, in one line naming the fix."""
-    if config.feature_layer is not None and config.transfer != "feature":
+    if config.feature_layer is not None and "feature_layer" not in layer_options(config.transfer, source):
         raise TransferError(f"{option('feature_layer')} applies to {option('transfer')} feature, not "
                             f"{config.transfer}; leave it out or choose {option('transfer')} feature")
     if source is None or config.transfer == "scratch":

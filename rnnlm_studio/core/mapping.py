@@ -27,7 +27,7 @@ from torch import nn
 from torch.nn.utils import parametrize
 
 from . import checkpoint as ckpt
-from .errors import ConfigError, ModelFileError
+from .errors import ConfigError, ModelFileError, option
 from .model import RNNLM
 
 DEFAULT_RANK = 8  # lowrank without --rank
@@ -81,9 +81,10 @@ def apply_mapping(model: RNNLM, kind: str, rank: int | None) -> tuple[list[nn.Pa
     if kind == "embedding":
         smallest = model.config.emb_size
     if rank is not None and rank >= smallest:
-        raise ConfigError(f"--rank {rank} is too large for --mapping {kind}: the mapped matrices' smaller side is "
-                          f"{smallest}, so the rank must be below it (leave --rank out for "
-                          f"{'a full d x d T' if kind == 'embedding' else f'rank {DEFAULT_RANK}'})")
+        default = "a full d x d T" if kind == "embedding" else f"rank {DEFAULT_RANK}"
+        raise ConfigError(f"{option('rank')} {rank} is too large for {option('mapping')} {kind}: the mapped matrices' "
+                          f"smaller side is {smallest}, so the rank must be below it ({option('rank')} left at its "
+                          f"default gives {default})")
     for param in model.parameters():
         param.requires_grad_(False)
     maps: dict[int, nn.Module] = {}

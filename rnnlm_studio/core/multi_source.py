@@ -18,7 +18,7 @@ import torch
 
 from .checkpoint import LoadedModel, load_model
 from .config import TrainConfig
-from .errors import TransferError
+from .errors import TransferError, option
 from .mixture import MixtureLM
 from .model import RNNLM
 from .tokenizer import Tokenizer
@@ -64,11 +64,11 @@ def _require_alike(first: LoadedModel, other: LoadedModel) -> None:
     differ = [f"{field} {getattr(a, field)} against {getattr(b, field)}" for field in ARCHITECTURE
               if getattr(a, field) != getattr(b, field)]
     if differ:
-        raise TransferError(f"--multi-source average needs sources of one architecture: {first.name} and "
-                            f"{other.name} differ ({'; '.join(differ)}); use --multi-source mixture or chain")
+        raise TransferError(f"{option('multi_source')} average needs sources of one architecture: {first.name} and "
+                            f"{other.name} differ ({'; '.join(differ)}); use {option('multi_source')} mixture or chain")
     if first.tokenizer.fingerprint() != other.tokenizer.fingerprint():
-        raise TransferError(f"--multi-source average needs sources with one tokenizer: {first.name} and "
-                            f"{other.name} have different ones; use --multi-source mixture or chain")
+        raise TransferError(f"{option('multi_source')} average needs sources with one tokenizer: {first.name} and "
+                            f"{other.name} have different ones; use {option('multi_source')} mixture or chain")
 
 
 def build_mixture(config: TrainConfig, tokenizer: Tokenizer, sources: list[LoadedModel]) -> TargetSetup:
@@ -110,10 +110,10 @@ def _require_mappable(source: LoadedModel, tokenizer: Tokenizer) -> None:
     readable = sum(1 for ids in plan.sources if ids and not all(BYTE_PIECE.fullmatch(pieces[i]) for i in ids))
     share = readable / max(1, len(plan.sources))
     if share < MIN_MAPPED:
-        raise TransferError(f"--multi-source mixture: the target tokenizer cannot be mapped onto {source.name}'s "
-                            f"vocabulary (only {share:.0%} of its {len(plan.sources):,} pieces are in it or spelled "
-                            f"by its pieces other than raw bytes, at least {MIN_MAPPED:.0%} needed): leave that source out, or use "
-                            "sources whose tokenizer reads this text")
+        raise TransferError(f"{option('multi_source')} mixture: the target tokenizer cannot be mapped onto "
+                            f"{source.name}'s vocabulary (only {share:.0%} of its {len(plan.sources):,} pieces are in "
+                            f"it or spelled by its pieces other than raw bytes, at least {MIN_MAPPED:.0%} needed): "
+                            "leave that source out, or use sources whose tokenizer reads this text")
 
 
 def sources_provenance(config: TrainConfig) -> dict[str, Any]:

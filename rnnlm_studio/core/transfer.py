@@ -25,7 +25,7 @@ import torch
 
 from .checkpoint import LoadedModel, weights_state
 from .config import MOVES_WEIGHTS, ModelConfig, TrainConfig, check_layer_options
-from .errors import TransferError
+from .errors import TransferError, option, spell
 from .mapping import apply_mapping
 from .model import RNNLM
 from .schedule import discriminative_scales, unfrozen_count
@@ -77,10 +77,10 @@ def _architecture_notes(config: TrainConfig, arch: ModelConfig, source: ModelCon
         kept = f"the source's bottom {arch.layers} of {source.layers} layers" if arch.layers < source.layers else (
             f"the source's {source.layers} layer(s) with rnn.{source.layers} to rnn.{arch.layers - 1} from random "
             "weights on top")
-        notes.append(f"--layers {arch.layers}: the target has {kept}")
+        notes.append(spell(f"{option('layers')} {arch.layers}: the target has {kept}"))
     if source.tie_weights and not arch.tie_weights and config.transfer != "feature":
-        notes.append("--no-tie: the target's output matrix is its own (copied untied when the output layer is "
-                     "copied, else freshly initialised)")
+        notes.append(spell(f"{option('no_tie')}: the target's output matrix is its own (copied untied when the "
+                           "output layer is copied, else freshly initialised)"))
     return notes
 
 
@@ -126,10 +126,11 @@ def _group_of(name: str) -> str:
     return "output"
 
 
-def _check_layers(names: list[str], model: RNNLM, flag: str) -> None:
+def _check_layers(names: list[str], model: RNNLM, setting: str) -> None:
     unknown = [n for n in names if n not in model.layer_names()]
     if unknown:
-        raise TransferError(f"{flag} {' '.join(unknown)}: unknown layer; choose from {', '.join(model.layer_names())}")
+        raise TransferError(f"{option(setting)} {' '.join(unknown)}: unknown layer; choose from "
+                            f"{', '.join(model.layer_names())}")
 
 
 def _freeze(model: RNNLM, groups: list[str]) -> None:
@@ -151,7 +152,7 @@ def build_target(config: TrainConfig, tokenizer: Tokenizer, source: LoadedModel 
         messages += _architecture_notes(config, arch, source.model.config)
     if config.transfer in MOVES_WEIGHTS and source is not None:
         layers = _moved_groups(config, model, source.model)
-        _check_layers(layers, model, "--transfer-layers")
+        _check_layers(layers, model, "transfer_layers")
         source_model = source.model
         if source.tokenizer.fingerprint() != tokenizer.fingerprint():
             source_model, coverage = map_vocabulary(source.model, source.tokenizer, tokenizer, config.new_pieces)
@@ -162,7 +163,7 @@ def build_target(config: TrainConfig, tokenizer: Tokenizer, source: LoadedModel 
     if config.transfer == "feature":
         _freeze(model, ["embedding", *[n for n in model.layer_names() if n.startswith("rnn.")]])
     elif config.transfer == "partial":
-        _check_layers(config.freeze, model, "--freeze")
+        _check_layers(config.freeze, model, "freeze")
         _freeze(model, config.freeze)
     elif config.transfer == "ulmfit":
         if config.schedule != "slanted":

@@ -27,6 +27,7 @@ from ..core.runs import RunStore
 from .i18n import N_, translator
 from .source_ranking import SourceRanking
 from .sources_box import MappingBox, MoreSourcesBox
+from .target_layers import TargetLayersBox
 from .widgets import MessageBar, last_folder, remember_folder
 from .workers import LatestOnly
 
@@ -231,6 +232,9 @@ class ModelPanel(QWidget):
         layout = QVBoxLayout(box)
         layout.addWidget(self.transfer_box)
         layout.addWidget(self.transfer_help)
+        self.target_layers = TargetLayersBox()  # target_layers.py: --layers, --no-tie, --feature-layer
+        self.target_layers.changed.connect(self._show_target)
+        layout.addWidget(self.target_layers)
         layout.addWidget(self.layer_table)
         layout.addWidget(self.ulmfit_box)
         layout.addWidget(self.task_box)
@@ -398,7 +402,8 @@ class ModelPanel(QWidget):
             self.card_view.setMarkdown(self.source.card or f"**{Path(ref).name}**\n\n{self.source.describe_architecture()}")
             if self.message.level == "error":
                 self.message.clear()
-        self._fill_layers()
+        self.layer_table.setRowCount(0)  # a new source: its layers start with the default ticks
+        self._fill_layers(self.source.layer_names() if self.source is not None else [])
         self.more_sources.set_choices([(self.source_box.itemText(i), self.source_box.itemData(i))
                                        for i in range(self.source_box.count())
                                        if self.source_box.itemData(i) not in (None, "browse")], self.source_ref())
@@ -422,6 +427,8 @@ class ModelPanel(QWidget):
         self._lr_default = default_lr(transfer)
         self.transfer_help.setText(tr(TRANSFER_HELP[transfer]) + ("" if has_source else
                                                               tr(" Choose a source model for the other types.")))
+        self.target_layers.setVisible(has_source and transfer != "scratch")
+        self.target_layers.follow(transfer, self.source.model if has_source else None)
         self.layer_table.setVisible(transfer == "partial")
         self.ulmfit_box.setVisible(transfer == "ulmfit")
         self.task_box.setVisible(transfer == "task")
@@ -434,6 +441,10 @@ class ModelPanel(QWidget):
                 widget.setEnabled(own)
         self.arch_note.setVisible(not own)
         self._show_architecture(own)
+
+    def _show_target(self) -> None:
+        """A layer option changed: the greyed form and the partial table follow what the trainer builds."""
+        self._show_architecture(self.transfer_box.currentText() == "scratch" or self.source is None)
 
     def _follow_ulmfit_schedule(self, ulmfit: bool) -> None:
         """ULMFiT brings its slanted triangular schedule, and leaving it gives back the schedule chosen
@@ -457,6 +468,7 @@ class ModelPanel(QWidget):
             self._own_model = self.model_config()
         target = self.target_model()
         self._set_model_fields(target)
+        self._fill_layers(layer_names(target.layers))
         self.arch_note.setText(describe_target(target, self.source, bool(self._new_tokenizer)))
 
     def _set_model_fields(self, m: ModelConfig) -> None:
@@ -470,22 +482,27 @@ class ModelPanel(QWidget):
 
     def target_model(self) -> ModelConfig:
         """The architecture the run will train, with the vocabulary its tokenizer will have."""
-        transfer = self.transfer_box.currentText()
-        own = transfer == "scratch" or self.source is None  # as `apply_to` sends it
-        config = TrainConfig(transfer=transfer, model=self.own_model_config() if own else ModelConfig())
+        config = TrainConfig(transfer=self.transfer_box.currentText(), source=self.source_ref())
+        self._apply_model(config)  # as `apply_to` sends it
         source = self.source.model if self.source is not None else None
         vocab = source.vocab_size if source is not None and not self._new_tokenizer else self._vocab_size
         return config.target_model(vocab, source)
 
-    def _fill_layers(self) -> None:
-        names = self.source.layer_names() if self.source is not None else []
+    def _fill_layers(self, names: list[str]) -> None:
+        """The target's layers for partial transfer: ticks survive by name; a layer the source lacks (one
+        added on top) cannot be copied, and a new row starts as copied unless it is the output layer."""
+        copy, freeze = self._checked_layers(1), self._checked_layers(2)
+        known = {self.layer_table.item(row, 0).text() for row in range(self.layer_table.rowCount())}
+        has = set(self.source.layer_names()) if self.source is not None else set()
         self.layer_table.blockSignals(True)
         self.layer_table.setRowCount(len(names))
         for row, name in enumerate(names):
             self.layer_table.setItem(row, 0, QTableWidgetItem(name))
-            for column, checked in ((1, name != "output"), (2, False)):
+            copied = name in copy if name in known else name != "output"
+            for column, checked, usable in ((1, copied and name in has, name in has), (2, name in freeze, True)):
                 item = QTableWidgetItem()
-                item.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled)
+                item.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled if usable
+                              else Qt.ItemFlag.NoItemFlags)
                 item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
                 self.layer_table.setItem(row, column, item)
         self.layer_table.blockSignals(False)
@@ -518,6 +535,17 @@ class ModelPanel(QWidget):
                            tie_weights=self.tie_check.isChecked(),
                            **{name: spin.value() for name, spin in self.dropout_spins.items()})
 
+    def _apply_model(self, config: TrainConfig) -> None:
+        """The architecture into `config` (its vocabulary size stays): the form's own for scratch, else the
+        source's, which the trainer takes, with the layer options the transfer type honours."""
+        vocab = config.model.vocab_size
+        if config.transfer == "scratch" or self.source is None:
+            config.model = dataclasses.replace(self.own_model_config(), vocab_size=vocab)
+            config.feature_layer = None
+            return
+        config.model = ModelConfig(vocab_size=vocab)
+        self.target_layers.apply_to(config, self.source.model)
+
     def apply_to(self, config: TrainConfig) -> None:
         """Write source, transfer, architecture and optimiser into a run config (vocabulary stays the corpus's)."""
         transfer = self.transfer_box.currentText()
@@ -529,9 +557,7 @@ class ModelPanel(QWidget):
         self.mapping_box.apply_to(config)
         config.unfreeze_every = self.unfreeze_spin.value()
         config.discriminative_factor = self.factor_spin.value()
-        vocab = config.model.vocab_size
-        own = transfer == "scratch" or config.source is None  # else the source's (the form is greyed out)
-        config.model = dataclasses.replace(self.own_model_config() if own else ModelConfig(), vocab_size=vocab)
+        self._apply_model(config)  # only the layer options the rule offers: none it refuses
         config.optimizer = self.optimizer_box.currentText()
         config.lr = None if self.lr_spin.value() == default_lr(config.transfer) else self.lr_spin.value()
         config.weight_decay = self.decay_spin.value()
@@ -614,6 +640,7 @@ class ModelPanel(QWidget):
         self.baseline_check.setChecked(bool(state.get("baseline")))
         self._select(state.get("source"))
         self.transfer_box.setCurrentText(str(state.get("transfer", "scratch")))
+        self.target_layers.set_from(config, self.source.model if self.source is not None else None)
         self.schedule_box.setCurrentText(config.schedule)
         self.set_layer_choice(list(state.get("copy", [])), list(state.get("freeze", [])))
         self.more_sources.set_chosen(config.extra_sources, config.multi_source, config.source_weights)

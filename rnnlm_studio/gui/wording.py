@@ -16,6 +16,11 @@ NAMES = {  # setting -> the thing and the panel that holds it
     "source": ("the source model", MODEL), "transfer": ("the transfer type", MODEL),
     "lr": ("the learning rate", MODEL), "clip": ("the gradient clip", MODEL), "batch_size": ("the batch size", MODEL),
     "bptt": ("the sequence length", MODEL), "device": ("the device", MODEL),
+    "layers": ("the recurrent layers", MODEL), "no_tie": ("the own output layer", MODEL),
+    "feature_layer": ("the source layer read", MODEL), "multi_source": ("the method of combining sources", MODEL),
+    "mapping": ("the learned mapping", MODEL), "rank": ("the learned mapping's rank", MODEL),
+    "source_weights": ("the weights of the sources", MODEL),
+    "transfer_layers": ("the layers to copy", MODEL), "freeze": ("the layers to freeze", MODEL),
 }
 FIXES = {  # setting -> the imperative that supplies it
     "train": "add a text file or folder in the Corpus panel (Add files…)",

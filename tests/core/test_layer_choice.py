@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from rnnlm_studio.core import checkpoint as ckpt
-from rnnlm_studio.core.config import ModelConfig
+from rnnlm_studio.core.config import TRANSFERS, ModelConfig, TrainConfig, layer_options
 from rnnlm_studio.core.errors import TransferError
 from rnnlm_studio.core.events import LogEvent
 from rnnlm_studio.core.transfer import build_target
@@ -47,7 +47,8 @@ def test_a_frozen_embedding_can_feed_a_reinitialised_output_matrix(source: ckpt.
     assert same(group_state(trained, "embedding"), group_state(source.model, "embedding")), "frozen embedding moved"
     assert start.decoder.weight.shape == (source.tokenizer.vocab_size, 32)  # reads the hidden state directly
     assert not torch.equal(trained.decoder.weight, start.decoder.weight), "the fresh output matrix did not train"
-    assert any(isinstance(e, LogEvent) and "--no-tie" in e.message and "freshly initialised" in e.message
+    assert any(isinstance(e, LogEvent) and "`no_tie`: the target's output matrix" in e.message
+               and "freshly initialised" in e.message
                for e in events)
 
 
@@ -103,3 +104,27 @@ def test_build_target_refuses_a_feature_layer_outside_the_source(source: ckpt.Lo
     with pytest.raises(TransferError, match="choose 0 to 1"):
         build_target(target_config(shakespeare_small, source_dir, "feature", feature_layer=2), source.tokenizer,
                      source)
+
+
+ASKED = {"layers": {"model": ModelConfig(layers=3)}, "no_tie": {"model": ModelConfig(tie_weights=False)},
+         "feature_layer": {"feature_layer": 0}}
+
+
+@pytest.mark.parametrize("tied", [True, False])
+@pytest.mark.parametrize("transfer", TRANSFERS)
+def test_the_options_offered_are_the_ones_that_change_the_target(transfer: str, tied: bool) -> None:
+    """What a front door offers (layer_options) agrees with the rule itself: an offered option changes the
+    architecture the run builds; any other is refused or changes nothing."""
+    source = ModelConfig(vocab_size=300, emb_size=16, hidden_size=32, layers=2, tie_weights=tied)
+    as_is = TrainConfig(transfer=transfer).target_model(300, source)
+    offered = layer_options(transfer, source)
+    for name, asked in ASKED.items():
+        config = TrainConfig(transfer=transfer, **asked)
+        if name in offered:
+            assert config.target_model(300, source) != as_is, f"{name} is offered with {transfer} but changes nothing"
+            continue
+        try:
+            changed = config.target_model(300, source) != as_is
+        except TransferError:
+            continue
+        assert not changed, f"{name} changes a {transfer} target but is not offered"

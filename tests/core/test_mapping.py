@@ -82,7 +82,7 @@ def test_tied_embedding_mapping_reaches_the_output_layer_too() -> None:
 
 @pytest.mark.parametrize("kind,rank", [("embedding", 8), ("lowrank", 8), ("lowrank", 100)])
 def test_a_rank_the_matrices_cannot_take_is_refused(kind: str, rank: int) -> None:
-    with pytest.raises(ConfigError, match="--rank .* must be below"):
+    with pytest.raises(ConfigError, match="`rank` .* must be below"):
         apply_mapping(RNNLM(UNTIED), kind, rank)
 
 
@@ -111,14 +111,14 @@ def test_a_checkpoint_carries_t_back_into_a_fresh_mapped_model(tmp_path: Path) -
 
 
 def test_config_refuses_mapping_without_a_weight_moving_single_source() -> None:
-    for changes, wrong in (({"transfer": "structure"}, "--transfer structure"),
-                           ({"transfer": "scratch", "source": None}, "--transfer scratch"),
-                           ({"extra_sources": ["b"], "multi_source": "average"}, "--multi-source average")):
+    for changes, wrong in (({"transfer": "structure"}, "`transfer` structure"),
+                           ({"transfer": "scratch", "source": None}, "`transfer` scratch"),
+                           ({"extra_sources": ["b"], "multi_source": "average"}, "`multi_source` average")):
         config = TrainConfig(train=["x.txt"], source="a", transfer="parameter", mapping="lowrank")
         config = dataclasses.replace(config, **changes)
         with pytest.raises(ConfigError, match=f"cannot go with {wrong}"):
             config.validate()
-    with pytest.raises(ConfigError, match="--rank sets the rank"):
+    with pytest.raises(ConfigError, match="`rank` sets the rank"):
         TrainConfig(train=["x.txt"], rank=4).validate()
 
 

@@ -133,9 +133,9 @@ def test_mixture_refuses_a_source_that_cannot_read_the_target(english: Tokenizer
 
 
 @pytest.mark.parametrize("changes,message", [
-    ({"multi_source": None}, "2 sources given: say how they combine with --multi-source"),
+    ({"multi_source": None}, "2 sources given: say how they combine with `multi_source`"),
     ({"multi_source": "mixture", "transfer": "parameter"}, "mixture is feature transfer"),
-    ({"transfer": "structure"}, "use --transfer parameter"),
+    ({"transfer": "structure"}, "use `transfer` parameter"),
     ({"source_weights": [1.0]}, "one non-negative weight per source"),
     ({"extra_sources": []}, "needs at least two sources"),
 ])

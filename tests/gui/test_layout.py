@@ -99,9 +99,13 @@ def test_playground_shows_every_sampling_field_at_1024x700(make_window, qtbot) -
 def test_the_model_form_fits_its_dock_width_at_1024x700(make_window, qtbot) -> None:
     window = _small_window(make_window, qtbot)
     panel = window.model_panel
+    assert panel.source is not None, "the bundled default source is chosen on a first start"
+    panel.transfer_box.setCurrentText("feature")  # every layer option of a transfer target shows
+    layers = panel.target_layers
     assert not _problems_on_tab(window, qtbot, "model", {
         "learning rate": panel.lr_spin, "LR schedule": panel.schedule_box, "baseline": panel.baseline_check,
-        "transfer": panel.transfer_box})
+        "transfer": panel.transfer_box, "target layers": layers.layers_spin, "own output layer": layers.untie_check,
+        "source layer read": layers.feature_spin})
 
 
 def test_extra_space_goes_to_the_plots(make_window, qtbot) -> None:
