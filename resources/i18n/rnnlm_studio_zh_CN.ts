@@ -296,6 +296,98 @@ the model expected: {alternatives}</source>
         </message>
     </context>
     <context>
+        <name>LineageView</name>
+        <message>
+            <location filename="../../rnnlm_studio/gui/lineage_view.py" />
+            <source>Ancestor</source>
+            <translation>来源</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/lineage_view.py" />
+            <source>Kind</source>
+            <translation>类型</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/lineage_view.py" />
+            <source>Transfer</source>
+            <translation>迁移</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/lineage_view.py" />
+            <source>Valid bits/byte</source>
+            <translation>验证比特/字节</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/lineage_view.py" />
+            <source>Trained on</source>
+            <translation>训练文本</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/lineage_view.py" />
+            <source>run</source>
+            <translation>运行</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/lineage_view.py" />
+            <source>model folder</source>
+            <translation>模型文件夹</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/lineage_view.py" />
+            <source>bundled model</source>
+            <translation>内置模型</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/lineage_view.py" />
+            <source>Named as a source, but not found: the run was deleted, or the folder was moved or renamed.</source>
+            <translation>被指定为源模型，但找不到了：该运行已被删除，或文件夹已被移动或改名。</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/lineage_view.py" />
+            <source>Select one run to see where it came from.</source>
+            <translation>选择一次运行，查看它的来历。</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/lineage_view.py" />
+            <source>Reading where {name} came from…</source>
+            <translation>正在读取 {name} 的来历…</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/lineage_view.py" />
+            <source>Where {name} came from, oldest first; click an ancestor run to select it.</source>
+            <translation>{name} 的来历，最早的在前；点击一次来源运行即可在表中选中它。</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/lineage_view.py" />
+            <source>missing</source>
+            <translation>已缺失</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/lineage_view.py" />
+            <source>{method} of {sources}</source>
+            <translation>{sources} 的{method}</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/lineage_view.py" />
+            <source>chain stage {stage} of {stages}</source>
+            <translation>链式第 {stage} / {stages} 阶段</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/lineage_view.py" />
+            <source>{folder}
+trained in run {run}</source>
+            <translation>{folder}
+训练于运行 {run}</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/lineage_view.py" />
+            <source>{id}
+Click to select this run in the table.</source>
+            <translation>{id}
+点击即可在表中选中这次运行。</translation>
+        </message>
+    </context>
+    <context>
         <name>MainWindow</name>
         <message>
             <location filename="../../rnnlm_studio/gui/app.py" />
@@ -1399,6 +1491,16 @@ It saves a checkpoint first, so you can resume it later from the Runs panel.</so
         </message>
         <message>
             <location filename="../../rnnlm_studio/gui/runs_panel.py" />
+            <source>Lineage</source>
+            <translation>来历</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/runs_panel.py" />
+            <source>Show where the selected run came from: the runs and models it was trained from, and theirs, oldest first</source>
+            <translation>显示所选运行的来历：训练它所用的运行和模型，以及它们各自的来源，最早的在前</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/runs_panel.py" />
             <source>Delete runs</source>
             <translation>删除运行</translation>
         </message>
@@ -1424,6 +1526,11 @@ This cannot be undone.</source>
             <location filename="../../rnnlm_studio/gui/runs_panel.py" />
             <source>No file manager could open {folder}; open it by hand.</source>
             <translation>没有文件管理器能打开 {folder}；请手动打开。</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/runs_panel.py" />
+            <source>That run is no longer in the store; press Refresh.</source>
+            <translation>这次运行已不在记录中；请按“刷新”。</translation>
         </message>
     </context>
     <context>
@@ -1818,6 +1925,44 @@ This cannot be undone.</source>
             <location filename="../../rnnlm_studio/gui/study_plots.py" />
             <source>Gain (bits saved) per cell</source>
             <translation>各单元格的增益（节省的比特）</translation>
+        </message>
+    </context>
+    <context>
+        <name>TargetLayers</name>
+        <message>
+            <location filename="../../rnnlm_studio/gui/target_layers.py" />
+            <source>as the source</source>
+            <translation>与源模型相同</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/target_layers.py" />
+            <source>Recurrent layers of the new model: fewer keeps the source's bottom ones, more adds layers with random weights on top. Not for feature transfer (choose the layer it reads) nor task transfer</source>
+            <translation>新模型的循环层数：较少时保留源模型最底下的几层，较多时在上面添加随机初始化的层。不适用于特征迁移（请选择读取的层）和任务迁移</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/target_layers.py" />
+            <source>Own output layer (untied from the embedding)</source>
+            <translation>独立的输出层（不与嵌入共享权重）</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/target_layers.py" />
+            <source>The output matrix becomes separate from the embedding: copied from the source, or newly initialised when the output layer is not copied. Only for a source with tied embeddings, not for feature or task transfer</source>
+            <translation>输出矩阵与嵌入分开：从源模型复制，或在不复制输出层时重新初始化。仅适用于输入与输出嵌入共享权重的源模型，不适用于特征迁移和任务迁移</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/target_layers.py" />
+            <source>Feature transfer only: the source layer whose states the new output layer learns from (0 = the lowest; the top one unless you choose another). The layers above it are left out</source>
+            <translation>仅用于特征迁移：新输出层从源模型哪一层的状态中学习（0 = 最低层；默认为最高层）。它上面的层不再使用</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/target_layers.py" />
+            <source>Recurrent layers</source>
+            <translation>循环层数</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/target_layers.py" />
+            <source>Source layer read</source>
+            <translation>读取的源模型层</translation>
         </message>
     </context>
     <context>
