@@ -95,7 +95,10 @@ def format_mean_sd(mean: float, sd: float | None, digits: int = 3, signed: bool 
 
 
 def format_compact(value: float) -> str:
-    """Perplexities of tiny or untrained models run to millions: 281,963 -> 282k."""
+    """Perplexities of tiny or untrained models run to millions: 281,963 -> 282k; a source scoring text in a
+    script it never saw reaches 10^27, shown as a power of ten (5.7e+27), never as 28 digits."""
+    if value >= 1e12:
+        return f"{value:.2g}"
     for limit, unit, suffix in ((1e9, 1e9, "G"), (1e6, 1e6, "M"), (1e4, 1e3, "k")):
         if value >= limit:
             return f"{value / unit:.3g}{suffix}"

@@ -13,6 +13,7 @@ import math
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QGroupBox, QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
+from ..core.formatting import format_compact
 from ..core.sources import Ranking, SourceScore, rank_sources
 from .corpus_panel import CorpusPanel
 from .i18n import N_, translator
@@ -99,7 +100,7 @@ class SourceRanking(QGroupBox):
         row = self.table.rowCount()
         self.table.insertRow(row)
         known = "–" if score.copied is None else f"{score.copied:.0%} + {score.composed:.0%}"
-        cells = (score.name, _figure(score.bpb, "{:.3f}"), _figure(score.word_ppl, "{:,.0f}"), known)
+        cells = (score.name, _figure(score.bpb, "{:.3f}"), format_compact(score.word_ppl) if math.isfinite(score.word_ppl) else "–", known)
         for col, text in enumerate(cells):
             item = QTableWidgetItem(text)
             item.setToolTip(score.error or tr("{origin} model: {path}").format(origin=score.origin, path=score.path))
