@@ -146,6 +146,10 @@ class RunLoop:
     total_steps: int | None
     resumable = True  # saves "last" at the start and at every evaluation, so a crash loses little
     auto_eval_every = AUTO_EVAL_EVERY  # the automatic schedule's longest interval, in steps
+    # Evaluate before the first step: a run that starts from a source's whole language model has a curve
+    # from the source's own figure, and its best checkpoint can be the untouched source (fine-tuning a
+    # source on text it already reads well made it worse, and no evaluated point was better).
+    evaluates_first = False
 
     def _init_progress(self) -> None:
         self.step = self.epoch = self.batch_in_epoch = self.tokens_seen = 0
@@ -225,7 +229,10 @@ class RunLoop:
     def events(self, control: TrainControl) -> Iterator[Event]:
         yield self.start_event()
         yield from self.notes()
-        if self.resumable and self.step == 0:
+        if self.step == 0 and self.evaluates_first:
+            if not (yield from self._periodic_eval()):
+                return
+        elif self.resumable and self.step == 0:
             yield self._timed(lambda: self.save("last"))
         yield from self._train(control)
 

@@ -37,6 +37,7 @@ from .transfer import TargetSetup, build_target
 
 HIDDEN_ROWS = 1  # the batch dimension of an nn.LSTM/GRU/RNN state [layers, batch, hidden]
 STATE_RESET = 1 / 32  # chance per step that a row's carried state is zeroed (see `_carried_state`)
+STARTS_AS_SOURCE = ("parameter", "partial", "ulmfit")  # transfers whose first step starts from the source's language model
 
 
 def eval_event(split: str, metrics: dict[str, float], extra: dict[str, float] | None = None,
@@ -71,6 +72,7 @@ class TrainingRun(RunLoop):
                                    seed=config.seed, rank=self.dist.rank, world_size=self.dist.world_size)
         self.steps_per_epoch = self.batcher.steps_per_epoch
         self.eval_every = config.eval_every
+        self.evaluates_first = config.transfer in STARTS_AS_SOURCE
         self.total_steps = total_steps(config, self.steps_per_epoch)
         self._init_progress()
         self.hidden: Hidden | None = None

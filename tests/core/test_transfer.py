@@ -12,7 +12,7 @@ from rnnlm_studio.core import checkpoint as ckpt
 from rnnlm_studio.core.baseline import train_with_baseline
 from rnnlm_studio.core.config import ModelConfig, TrainConfig
 from rnnlm_studio.core.errors import TransferError
-from rnnlm_studio.core.events import (CheckpointEvent, DoneEvent, ErrorEvent, Event, LogEvent, StartEvent,
+from rnnlm_studio.core.events import (CheckpointEvent, DoneEvent, ErrorEvent, EvalEvent, Event, LogEvent, StartEvent,
                                       StepEvent)
 from rnnlm_studio.core.model import RNNLM
 from rnnlm_studio.core.runs import RunStore
@@ -272,3 +272,18 @@ def test_fine_tuning_gets_a_lower_default_rate_and_its_scratch_baseline_its_own(
     assert baseline_config(tuned).peak_lr == SCRATCH_LR
     chosen = dataclasses.replace(tuned, lr=0.004)
     assert chosen.peak_lr == 0.004 and baseline_config(chosen).peak_lr == 0.004  # a chosen rate is the user's
+
+
+def test_fine_tuning_is_evaluated_before_its_first_step_and_keeps_the_source_when_nothing_beats_it(
+        source_dir: Path, shakespeare_small: dict[str, Path]) -> None:
+    """A curve from the source's own figure, and a best checkpoint never worse on validation than the
+    untouched source: here a learning rate that wrecks the weights, so the source stays the best."""
+    config = target_config(shakespeare_small, source_dir, "parameter", lr=5.0, max_steps=10, eval_every=None)
+    events = list(train(config))
+    evals = [e for e in events if isinstance(e, EvalEvent) and e.split == "valid" and not e.extra.get("final")]
+    final = next(e for e in events if isinstance(e, EvalEvent) and e.split == "valid" and e.extra.get("final"))
+    assert (evals[0].step, evals[0].tokens_seen) == (0, 0)
+    assert min(e.bpb for e in evals[1:]) > evals[0].bpb, "the wrecking rate did not wreck: the test proves nothing"
+    assert final.bpb == pytest.approx(evals[0].bpb, rel=1e-4)
+    scratch = list(train(dataclasses.replace(config, transfer="scratch", source=None, lr=1e-2)))
+    assert min(e.step for e in scratch if isinstance(e, EvalEvent)) > 0
