@@ -27,7 +27,7 @@ from typing import Any
 
 from . import paths, validation
 from .atomic import atomic_write_text
-from .config import TRANSFERS, TrainConfig
+from .config import TRANSFERS, ModelConfig, TrainConfig
 from .corpus import Corpus
 from .errors import ConfigError, StudioError
 from .fractions import materialise, parse_fractions
@@ -229,19 +229,17 @@ def _apply(config: TrainConfig, values: dict[str, str], data: dict[str, list[str
     return out
 
 
-def matched_architecture(config: TrainConfig) -> TrainConfig:
-    """The scratch twin gets the source's architecture, as every weight-moving transfer run does
-    (core/transfer.target_architecture); without this its arm would be the default model and the
-    comparison would measure the architecture as much as the transfer."""
+def matched_architecture(config: TrainConfig) -> ModelConfig:
+    """The architecture `config`'s transfer run trains (config.target_model: the source's, with the layers
+    and untying asked for; feature transfer's untied head), read from config.json without torch. Its
+    scratch twin gets it too: with the default model the comparison would measure the architecture as
+    much as the transfer."""
     if not config.source:
-        return config
+        return config.model
     from .checkpoint import model_config_from, read_config, resolve_model
 
     folder = resolve_model(config.source)
-    source = model_config_from(read_config(folder), folder)
-    keep = {name: getattr(config.model, name) for name in ("vocab_size", "cache_window", "cache_theta", "cache_lambda")}
-    config.model = dataclasses.replace(source, **keep)
-    return config
+    return config.target_model(config.model.vocab_size, model_config_from(read_config(folder), folder))
 
 
 def _scratch_key(config: TrainConfig) -> str:
@@ -276,7 +274,8 @@ def make_plan(spec: StudySpec) -> Plan:
         cell = Cell(index, values, [], [])
         config = _apply(base, values, data)
         shared = {k: v for k, v in values.items() if AXES[k].on_baseline}
-        twin = matched_architecture(baseline_config(_apply(base, shared, data)))
+        probe = _apply(base, shared, data)  # the cells' transfer, with what the baseline shares with them
+        twin = dataclasses.replace(baseline_config(probe), model=matched_architecture(probe))
         b = scratch.setdefault(_scratch_key(twin), len(scratch))
         for repeat in range(spec.repeats):
             seed = base.seed + repeat

@@ -285,3 +285,15 @@ def test_a_study_keeps_absolute_paths_so_it_resumes_from_anywhere(shakespeare_sm
                      axes=[parse_axis("lr=1e-3")])
     assert spec.base["train"] == [str(shakespeare_small["train"])] and spec.base["valid"] == str(shakespeare_small["valid"])
     assert spec.base["source"] == "no-such-name", "a model name stays a name"
+
+
+def test_the_baseline_has_the_architecture_the_transfer_runs_train(shakespeare_small, source_dir) -> None:
+    """Layers and untying asked for with a source shape the transfer target (config.target_model): the
+    scratch twin must get the same, or the gain would measure the architecture as much as the transfer."""
+    spec = spec_for(shakespeare_small, source_dir, ["lr=1e-3"], model=ModelConfig(layers=3, tie_weights=False))
+    plan = make_plan(spec)
+    base = plan.jobs[plan.cells[0].baselines[0]].config.model
+    assert (base.emb_size, base.hidden_size, base.layers, base.tie_weights) == (16, 24, 3, False)
+    feature = make_plan(spec_for(shakespeare_small, source_dir, ["fraction=0.5,1"], transfer="feature"))
+    base = feature.jobs[feature.cells[0].baselines[0]].config.model
+    assert (base.layers, base.tie_weights) == (2, False), "feature transfer trains an untied output layer"
