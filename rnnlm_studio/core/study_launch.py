@@ -30,16 +30,23 @@ class StudyControl:
         return self._stop.is_set()
 
     def stop(self) -> None:
-        self._stop.set()
+        """Once: a child's CLI takes a second SIGTERM as "abort without a checkpoint"."""
         with self._lock:
+            if self._stop.is_set():
+                return
+            self._stop.set()
             for child in self._children:
                 child.terminate()
 
     def watch(self, child: subprocess.Popen, add: bool) -> None:
+        """A child started after the stop is stopped here, the others by `stop`: each signalled once."""
         with self._lock:
-            (self._children.add if add else self._children.discard)(child)
-        if add and self.stopped:
-            child.terminate()
+            if not add:
+                self._children.discard(child)
+            elif self._stop.is_set():
+                child.terminate()
+            else:
+                self._children.add(child)
 
 
 # A launcher runs one `train` argv to its end, handing each stdout line to `on_line`, and returns the

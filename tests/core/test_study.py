@@ -297,3 +297,19 @@ def test_the_baseline_has_the_architecture_the_transfer_runs_train(shakespeare_s
     feature = make_plan(spec_for(shakespeare_small, source_dir, ["fraction=0.5,1"], transfer="feature"))
     base = feature.jobs[feature.cells[0].baselines[0]].config.model
     assert (base.layers, base.tie_weights) == (2, False), "feature transfer trains an untied output layer"
+
+
+def test_a_second_stop_does_not_signal_the_children_again() -> None:
+    """A child's CLI takes a second SIGTERM as "abort now, no checkpoint": Stop and then closing the
+    window (or the runner's own clean-up after a stop) must not send it."""
+    class Child:
+        signals = 0
+
+        def terminate(self) -> None:
+            self.signals += 1
+
+    control, child = StudyControl(), Child()
+    control.watch(child, True)
+    control.stop()
+    control.stop()
+    assert control.stopped and child.signals == 1
