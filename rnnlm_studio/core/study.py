@@ -14,18 +14,19 @@ architecture); `study_runner.py` runs the plan's jobs as child processes.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import itertools
 import json
 import re
 import statistics
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import paths, validation
+from . import paths, runlock, validation
 from .atomic import atomic_write_text
 from .config import TRANSFERS, ModelConfig, TrainConfig
 from .corpus import Corpus
@@ -307,9 +308,28 @@ class StudyFolder:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.spec = StudySpec.from_dict(json.loads((self.path / SPEC_FILE).read_text(encoding="utf-8")))
+        self.state = self._read_state()
+
+    def _read_state(self) -> dict[str, dict[str, Any]]:
         state_file = self.path / STATE_FILE
-        self.state: dict[str, dict[str, Any]] = (
-            json.loads(state_file.read_text(encoding="utf-8")).get("jobs", {}) if state_file.is_file() else {})
+        return json.loads(state_file.read_text(encoding="utf-8")).get("jobs", {}) if state_file.is_file() else {}
+
+    @contextlib.contextmanager
+    def running(self) -> Iterator[None]:
+        """This process runs the study (core/runlock.py's lock on its folder). A second one, another
+        window's Resume or `study --resume`, would rewrite state.json from its own copy, dropping this
+        one's finished runs, and train the same runs again; the state is read afresh once held."""
+        try:
+            runlock.acquire(self.path)
+        except StudioError:
+            pid = runlock.holder(self.path)
+            raise StudioError(f"study {self.spec.name} is being run by {f'process {pid}' if pid else 'another process'}:"
+                              " wait for it to finish, or stop it first") from None
+        try:
+            self.state = self._read_state()
+            yield
+        finally:
+            runlock.release(self.path)
 
     @classmethod
     def create(cls, spec: StudySpec) -> StudyFolder:

@@ -131,6 +131,10 @@ class StudyRun:
         self._seen: dict[str, dict[str, Any]] = {}  # job -> the child's start and done events
 
     def events(self) -> Iterator[Event]:
+        with self.folder.running():
+            yield from self._events()
+
+    def _events(self) -> Iterator[Event]:
         jobs = list(self.plan.jobs.values())
         pending = [job for job in jobs if not self.folder.done(job.key)]
         finished = len(jobs) - len(pending)

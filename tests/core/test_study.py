@@ -313,3 +313,18 @@ def test_a_second_stop_does_not_signal_the_children_again() -> None:
     control.stop()
     control.stop()
     assert control.stopped and child.signals == 1
+
+
+def test_a_study_runs_in_one_process_at_a_time(shakespeare_small, source_dir) -> None:
+    """Two passes over one study (the window's Resume while `study --resume` runs) would each rewrite
+    state.json from their own copy, dropping the other's finished runs, and train the same runs twice."""
+    spec = spec_for(shakespeare_small, source_dir, ["transfer=parameter,feature"], name="locked")
+    first = start_study(spec, launcher=fake_launcher([])).events()
+    next(first)  # started: it holds the study
+    log: list[str] = []
+    with pytest.raises(StudioError, match="study locked is being run"):
+        list(resume_study("locked", launcher=fake_launcher(log)).events())
+    assert log == []
+    list(first)
+    first.close()
+    list(resume_study("locked", launcher=fake_launcher(log)).events())  # the first pass let go of it
