@@ -13,6 +13,7 @@ import math
 from pathlib import Path
 
 from . import paths
+from .atomic import atomic_write
 from .config import TrainConfig
 from .corpus import Corpus, TextSource, split_corpus
 from .errors import ConfigError
@@ -29,14 +30,22 @@ def parse_fractions(text: str, flag: str = "--fractions") -> list[float]:
 
 
 def _write_lines(source: TextSource, path: Path, limit_bytes: int | None = None) -> int:
+    """The first whole lines of `source` up to `limit_bytes`, replacing `path` atomically: each plan
+    writes the shares again while another study's runs may be reading them, and one that opened a
+    half-written file would train on a cut text without a word."""
     written = 0
-    with open(path, "w", encoding="utf-8") as handle:
-        for line in source.iter_lines():
-            size = len(line.encode("utf-8")) + 1
-            if limit_bytes is not None and written + size > limit_bytes and written > 0:
-                break
-            handle.write(line + "\n")
-            written += size
+
+    def write(tmp: Path) -> None:
+        nonlocal written
+        with open(tmp, "w", encoding="utf-8") as handle:
+            for line in source.iter_lines():
+                size = len(line.encode("utf-8")) + 1
+                if limit_bytes is not None and written + size > limit_bytes and written > 0:
+                    break
+                handle.write(line + "\n")
+                written += size
+
+    atomic_write(path, write)
     return written
 
 
