@@ -80,9 +80,9 @@ def launch_local(argv: list[str], env: dict[str, str], on_line: Callable[[str], 
         return [line.rstrip() for line in errors.read().splitlines() if line.strip()][-STDERR_TAIL:]
 
 
-def child_env(threads: int) -> dict[str, str]:
+def child_env(threads: int, extra: dict[str, str] | None = None) -> dict[str, str]:
     """The children's environment: this one, with their share of the threads for OpenMP as well."""
-    return {**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
+    return {**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads), **(extra or {})}
 
 
 def threads_per_job(spec: StudySpec) -> int:
