@@ -256,6 +256,9 @@ def tag_lines(loaded: LoadedClassifier, texts: Sequence[str]) -> list[list[tuple
     results = []
     for text in texts:
         words = text.split()
+        if not words:  # nothing to tag, and an RNN cannot read zero tokens
+            results.append([])
+            continue
         ids, positions = encode_words(loaded.tokenizer, words, None)
         batch = pad_batch([ids], [[0] * len(positions)], [positions])
         logits = loaded.model(batch[0].to(device), batch[1], batch[3].to(device))[0]

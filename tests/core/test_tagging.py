@@ -133,3 +133,12 @@ def test_too_few_sentences_names_the_fix_in_the_interfaces_words(tmp_path: Path)
     with pytest.raises(CorpusError) as refused:
         split_sentences(load_tagged(path), (0.8, 0.1, 0.1), 0)
     assert "--" not in str(refused.value) and "<supply valid>" in str(refused.value)
+
+
+def test_a_blank_text_gets_no_tags_instead_of_a_crash(tag_run: list) -> None:
+    """The Python API passes texts as given (the command line skips blank lines): a blank one has no
+    word to tag, and the texts after it still get theirs, in order."""
+    loaded = load_task_model(tag_run[-1].run_dir)
+    blank, spaces, words = predict(loaded, ["", "   ", f"the {FRUIT[0]}"])
+    assert blank.tags == [] and spaces.tags == [] and blank.label is None
+    assert [word for word, _tag, _p in words.tags] == ["the", FRUIT[0]]
