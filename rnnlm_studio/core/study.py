@@ -264,8 +264,8 @@ def make_plan(spec: StudySpec) -> Plan:
     sizes: dict[str, int] = {}
     fractions = dict(spec.axes).get("fraction")
     if fractions:
-        valid, files = materialise(base, [_fraction(v) for v in fractions])
-        base.valid = str(valid)
+        valid, test, files = materialise(base, [_fraction(v) for v in fractions])
+        base.valid, base.test = str(valid), str(test) if test else base.test
         for text, (_fraction_value, path, size) in zip(fractions, files):
             data[text], sizes[text] = [str(path)], size
     cells: list[Cell] = []
