@@ -38,6 +38,13 @@ class StudyControl:
             for child in self._children:
                 child.terminate()
 
+    def abort(self) -> None:
+        """The second signal, which a child's CLI takes as "abort at once": Ctrl-C pressed again."""
+        with self._lock:
+            self._stop.set()
+            for child in self._children:
+                child.terminate()
+
     def watch(self, child: subprocess.Popen, add: bool) -> None:
         """A child started after the stop is stopped here, the others by `stop`: each signalled once."""
         with self._lock:

@@ -164,6 +164,9 @@ class StudyRun:
                     finished += self._ended(job, *value)
                     yield from self._report(job, finished, len(jobs), len(jobs) - finished)
                     running += submit()  # after the events, so a stop they prompt is seen first
+            except KeyboardInterrupt:  # a second Ctrl-C (the first asked for a stop): the runs abort too
+                self.control.abort()
+                raise
             finally:
                 if running:  # left early (closed, interrupted): the children stop with a checkpoint
                     self.control.stop()

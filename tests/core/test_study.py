@@ -328,3 +328,47 @@ def test_a_study_runs_in_one_process_at_a_time(shakespeare_small, source_dir) ->
     list(first)
     first.close()
     list(resume_study("locked", launcher=fake_launcher(log)).events())  # the first pass let go of it
+
+
+def test_ctrl_c_pressed_again_aborts_the_runs_too(shakespeare_small, source_dir, monkeypatch) -> None:
+    """The first Ctrl-C stops a study (one SIGTERM each: the runs save their checkpoints); the second
+    one, as for `train`, aborts at once: the runs get their second signal instead of being waited for."""
+    import queue
+    import threading
+
+    from rnnlm_studio.core import study_runner
+
+    control = StudyControl()
+
+    class Child:
+        def __init__(self) -> None:
+            self.signals, self.aborted = 0, threading.Event()
+
+        def terminate(self) -> None:
+            self.signals += 1
+            if self.signals == 2:
+                self.aborted.set()
+
+    children: list[Child] = []
+
+    def launch(argv, env, on_line, control):
+        child = Child()
+        children.append(child)
+        control.watch(child, True)
+        control.stop()  # the first Ctrl-C
+        on_line(json.dumps({"event": "start", "run_id": "r", "run_dir": "/runs/r"}) + "\n")
+        child.aborted.wait(30)
+        control.watch(child, False)
+        return []
+
+    class SecondCtrlC(queue.Queue):
+        def get(self, *args, **kwargs):
+            if control.stopped and children:
+                raise KeyboardInterrupt
+            return super().get(*args, **kwargs)
+
+    monkeypatch.setattr(study_runner.queue, "Queue", SecondCtrlC)
+    study = start_study(spec_for(shakespeare_small, source_dir, ["lr=1e-3"], name="abort"), control, launch)
+    with pytest.raises(KeyboardInterrupt):
+        list(study.events())
+    assert [child.signals for child in children] == [2]
