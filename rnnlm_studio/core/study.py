@@ -14,20 +14,21 @@ architecture); `study_runner.py` runs the plan's jobs as child processes.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import itertools
 import json
 import re
 import statistics
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import paths, validation
+from . import paths, runlock, validation
 from .atomic import atomic_write_text
-from .config import TRANSFERS, TrainConfig
+from .config import TRANSFERS, ModelConfig, TrainConfig
 from .corpus import Corpus
 from .errors import ConfigError, StudioError
 from .fractions import materialise, parse_fractions
@@ -229,19 +230,17 @@ def _apply(config: TrainConfig, values: dict[str, str], data: dict[str, list[str
     return out
 
 
-def matched_architecture(config: TrainConfig) -> TrainConfig:
-    """The scratch twin gets the source's architecture, as every weight-moving transfer run does
-    (core/transfer.target_architecture); without this its arm would be the default model and the
-    comparison would measure the architecture as much as the transfer."""
+def matched_architecture(config: TrainConfig) -> ModelConfig:
+    """The architecture `config`'s transfer run trains (config.target_model: the source's, with the layers
+    and untying asked for; feature transfer's untied head), read from config.json without torch. Its
+    scratch twin gets it too: with the default model the comparison would measure the architecture as
+    much as the transfer."""
     if not config.source:
-        return config
+        return config.model
     from .checkpoint import model_config_from, read_config, resolve_model
 
     folder = resolve_model(config.source)
-    source = model_config_from(read_config(folder), folder)
-    keep = {name: getattr(config.model, name) for name in ("vocab_size", "cache_window", "cache_theta", "cache_lambda")}
-    config.model = dataclasses.replace(source, **keep)
-    return config
+    return config.target_model(config.model.vocab_size, model_config_from(read_config(folder), folder))
 
 
 def _scratch_key(config: TrainConfig) -> str:
@@ -265,8 +264,8 @@ def make_plan(spec: StudySpec) -> Plan:
     sizes: dict[str, int] = {}
     fractions = dict(spec.axes).get("fraction")
     if fractions:
-        valid, files = materialise(base, [_fraction(v) for v in fractions])
-        base.valid = str(valid)
+        valid, test, files = materialise(base, [_fraction(v) for v in fractions])
+        base.valid, base.test = str(valid), str(test) if test else base.test
         for text, (_fraction_value, path, size) in zip(fractions, files):
             data[text], sizes[text] = [str(path)], size
     cells: list[Cell] = []
@@ -276,7 +275,8 @@ def make_plan(spec: StudySpec) -> Plan:
         cell = Cell(index, values, [], [])
         config = _apply(base, values, data)
         shared = {k: v for k, v in values.items() if AXES[k].on_baseline}
-        twin = matched_architecture(baseline_config(_apply(base, shared, data)))
+        probe = _apply(base, shared, data)  # the cells' transfer, with what the baseline shares with them
+        twin = dataclasses.replace(baseline_config(probe), model=matched_architecture(probe))
         b = scratch.setdefault(_scratch_key(twin), len(scratch))
         for repeat in range(spec.repeats):
             seed = base.seed + repeat
@@ -308,9 +308,28 @@ class StudyFolder:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.spec = StudySpec.from_dict(json.loads((self.path / SPEC_FILE).read_text(encoding="utf-8")))
+        self.state = self._read_state()
+
+    def _read_state(self) -> dict[str, dict[str, Any]]:
         state_file = self.path / STATE_FILE
-        self.state: dict[str, dict[str, Any]] = (
-            json.loads(state_file.read_text(encoding="utf-8")).get("jobs", {}) if state_file.is_file() else {})
+        return json.loads(state_file.read_text(encoding="utf-8")).get("jobs", {}) if state_file.is_file() else {}
+
+    @contextlib.contextmanager
+    def running(self) -> Iterator[None]:
+        """This process runs the study (core/runlock.py's lock on its folder). A second one, another
+        window's Resume or `study --resume`, would rewrite state.json from its own copy, dropping this
+        one's finished runs, and train the same runs again; the state is read afresh once held."""
+        try:
+            runlock.acquire(self.path)
+        except StudioError:
+            pid = runlock.holder(self.path)
+            raise StudioError(f"study {self.spec.name} is being run by {f'process {pid}' if pid else 'another process'}:"
+                              " wait for it to finish, or stop it first") from None
+        try:
+            self.state = self._read_state()
+            yield
+        finally:
+            runlock.release(self.path)
 
     @classmethod
     def create(cls, spec: StudySpec) -> StudyFolder:

@@ -30,16 +30,30 @@ class StudyControl:
         return self._stop.is_set()
 
     def stop(self) -> None:
-        self._stop.set()
+        """Once: a child's CLI takes a second SIGTERM as "abort without a checkpoint"."""
         with self._lock:
+            if self._stop.is_set():
+                return
+            self._stop.set()
+            for child in self._children:
+                child.terminate()
+
+    def abort(self) -> None:
+        """The second signal, which a child's CLI takes as "abort at once": Ctrl-C pressed again."""
+        with self._lock:
+            self._stop.set()
             for child in self._children:
                 child.terminate()
 
     def watch(self, child: subprocess.Popen, add: bool) -> None:
+        """A child started after the stop is stopped here, the others by `stop`: each signalled once."""
         with self._lock:
-            (self._children.add if add else self._children.discard)(child)
-        if add and self.stopped:
-            child.terminate()
+            if not add:
+                self._children.discard(child)
+            elif self._stop.is_set():
+                child.terminate()
+            else:
+                self._children.add(child)
 
 
 # A launcher runs one `train` argv to its end, handing each stdout line to `on_line`, and returns the
@@ -73,9 +87,9 @@ def launch_local(argv: list[str], env: dict[str, str], on_line: Callable[[str], 
         return [line.rstrip() for line in errors.read().splitlines() if line.strip()][-STDERR_TAIL:]
 
 
-def child_env(threads: int) -> dict[str, str]:
+def child_env(threads: int, extra: dict[str, str] | None = None) -> dict[str, str]:
     """The children's environment: this one, with their share of the threads for OpenMP as well."""
-    return {**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
+    return {**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads), **(extra or {})}
 
 
 def threads_per_job(spec: StudySpec) -> int:

@@ -22,7 +22,7 @@ from .runs import RunStore
 from .study import StudySpec
 from .study_launch import Launcher, StudyControl, launch_local, threads_per_job
 
-THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS")
+THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS")  # with what else the study sets for its runs
 POLL_S = 0.5
 
 
@@ -67,7 +67,7 @@ def ray_launcher(spec: StudySpec) -> Launcher:
 
     def launch(argv: list[str], env: dict[str, str], on_line: Callable[[str], None],
                control: StudyControl) -> list[str]:
-        ref = task.remote(argv, {k: env[k] for k in THREAD_VARS if k in env})
+        ref = task.remote(argv, {k: v for k, v in env.items() if k in THREAD_VARS or os.environ.get(k) != v})
         while not ray.wait([ref], timeout=POLL_S)[0]:
             if control.stopped:
                 ray.cancel(ref)

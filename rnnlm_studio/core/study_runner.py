@@ -105,25 +105,27 @@ class _Pace:
         return None if per_run is None else per_run * -(-left // self.jobs)
 
 
-def _run_job(job: Job, threads: int, launcher: Launcher, control: StudyControl, out: queue.Queue) -> None:
+def _run_job(job: Job, threads: int, env: dict[str, str], launcher: Launcher, control: StudyControl,
+             out: queue.Queue) -> None:
     """In a pool thread: one child run; every line it prints goes to the study loop, then its end."""
     argv = train_argv(job.config)
     if not job.config.threads:
         argv += ["--threads", str(threads)]
     started = time.perf_counter()
     try:
-        tail = launcher(argv, child_env(threads), lambda line: out.put((job, "line", line)), control)
+        tail = launcher(argv, env, lambda line: out.put((job, "line", line)), control)
     except Exception as exc:  # a launcher that could not start the run: the study goes on without it
         tail = [f"error: could not start the run ({exc})"]
     out.put((job, "end", (tail, time.perf_counter() - started)))
 
 
 class StudyRun:
-    """One pass over a study's unfinished runs; iterate `events()`."""
+    """One pass over a study's unfinished runs; iterate `events()`. `env` goes to every run's process on
+    top of this one's environment (the window's wording for the messages its runs print)."""
 
     def __init__(self, folder: StudyFolder, control: StudyControl | None = None,
-                 launcher: Launcher | None = None) -> None:
-        self.folder, self.spec = folder, folder.spec
+                 launcher: Launcher | None = None, env: dict[str, str] | None = None) -> None:
+        self.folder, self.spec, self.env = folder, folder.spec, env or {}
         self.control = control or StudyControl()
         self.launcher = launcher or _backend_launcher(self.spec)
         self.plan: Plan = make_plan(self.spec)
@@ -131,6 +133,10 @@ class StudyRun:
         self._seen: dict[str, dict[str, Any]] = {}  # job -> the child's start and done events
 
     def events(self) -> Iterator[Event]:
+        with self.folder.running():
+            yield from self._events()
+
+    def _events(self) -> Iterator[Event]:
         jobs = list(self.plan.jobs.values())
         pending = [job for job in jobs if not self.folder.done(job.key)]
         finished = len(jobs) - len(pending)
@@ -138,12 +144,13 @@ class StudyRun:
                               len(jobs), len(pending), self.spec.jobs)
         out: queue.Queue = queue.Queue()
         threads = threads_per_job(self.spec)
+        env = child_env(threads, self.env)
         waiting = iter(pending)
         with ThreadPoolExecutor(self.spec.jobs, thread_name_prefix="study") as pool:
             def submit() -> int:  # the next run, unless the study was stopped meanwhile
                 job = None if self.control.stopped else next(waiting, None)
                 if job is not None:
-                    pool.submit(_run_job, job, threads, self.launcher, self.control, out)
+                    pool.submit(_run_job, job, threads, env, self.launcher, self.control, out)
                 return int(job is not None)
 
             running = sum(submit() for _ in range(self.spec.jobs))
@@ -157,6 +164,9 @@ class StudyRun:
                     finished += self._ended(job, *value)
                     yield from self._report(job, finished, len(jobs), len(jobs) - finished)
                     running += submit()  # after the events, so a stop they prompt is seen first
+            except KeyboardInterrupt:  # a second Ctrl-C (the first asked for a stop): the runs abort too
+                self.control.abort()
+                raise
             finally:
                 if running:  # left early (closed, interrupted): the children stop with a checkpoint
                     self.control.stop()
@@ -235,17 +245,17 @@ def _backend_launcher(spec: StudySpec) -> Launcher:
 
 
 def start_study(spec: StudySpec, control: StudyControl | None = None,
-                launcher: Launcher | None = None) -> StudyRun:
+                launcher: Launcher | None = None, env: dict[str, str] | None = None) -> StudyRun:
     """A new study: checked and planned (data, sources, layers' names) before its folder is written, so
     bad input leaves nothing behind."""
     spec.validate()
     make_plan(spec)
-    return StudyRun(StudyFolder.create(spec), control, launcher)
+    return StudyRun(StudyFolder.create(spec), control, launcher, env)
 
 
 def resume_study(ref: str, control: StudyControl | None = None, launcher: Launcher | None = None,
-                 jobs: int | None = None) -> StudyRun:
+                 jobs: int | None = None, env: dict[str, str] | None = None) -> StudyRun:
     folder = StudyFolder.open(ref)
     if jobs is not None:
         folder.spec.jobs = jobs
-    return StudyRun(folder, control, launcher)
+    return StudyRun(folder, control, launcher, env)

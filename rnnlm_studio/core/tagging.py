@@ -21,7 +21,7 @@ import torch
 from .classify import (LM_DEFAULT_SPLIT, MAX_TOKENS, TASK_SPLIT, EncodedSet, LoadedClassifier, TaskClassifier,
                        TaskData, TaskKind, pad_batch)
 from .config import TrainConfig
-from .errors import CorpusError
+from .errors import CorpusError, give
 from .tokenizer import Tokenizer
 
 SNIFF_LINES = 50  # lines read to tell a tagging file from a labelled table
@@ -112,7 +112,7 @@ def split_sentences(data: TaggedData, fractions: Sequence[float], seed: int) -> 
     n_test = round(len(order) * fractions[2])
     if len(order) - n_valid - n_test < 1:
         raise CorpusError(f"{data.origin}: too few sentences ({len(order)}) to hold out a validation set; "
-                          "add sentences or pass --valid with a tagged validation file")
+                          f"add sentences, or {give('valid', 'FILE')} (a tagged validation file)")
     cuts = {"valid": order[:n_valid], "test": order[n_valid:n_valid + n_test], "train": order[n_valid + n_test:]}
     return {name: TaggedData(data.labels, [data.sentences[i] for i in sorted(part)],
                              [data.tags[i] for i in sorted(part)], data.origin) for name, part in cuts.items()}
@@ -256,6 +256,9 @@ def tag_lines(loaded: LoadedClassifier, texts: Sequence[str]) -> list[list[tuple
     results = []
     for text in texts:
         words = text.split()
+        if not words:  # nothing to tag, and an RNN cannot read zero tokens
+            results.append([])
+            continue
         ids, positions = encode_words(loaded.tokenizer, words, None)
         batch = pad_batch([ids], [[0] * len(positions)], [positions])
         logits = loaded.model(batch[0].to(device), batch[1], batch[3].to(device))[0]

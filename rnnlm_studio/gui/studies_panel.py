@@ -31,6 +31,7 @@ from ..core.study_runner import (CellEvent, RunFinishedEvent, StudyControl, Stud
 from .i18n import N_, translator
 from .study_plots import write_study_plots
 from .widgets import MessageBar, last_folder, remember_folder
+from .wording import WORDING_ENV
 from .workers import Lane
 
 tr = translator("StudiesPanel")
@@ -40,6 +41,7 @@ EXAMPLES = {"transfer": "parameter,feature,ulmfit", "fraction": "0.1,0.3,1", "fr
             "transfer-layers": "embedding,embedding+rnn.0", "source": "english-lstm,shakespeare-char",
             "lr": "1e-3,2e-3,4e-3", "mapping": "embedding,lowrank"}
 WAIT_ON_CLOSE_MS = 60_000
+CHILD_ENV = {WORDING_ENV: "gui"}  # the runs' messages (a failed run's, shown here) in the window's words
 
 
 class StudiesPanel(QWidget):
@@ -157,7 +159,11 @@ class StudiesPanel(QWidget):
         config.threads, config.name, config.baseline = 0, None, False  # threads: the cores divided by "at once"
         spec = StudySpec(name=self.name_edit.text().strip() or default_study_name(), base=config.to_dict(), axes=axes,
                          repeats=self.repeats.value(), jobs=self.jobs.value())
-        self._begin(spec, lambda control: start_study(spec, control))
+        if spec.name in list_studies():  # core's refusal names the command line's --resume and --name
+            self.message.show_message(tr("a study named {name} exists already: choose it under Stored study and "
+                                         "press Resume, or type another name").format(name=spec.name), "error")
+            return
+        self._begin(spec, lambda control: start_study(spec, control, env=CHILD_ENV))
 
     def resume(self, name: str) -> None:
         if self.running or not name:
@@ -167,7 +173,7 @@ class StudiesPanel(QWidget):
         except StudioError as exc:
             self.message.show_message(str(exc), "error")
             return
-        self._begin(spec, lambda control: resume_study(name, control, jobs=self.jobs.value()))
+        self._begin(spec, lambda control: resume_study(name, control, jobs=self.jobs.value(), env=CHILD_ENV))
 
     def _begin(self, spec: StudySpec, open_study: Callable[[StudyControl], Any]) -> None:
         self.message.clear()

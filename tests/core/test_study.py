@@ -285,3 +285,90 @@ def test_a_study_keeps_absolute_paths_so_it_resumes_from_anywhere(shakespeare_sm
                      axes=[parse_axis("lr=1e-3")])
     assert spec.base["train"] == [str(shakespeare_small["train"])] and spec.base["valid"] == str(shakespeare_small["valid"])
     assert spec.base["source"] == "no-such-name", "a model name stays a name"
+
+
+def test_the_baseline_has_the_architecture_the_transfer_runs_train(shakespeare_small, source_dir) -> None:
+    """Layers and untying asked for with a source shape the transfer target (config.target_model): the
+    scratch twin must get the same, or the gain would measure the architecture as much as the transfer."""
+    spec = spec_for(shakespeare_small, source_dir, ["lr=1e-3"], model=ModelConfig(layers=3, tie_weights=False))
+    plan = make_plan(spec)
+    base = plan.jobs[plan.cells[0].baselines[0]].config.model
+    assert (base.emb_size, base.hidden_size, base.layers, base.tie_weights) == (16, 24, 3, False)
+    feature = make_plan(spec_for(shakespeare_small, source_dir, ["fraction=0.5,1"], transfer="feature"))
+    base = feature.jobs[feature.cells[0].baselines[0]].config.model
+    assert (base.layers, base.tie_weights) == (2, False), "feature transfer trains an untied output layer"
+
+
+def test_a_second_stop_does_not_signal_the_children_again() -> None:
+    """A child's CLI takes a second SIGTERM as "abort now, no checkpoint": Stop and then closing the
+    window (or the runner's own clean-up after a stop) must not send it."""
+    class Child:
+        signals = 0
+
+        def terminate(self) -> None:
+            self.signals += 1
+
+    control, child = StudyControl(), Child()
+    control.watch(child, True)
+    control.stop()
+    control.stop()
+    assert control.stopped and child.signals == 1
+
+
+def test_a_study_runs_in_one_process_at_a_time(shakespeare_small, source_dir) -> None:
+    """Two passes over one study (the window's Resume while `study --resume` runs) would each rewrite
+    state.json from their own copy, dropping the other's finished runs, and train the same runs twice."""
+    spec = spec_for(shakespeare_small, source_dir, ["transfer=parameter,feature"], name="locked")
+    first = start_study(spec, launcher=fake_launcher([])).events()
+    next(first)  # started: it holds the study
+    log: list[str] = []
+    with pytest.raises(StudioError, match="study locked is being run"):
+        list(resume_study("locked", launcher=fake_launcher(log)).events())
+    assert log == []
+    list(first)
+    first.close()
+    list(resume_study("locked", launcher=fake_launcher(log)).events())  # the first pass let go of it
+
+
+def test_ctrl_c_pressed_again_aborts_the_runs_too(shakespeare_small, source_dir, monkeypatch) -> None:
+    """The first Ctrl-C stops a study (one SIGTERM each: the runs save their checkpoints); the second
+    one, as for `train`, aborts at once: the runs get their second signal instead of being waited for."""
+    import queue
+    import threading
+
+    from rnnlm_studio.core import study_runner
+
+    control = StudyControl()
+
+    class Child:
+        def __init__(self) -> None:
+            self.signals, self.aborted = 0, threading.Event()
+
+        def terminate(self) -> None:
+            self.signals += 1
+            if self.signals == 2:
+                self.aborted.set()
+
+    children: list[Child] = []
+
+    def launch(argv, env, on_line, control):
+        child = Child()
+        children.append(child)
+        control.watch(child, True)
+        control.stop()  # the first Ctrl-C
+        on_line(json.dumps({"event": "start", "run_id": "r", "run_dir": "/runs/r"}) + "\n")
+        child.aborted.wait(30)
+        control.watch(child, False)
+        return []
+
+    class SecondCtrlC(queue.Queue):
+        def get(self, *args, **kwargs):
+            if control.stopped and children:
+                raise KeyboardInterrupt
+            return super().get(*args, **kwargs)
+
+    monkeypatch.setattr(study_runner.queue, "Queue", SecondCtrlC)
+    study = start_study(spec_for(shakespeare_small, source_dir, ["lr=1e-3"], name="abort"), control, launch)
+    with pytest.raises(KeyboardInterrupt):
+        list(study.events())
+    assert [child.signals for child in children] == [2]

@@ -120,3 +120,25 @@ def test_predict_on_a_tagger_tags_each_word(tag_run: list, monkeypatch) -> None:
     assert [tag for _w, tag, _p in again.tags] == [tag for _w, tag, _p in prediction.tags]
     line = format_predictions([prediction])
     assert line.split() == [f"{w}/{t}" for w, t, _p in prediction.tags]
+
+
+def test_too_few_sentences_names_the_fix_in_the_interfaces_words(tmp_path: Path) -> None:
+    """The Classify box's runs show this in the window: never "pass --valid" there."""
+    from rnnlm_studio.core.errors import set_spelling
+    from rnnlm_studio.core.tagging import split_sentences
+
+    path = tmp_path / "one.tsv"
+    path.write_text("Paris\tB-LOC\nis\tO\n", encoding="utf-8")
+    set_spelling(lambda name, value, imperative: f"<{'supply ' if imperative else ''}{name}>")
+    with pytest.raises(CorpusError) as refused:
+        split_sentences(load_tagged(path), (0.8, 0.1, 0.1), 0)
+    assert "--" not in str(refused.value) and "<supply valid>" in str(refused.value)
+
+
+def test_a_blank_text_gets_no_tags_instead_of_a_crash(tag_run: list) -> None:
+    """The Python API passes texts as given (the command line skips blank lines): a blank one has no
+    word to tag, and the texts after it still get theirs, in order."""
+    loaded = load_task_model(tag_run[-1].run_dir)
+    blank, spaces, words = predict(loaded, ["", "   ", f"the {FRUIT[0]}"])
+    assert blank.tags == [] and spaces.tags == [] and blank.label is None
+    assert [word for word, _tag, _p in words.tags] == ["the", FRUIT[0]]

@@ -77,3 +77,41 @@ def test_each_kind_of_study_gets_its_plots_as_png_and_svg(qtbot, tmp_path: Path)
         assert {p.stem for p in written} == stems and {p.suffix for p in written} == {".png", ".svg"}
         assert all(p.stat().st_size > 1000 for p in written)
         assert "<svg" in next(p for p in written if p.suffix == ".svg").read_text()
+
+
+def test_the_panels_messages_and_its_runs_speak_the_windows_words(qtbot, runs_home: Path, monkeypatch,
+                                                                   shakespeare_small: dict[str, Path]) -> None:
+    """A study's runs print their refusals in the words of whoever started them: started here, a failed
+    run must not tell the user to "pass --valid"; nor may a taken name send them to `study --resume`."""
+    import json
+
+    from rnnlm_studio.core import study_runner
+    from rnnlm_studio.gui.studies_panel import StudiesPanel
+    from rnnlm_studio.gui.wording import WORDING_ENV
+    from tests.gui.conftest import tiny_config
+
+    seen: list[str | None] = []
+
+    def launch(argv, env, on_line, control):
+        seen.append(env.get(WORDING_ENV))
+        on_line(json.dumps({"event": "start", "run_id": "r", "run_dir": "/runs/r"}) + "\n")
+        on_line(json.dumps({"event": "done", "run_id": "r", "run_dir": "/runs/r", "reason": "budget",
+                            "valid": {"bpb": 2.0, "word_ppl": 9.0}, "test": {}}) + "\n")
+        return []
+
+    monkeypatch.setattr(study_runner, "launch_local", launch)
+    source = next(r for r in RunStore().list() if r.name == "source-scratch")
+    panel = StudiesPanel(lambda: tiny_config(shakespeare_small, source=str(source.run_dir), max_steps=2))
+    qtbot.addWidget(panel)
+    panel.axis_names[0].setCurrentText("lr")
+    qtbot.keyClicks(panel.axis_values[0], "0.01")
+    qtbot.keyClicks(panel.name_edit, "taken")
+    qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not panel.running, timeout=60_000)
+    assert seen == ["gui", "gui"], "the scratch baseline and the transfer run, both told to use the window's words"
+
+    qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.message.text() != "" and not panel.running, timeout=60_000)
+    assert "taken" in panel.message.text() and "Resume" in panel.message.text()
+    assert "--" not in panel.message.text() and "`" not in panel.message.text()
+    assert seen == ["gui", "gui"]
