@@ -1798,6 +1798,11 @@ This cannot be undone.</source>
         </message>
         <message>
             <location filename="../../rnnlm_studio/gui/studies_panel.py" />
+            <source>a study named {name} exists already: choose it under Stored study and press Resume, or type another name</source>
+            <translation>已有名为 {name} 的研究：在“已存的研究”中选中它并点“继续”，或换一个名称</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/studies_panel.py" />
             <source>planning…</source>
             <translation>正在规划…</translation>
         </message>
