@@ -17,11 +17,13 @@ final evaluation puts back into the run's model (the frozen source comes from th
 """
 from __future__ import annotations
 
+import hashlib
 import math
 from pathlib import Path
 from typing import Any
 
 import torch
+from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 from torch import nn
 from torch.nn.utils import parametrize
@@ -32,6 +34,7 @@ from .model import RNNLM
 
 DEFAULT_RANK = 8  # lowrank without --rank
 MAPPING_FILE = "mapping.safetensors"  # T's tensors in a checkpoint, for a resume; never read by model loading
+BASE_KEY = "base_sha256"  # the checkpoint metadata naming the source weights T was trained over
 
 
 class EmbeddingMap(nn.Module):
@@ -137,12 +140,24 @@ def _mapping_state(model: nn.Module) -> dict[str, torch.Tensor]:
             if ".parametrizations." in f".{name}" and not name.endswith(".original")}
 
 
+def _base_digest(model: nn.Module) -> str:
+    """A fingerprint of the frozen source weights under T: a checkpoint holds only T, so a resume rebuilds
+    the base from the source as it is then, and must notice when that is no longer the same source."""
+    mapping = _mapping_state(model)
+    digest = hashlib.sha256()
+    for name, param in sorted(model.named_parameters()):
+        if name not in mapping:
+            digest.update(name.encode())
+            digest.update(param.detach().float().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()
+
+
 def checkpoint_writers(model: nn.Module) -> dict[str, Any]:
     """A checkpoint's extra file holding T, for a mapped model (none otherwise)."""
     if not is_mapped(model):
         return {}
-    state = _mapping_state(model)
-    return {MAPPING_FILE: lambda path: save_file(state, str(path))}
+    state, metadata = _mapping_state(model), {BASE_KEY: _base_digest(model)}
+    return {MAPPING_FILE: lambda path: save_file(state, str(path), metadata=metadata)}
 
 
 def load_checkpoint_weights(model: RNNLM, folder: Path, device: torch.device) -> None:
@@ -153,9 +168,15 @@ def load_checkpoint_weights(model: RNNLM, folder: Path, device: torch.device) ->
     path = Path(folder) / MAPPING_FILE
     try:
         state = load_file(str(path))
+        with safe_open(str(path), framework="pt") as handle:
+            base = (handle.metadata() or {}).get(BASE_KEY)
     except (OSError, ValueError, RuntimeError) as exc:
         raise ModelFileError(f"{path} cannot be read ({exc}): the checkpoint lacks its mapping T; "
                              "start a new run instead") from exc
+    if base is not None and base != _base_digest(model):
+        raise ModelFileError(f"the source this run's mapping T was trained over has changed since (its weights "
+                             f"differ from those in {path}): resuming would put T over other weights; start a new "
+                             "run from the source as it is now")
     own = dict(model.named_parameters())
     with torch.no_grad():
         for name, value in state.items():

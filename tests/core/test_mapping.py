@@ -10,7 +10,7 @@ import torch
 
 from rnnlm_studio.core import checkpoint as ckpt
 from rnnlm_studio.core.config import ModelConfig, TrainConfig
-from rnnlm_studio.core.errors import ConfigError
+from rnnlm_studio.core.errors import ConfigError, ModelFileError
 from rnnlm_studio.core.events import DoneEvent, StartEvent, StepEvent
 from rnnlm_studio.core.mapping import MAPPING_FILE, apply_mapping, checkpoint_writers, is_mapped, \
     load_checkpoint_weights, merged
@@ -108,6 +108,24 @@ def test_a_checkpoint_carries_t_back_into_a_fresh_mapped_model(tmp_path: Path) -
     assert (tmp_path / MAPPING_FILE).is_file()
     load_checkpoint_weights(fresh, tmp_path, torch.device("cpu"))
     assert torch.equal(logits(fresh), logits(model))
+
+
+def test_a_resume_over_a_changed_source_is_refused(tmp_path: Path) -> None:
+    """The checkpoint holds T alone and a resume rebuilds the base from the source as it is then: an
+    upgraded bundled model, or a source run trained further, must not silently become the base."""
+    torch.manual_seed(3)
+    source = RNNLM(UNTIED)
+    model = copy.deepcopy(source)
+    trainable, _ = apply_mapping(model, "lowrank", 2)
+    one_step(model, trainable)
+    for name, writer in checkpoint_writers(model).items():
+        writer(tmp_path / name)
+    changed = copy.deepcopy(source)
+    with torch.no_grad():
+        changed.embedding.weight.add_(0.01)
+    apply_mapping(changed, "lowrank", 2)
+    with pytest.raises(ModelFileError, match="has changed since"):
+        load_checkpoint_weights(changed, tmp_path, torch.device("cpu"))
 
 
 def test_config_refuses_mapping_without_a_weight_moving_single_source() -> None:
