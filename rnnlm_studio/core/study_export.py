@@ -45,8 +45,7 @@ def _gain(cell: dict[str, Any]) -> str:
 
 
 def _ppl(value: float | None) -> str:
-    """Word perplexities of barely trained runs reach 10^14: past a million, in powers of ten."""
-    return "–" if value is None else format_compact(value) if value < 1e6 else f"{value:.2g}"
+    return "–" if value is None else format_compact(value)
 
 
 def table_rows(cells: Sequence[dict[str, Any]]) -> list[list[str]]:
