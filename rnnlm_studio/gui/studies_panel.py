@@ -49,6 +49,7 @@ class StudiesPanel(QWidget):
 
     runs_requested = Signal(list)  # run ids of a clicked cell, for the Runs panel
     runs_changed = Signal()  # a study run started or ended: the Runs panel has news
+    ended = Signal()  # the study stopped, finished or failed: a window waiting to close can go
 
     def __init__(self, config_source: Callable[[], TrainConfig] | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -199,7 +200,8 @@ class StudiesPanel(QWidget):
             self._update_buttons()
 
     def shutdown(self) -> None:
-        """On closing the window: stop the study and let its runs save their checkpoints."""
+        """On closing the window (which asked first and waits for `ended` while a study runs): whatever is
+        left of the study stops, and its thread is let finish."""
         self.stop()
         self.lane.wait(WAIT_ON_CLOSE_MS)
 
@@ -210,12 +212,14 @@ class StudiesPanel(QWidget):
         self.refresh_studies()
         self._update_buttons()
         self.runs_changed.emit()
+        self.ended.emit()
 
     def _on_failed(self, message: str) -> None:
         self.control = None
         self.eta_label.setText("")
         self.message.show_message(message, "error")
         self._update_buttons()
+        self.ended.emit()
 
     def _unfinished(self) -> bool:
         return self.progress.value() < self.progress.maximum()
