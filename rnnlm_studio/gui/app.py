@@ -135,7 +135,7 @@ class MainWindow(QMainWindow):
         self.training_panel = TrainingPanel()
         self.runs_panel = RunsPanel()
         self.playground = PlaygroundPanel()
-        self.studies_panel = StudiesPanel(self.build_config)
+        self.studies_panel = StudiesPanel(self.build_config, self.study_env)
         for key, widget in self._panels().items():
             self.docks[key].setWidget(_scrolling(widget) if key in SCROLLING_PANELS else widget)
         self.training_panel.set_actions([self.start_action, self.pause_action, self.stop_action])
@@ -246,6 +246,7 @@ class MainWindow(QMainWindow):
         self.runs_panel.resume_requested.connect(self.resume_run)
         self.runs_panel.settings_requested.connect(self.new_run_from)
         self.studies_panel.runs_changed.connect(self.runs_panel.refresh)
+        self.studies_panel.ended.connect(self._on_study_ended)
         self.studies_panel.runs_requested.connect(self._show_study_runs)
 
     # --- training --------------------------------------------------------------------------
@@ -320,6 +321,14 @@ class MainWindow(QMainWindow):
             return TrainingJob(config, resume, self)
         config.threads = max(1, config.threads // choice.processes)
         return ProcessTrainingJob(config, choice.processes, resume, choice.child_env(), self)
+
+    def study_env(self) -> dict[str, str]:
+        """A study's runs train where the device choice says; each is one process (At once runs several)."""
+        choice = self.model_panel.device_choice()
+        if choice.processes > 1:
+            raise StudioError(tr("a study trains each run in one process: choose Auto, CPU or one GPU as the Device "
+                                 "in the Model & Transfer panel, and set At once to train several runs side by side"))
+        return choice.child_env()
 
     def toggle_pause(self) -> None:
         if self.job is None or self.job.stopping:
@@ -399,23 +408,40 @@ class MainWindow(QMainWindow):
 
     # --- closing ---------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
-        """During a run, ask; on yes, stop cleanly (checkpoint) and close once the thread has ended."""
-        if self.job is not None:
+        """During a run or a study, ask; on yes, stop them cleanly and close once they have ended, the
+        window live meanwhile (a study's children may take a while to write their checkpoints)."""
+        if self._training():
             event.ignore()
-            if self._close_after_stop:
-                return
-            answer = QMessageBox.question(
-                self, tr("Training in progress"),
-                tr("A run is training. Stop it and quit?\n\nIt saves a checkpoint first, so you can resume it later "
-                "from the Runs panel."))
-            if answer == QMessageBox.StandardButton.Yes:
+            if not self._close_after_stop and self._confirm_close():
                 self._close_after_stop = True
-                self.stop_training()
+                if self.job is not None:
+                    self.stop_training()
+                self.studies_panel.stop()  # shows "stopping…"; its end closes the window
             return
         if self.ready:
-            self.studies_panel.shutdown()  # its runs stop with checkpoints; Resume trains the rest later
+            self.studies_panel.shutdown()
             self.save_settings()
         event.accept()
+
+    def _training(self) -> bool:
+        return self.job is not None or (self.ready and self.studies_panel.running)
+
+    def _confirm_close(self) -> bool:
+        """One question naming what quitting costs: a run resumes from its checkpoint, while a study's
+        unfinished runs train again from the start on Resume."""
+        texts = []
+        if self.job is not None:
+            texts.append(tr("A run is training. Stop it and quit?\n\nIt saves a checkpoint first, so you can resume "
+                            "it later from the Runs panel."))
+        if self.ready and self.studies_panel.running:
+            texts.append(tr("A study is training. Stop it and quit?\n\nIts finished runs are kept; its unfinished "
+                            "runs stop and train again from the start when you press Resume in the Studies panel."))
+        answer = QMessageBox.question(self, tr("Training in progress"), "\n\n".join(texts))
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _on_study_ended(self) -> None:
+        if self._close_after_stop:
+            self.close()
 
     # --- settings --------------------------------------------------------------------------
     def save_settings(self) -> None:

@@ -49,10 +49,13 @@ class StudiesPanel(QWidget):
 
     runs_requested = Signal(list)  # run ids of a clicked cell, for the Runs panel
     runs_changed = Signal()  # a study run started or ended: the Runs panel has news
+    ended = Signal()  # the study stopped, finished or failed: a window waiting to close can go
 
-    def __init__(self, config_source: Callable[[], TrainConfig] | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, config_source: Callable[[], TrainConfig] | None = None,
+                 env_source: Callable[[], dict[str, str]] | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.config_source = config_source
+        self.env_source = env_source  # the Model panel's device choice, as the runs' environment
         self.lane = Lane(self)
         self.control: StudyControl | None = None
         self.spec: StudySpec | None = None  # the study shown
@@ -150,6 +153,7 @@ class StudiesPanel(QWidget):
         try:
             axes = self.axes()
             config = self.config_source()
+            env = self._child_env()
             if not config.source and "source" not in dict(axes):
                 raise StudioError(tr("a study compares transfer with scratch: choose a source model in the "
                                      "Model & Transfer panel, or make source one of the axes"))
@@ -163,17 +167,21 @@ class StudiesPanel(QWidget):
             self.message.show_message(tr("a study named {name} exists already: choose it under Stored study and "
                                          "press Resume, or type another name").format(name=spec.name), "error")
             return
-        self._begin(spec, lambda control: start_study(spec, control, env=CHILD_ENV))
+        self._begin(spec, lambda control: start_study(spec, control, env=env))
 
     def resume(self, name: str) -> None:
         if self.running or not name:
             return
         try:
             spec = StudyFolder.open(name).spec
+            env = self._child_env()
         except StudioError as exc:
             self.message.show_message(str(exc), "error")
             return
-        self._begin(spec, lambda control: resume_study(name, control, jobs=self.jobs.value(), env=CHILD_ENV))
+        self._begin(spec, lambda control: resume_study(name, control, jobs=self.jobs.value(), env=env))
+
+    def _child_env(self) -> dict[str, str]:
+        return {**CHILD_ENV, **(self.env_source() if self.env_source else {})}
 
     def _begin(self, spec: StudySpec, open_study: Callable[[StudyControl], Any]) -> None:
         self.message.clear()
@@ -199,7 +207,8 @@ class StudiesPanel(QWidget):
             self._update_buttons()
 
     def shutdown(self) -> None:
-        """On closing the window: stop the study and let its runs save their checkpoints."""
+        """On closing the window (which asked first and waits for `ended` while a study runs): whatever is
+        left of the study stops, and its thread is let finish."""
         self.stop()
         self.lane.wait(WAIT_ON_CLOSE_MS)
 
@@ -210,12 +219,14 @@ class StudiesPanel(QWidget):
         self.refresh_studies()
         self._update_buttons()
         self.runs_changed.emit()
+        self.ended.emit()
 
     def _on_failed(self, message: str) -> None:
         self.control = None
         self.eta_label.setText("")
         self.message.show_message(message, "error")
         self._update_buttons()
+        self.ended.emit()
 
     def _unfinished(self) -> bool:
         return self.progress.value() < self.progress.maximum()

@@ -133,6 +133,9 @@ def make_window(qtbot) -> Iterator[Callable[[], "MainWindow"]]:  # noqa: F821
             window.job.resume()
             window.job.stop()
             qtbot.waitUntil(lambda w=window: w.job is None, timeout=60_000)
+        if window.ready and window.studies_panel.running:  # else closing would ask, and wait for an answer
+            window.studies_panel.stop()
+            qtbot.waitUntil(lambda w=window: not w.studies_panel.running, timeout=60_000)
         window.close()
 
 

@@ -115,3 +115,99 @@ def test_the_panels_messages_and_its_runs_speak_the_windows_words(qtbot, runs_ho
     assert "taken" in panel.message.text() and "Resume" in panel.message.text()
     assert "--" not in panel.message.text() and "`" not in panel.message.text()
     assert seen == ["gui", "gui"]
+
+
+def _stoppable_launcher(started: list[dict]):  # noqa: ANN202
+    """A stand-in for a study run's child: it trains until the study is stopped, then ends stopped."""
+    import json
+    import time
+
+    def launch(argv, env, on_line, control):  # noqa: ANN001, ANN202
+        started.append(env)
+        on_line(json.dumps({"event": "start", "run_id": f"r{len(started)}", "run_dir": "/runs/r"}) + "\n")
+        deadline = time.monotonic() + 120
+        while not control.stopped and time.monotonic() < deadline:
+            time.sleep(0.02)
+        on_line(json.dumps({"event": "done", "run_id": "r", "run_dir": "/runs/r", "reason": "stopped",
+                            "valid": {"bpb": 2.0, "word_ppl": 9.0}, "test": {}}) + "\n")
+        return []
+
+    return launch
+
+
+def test_closing_the_window_during_a_study_asks_first_and_does_not_freeze(make_window, qtbot, runs_home: Path,
+                                                                         monkeypatch,
+                                                                         shakespeare_small: dict[str, Path]) -> None:
+    """A study's unfinished runs train again on Resume, so closing asks first (as a single run does),
+    names that cost, and on yes the window stays responsive, showing that it stops, until it closes."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from rnnlm_studio.core import study_runner
+    from tests.gui.conftest import tiny_config
+
+    started: list[dict] = []
+    monkeypatch.setattr(study_runner, "launch_local", _stoppable_launcher(started))
+    source = next(r for r in RunStore().list() if r.name == "source-scratch")
+    window = make_window()
+    panel = window.studies_panel
+    panel.config_source = lambda: tiny_config(shakespeare_small, source=str(source.run_dir), max_steps=2)
+    window.docks["studies"].raise_()
+    panel.axis_names[0].setCurrentText("lr")
+    qtbot.keyClicks(panel.axis_values[0], "0.01")
+    qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(started) == 1, timeout=60_000)
+
+    asked: list[str] = []
+    answers = [QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes]
+    monkeypatch.setattr(QMessageBox, "question",
+                        staticmethod(lambda _parent, _title, text, *_args: asked.append(text) or answers.pop(0)))
+    assert not window.close(), "No keeps the window and the study"
+    assert len(asked) == 1 and "Resume" in asked[0] and "again" in asked[0], asked
+    assert panel.running and not panel.control.stopped and window.isVisible()
+
+    assert not window.close(), "the window closes once the study's runs have stopped, not before"
+    assert len(asked) == 2 and panel.eta_label.text() == "stopping…"
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=60_000)
+    assert not panel.running and len(asked) == 2, "asked once per close, never again while it stops"
+
+
+def test_a_studys_runs_train_where_the_model_panels_device_says(make_window, qtbot, runs_home: Path, monkeypatch,
+                                                                shakespeare_small: dict[str, Path]) -> None:
+    """"GPU 0" or "CPU" in the Model panel reaches every run a study starts or resumes (each run is a
+    child process that sees only that device); a torchrun choice, which a study cannot honour, is
+    refused in the window's words. The GPU entry exists on any machine (disabled without a GPU)."""
+    from rnnlm_studio.core import study_runner
+    from tests.gui.conftest import tiny_config
+
+    started: list[dict] = []
+    monkeypatch.setattr(study_runner, "launch_local", _stoppable_launcher(started))
+    source = next(r for r in RunStore().list() if r.name == "source-scratch")
+    window = make_window()
+    panel, device_box = window.studies_panel, window.model_panel.device_box
+    panel.config_source = lambda: tiny_config(shakespeare_small, source=str(source.run_dir), max_steps=2)
+    window.docks["studies"].raise_()
+    panel.axis_names[0].setCurrentText("lr")
+    qtbot.keyClicks(panel.axis_values[0], "0.01")
+    qtbot.keyClicks(panel.name_edit, "on-gpu")
+
+    device_box.setCurrentIndex(device_box.findData("cuda:0"))
+    qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(started) == 1, timeout=60_000)
+    assert started[0]["CUDA_VISIBLE_DEVICES"] == "0" and started[0]["RNNLM_STUDIO_WORDING"] == "gui"
+    qtbot.mouseClick(panel.stop_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not panel.running, timeout=60_000)
+
+    device_box.setCurrentIndex(device_box.findData("cpu"))
+    panel.studies.setCurrentText("on-gpu")
+    qtbot.mouseClick(panel.resume_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(started) == 2, timeout=60_000)
+    assert started[1]["CUDA_VISIBLE_DEVICES"] == "", "resumed on the CPU: the run sees no GPU"
+    qtbot.mouseClick(panel.stop_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not panel.running, timeout=60_000)
+
+    device_box.setCurrentIndex(device_box.findData("cpu:2"))
+    panel.name_edit.clear()
+    qtbot.keyClicks(panel.name_edit, "torchrun")
+    qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    assert not panel.running and len(started) == 2
+    assert "At once" in panel.message.text() and "--" not in panel.message.text(), panel.message.text()
