@@ -556,6 +556,11 @@ Click to select this run in the table.</source>
         </message>
         <message>
             <location filename="../../rnnlm_studio/gui/app.py" />
+            <source>a study trains each run in one process: choose Auto, CPU or one GPU as the Device in the Model &amp; Transfer panel, and set At once to train several runs side by side</source>
+            <translation>研究中的每个运行只在一个进程中训练：请在“模型与迁移”面板中把“设备”选为“自动”、CPU 或一块 GPU，并用“同时运行”让几个运行并排训练</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/app.py" />
             <source>Stopping: the run saves a resumable checkpoint…</source>
             <translation>正在停止：正在保存可继续的检查点…</translation>
         </message>
@@ -586,17 +591,26 @@ Click to select this run in the table.</source>
         </message>
         <message>
             <location filename="../../rnnlm_studio/gui/app.py" />
-            <source>Training in progress</source>
-            <translation>正在训练</translation>
-        </message>
-        <message>
-            <location filename="../../rnnlm_studio/gui/app.py" />
             <source>A run is training. Stop it and quit?
 
 It saves a checkpoint first, so you can resume it later from the Runs panel.</source>
             <translation>有一个训练正在进行。要停止它并退出吗？
 
 停止前会先保存检查点，之后可在“运行”面板中继续。</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/app.py" />
+            <source>A study is training. Stop it and quit?
+
+Its finished runs are kept; its unfinished runs stop and train again from the start when you press Resume in the Studies panel.</source>
+            <translation>一项研究正在训练。停止并退出吗？
+
+已完成的运行会保留；未完成的运行会停止，在“研究”面板中按“继续”后从头重新训练。</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/app.py" />
+            <source>Training in progress</source>
+            <translation>正在训练</translation>
         </message>
         <message>
             <location filename="../../rnnlm_studio/gui/app.py" />
