@@ -1,7 +1,9 @@
 """Shared fixtures: an isolated data folder per test, offscreen Qt, and the shared corpora."""
 from __future__ import annotations
 
+import gc
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,6 +33,17 @@ def python_api_wording() -> None:
     from rnnlm_studio.core.errors import api_spelling, set_spelling
 
     set_spelling(api_spelling)
+
+
+@pytest.fixture(autouse=True)
+def collect_garbage_when_due() -> Iterator[None]:
+    """Once a GUI test has handed garbage collection to the interface thread's timer (gui/collector.py),
+    tests that run no event loop would never collect: each collects what is due when it ends."""
+    yield
+    if not gc.isenabled():
+        from rnnlm_studio.gui.collector import collect_due
+
+        collect_due()
 
 
 @pytest.fixture(scope="session")

@@ -29,6 +29,7 @@ from ..core.errors import StudioError, set_spelling
 from ..core.events import CheckpointEvent, DoneEvent, ErrorEvent, Event, PauseEvent, StartEvent
 from ..core.paths import resources_dir, sample_corpus
 from ..core.runs import RunRecord, RunStore
+from .collector import collect_on_interface_thread
 from .fonts import log_missing_cjk_font
 from .i18n import LANGUAGE_KEY, LANGUAGES, N_, install_translators, translator
 from .run_settings import panel_states, stored_config
@@ -109,6 +110,7 @@ class MainWindow(QMainWindow):
         super().paintEvent(event)
         if self._deferred:
             self._deferred = False
+            collect_on_interface_thread()
             threading.Thread(target=self._load_modules, name="rnnlm-studio-imports", daemon=True).start()
 
     def _load_modules(self) -> None:

@@ -25,6 +25,7 @@ from ..core.errors import StudioError
 from ..core.events import DoneEvent, ErrorEvent, Event, event_from_dict
 from ..core.train_options import train_argv
 from ..core.trainer import TrainControl, train
+from .collector import collect_on_interface_thread
 from .i18n import translator
 from .wording import WORDING_ENV
 
@@ -92,6 +93,7 @@ class TrainingJob(QObject):
 
     def start(self) -> None:
         sys.setswitchinterval(GIL_SWITCH_S)
+        collect_on_interface_thread()
         self.thread.start()
 
     def pause(self) -> None:
@@ -261,6 +263,7 @@ class Lane:
     """
 
     def __init__(self, parent: QObject | None = None, threads: int | None = 1) -> None:
+        collect_on_interface_thread()
         if threads is None:
             self.pool = QThreadPool.globalInstance()
         else:

@@ -5,6 +5,7 @@ tiny-shakespeare so the whole GUI suite stays well inside its time budget on 2 c
 """
 from __future__ import annotations
 
+import gc
 import json
 import os
 import shutil
@@ -45,6 +46,7 @@ def isolated_settings(tmp_path: Path) -> Iterator[Path]:
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
     yield folder
     assert QThreadPool.globalInstance().waitForDone(60_000), "a background task was still running after the test"
+    gc.collect()  # this test's closed windows go now, on this thread (see gui/collector.py)
 
 
 @pytest.fixture(scope="session")
