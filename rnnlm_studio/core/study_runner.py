@@ -124,11 +124,12 @@ class StudyRun:
     top of this one's environment (the window's wording for the messages its runs print)."""
 
     def __init__(self, folder: StudyFolder, control: StudyControl | None = None,
-                 launcher: Launcher | None = None, env: dict[str, str] | None = None) -> None:
+                 launcher: Launcher | None = None, env: dict[str, str] | None = None,
+                 plan: Plan | None = None) -> None:
         self.folder, self.spec, self.env = folder, folder.spec, env or {}
         self.control = control or StudyControl()
         self.launcher = launcher or _backend_launcher(self.spec)
-        self.plan: Plan = make_plan(self.spec)
+        self.plan: Plan = plan or make_plan(self.spec)
         self.pace = _Pace(self.spec)
         self._seen: dict[str, dict[str, Any]] = {}  # job -> the child's start and done events
 
@@ -249,8 +250,8 @@ def start_study(spec: StudySpec, control: StudyControl | None = None,
     """A new study: checked and planned (data, sources, layers' names) before its folder is written, so
     bad input leaves nothing behind."""
     spec.validate()
-    make_plan(spec)
-    return StudyRun(StudyFolder.create(spec), control, launcher, env)
+    plan = make_plan(spec)  # reads every corpus and source once: planning is not free on big data
+    return StudyRun(StudyFolder.create(spec), control, launcher, env, plan)
 
 
 def resume_study(ref: str, control: StudyControl | None = None, launcher: Launcher | None = None,

@@ -214,6 +214,20 @@ def test_a_study_name_is_used_once(shakespeare_small, source_dir) -> None:
         StudyFolder.open("nope")
 
 
+def test_a_new_study_is_planned_once(shakespeare_small, source_dir, monkeypatch) -> None:
+    """Planning reads every corpus and source (and cuts a fraction study's shares): checking a new study
+    before its folder is written and running it share one plan."""
+    from rnnlm_studio.core import study_runner
+
+    plans = []
+    monkeypatch.setattr(study_runner, "make_plan", lambda spec: plans.append(spec) or make_plan(spec))
+    study = start_study(spec_for(shakespeare_small, source_dir, ["transfer=parameter"], name="once"),
+                        launcher=fake_launcher([]))
+    assert len(plans) == 1 and study.plan.jobs
+    resume_study("once", launcher=fake_launcher([]))
+    assert len(plans) == 2, "a resumed study is planned afresh, from its stored spec"
+
+
 def test_bad_input_leaves_no_study_folder(shakespeare_small, source_dir, studio_home) -> None:
     spec = spec_for(shakespeare_small, source_dir, ["transfer=parameter"], name="bad")
     spec.base["source"] = str(source_dir.parent / "no-such-model")
