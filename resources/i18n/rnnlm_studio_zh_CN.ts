@@ -1669,6 +1669,16 @@ This cannot be undone.</source>
         </message>
         <message>
             <location filename="../../rnnlm_studio/gui/sources_box.py" />
+            <source>Move the selected source up: a chain fine-tunes on the ticked sources from top to bottom</source>
+            <translation>把选中的源上移：链式迁移按从上到下的顺序依次在勾选的源上微调</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/sources_box.py" />
+            <source>Move the selected source down</source>
+            <translation>把选中的源下移</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/sources_box.py" />
             <source>Weight of the source chosen above when averaging</source>
             <translation>取平均时上面所选源模型的权重</translation>
         </message>

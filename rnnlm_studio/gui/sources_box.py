@@ -8,9 +8,13 @@ a user could type; they offer only the combinations the trainer accepts.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import NamedTuple
+
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHeaderView, QLabel, QSpinBox,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout,
+                               QHeaderView, QLabel, QSpinBox, QTableWidget, QTableWidgetItem, QToolButton,
+                               QVBoxLayout, QWidget)
 
 from ..core.config import MAPPINGS, MULTI_SOURCES, TrainConfig
 from .i18n import N_, translator
@@ -34,10 +38,18 @@ MAPPING_HELP = {
 }
 
 
+class _Row(NamedTuple):
+    label: str
+    ref: str
+    ticked: bool
+    weight: float
+
+
 class MoreSourcesBox(QGroupBox):
     """Further sources (a checkable table of the models the source chooser offers, each with a weight
     for averaging) and the method. It offers only what the transfer type allows, so what it writes
-    always passes the trainer's checks."""
+    always passes the trainer's checks. The table's order is the order of the sources: a chain trains
+    through them from top to bottom, so ticked sources stay at the top, in the order the user set."""
 
     changed = Signal()
 
@@ -50,7 +62,19 @@ class MoreSourcesBox(QGroupBox):
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.setMaximumHeight(130)
         self.table.setToolTip(tr("Tick further sources to combine with the source chosen above"))
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.itemChanged.connect(lambda _item: self.changed.emit())
+        self.up_button = _arrow(Qt.ArrowType.UpArrow, tr("Move the selected source up: a chain fine-tunes on the "
+                                                         "ticked sources from top to bottom"), lambda: self.move(-1))
+        self.down_button = _arrow(Qt.ArrowType.DownArrow, tr("Move the selected source down"), lambda: self.move(1))
+        order = QVBoxLayout()
+        order.addWidget(self.up_button)
+        order.addWidget(self.down_button)
+        order.addStretch(1)
+        rows = QHBoxLayout()
+        rows.addWidget(self.table, 1)
+        rows.addLayout(order)
         self.method_box = QComboBox()
         self.method_box.addItems(MULTI_SOURCES)
         self.method_box.currentIndexChanged.connect(self._on_method)
@@ -61,49 +85,58 @@ class MoreSourcesBox(QGroupBox):
         form.addRow(tr("Method"), self.method_box)
         form.addRow(tr("Weight of the chosen source"), self.primary_weight)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.table)
+        layout.addLayout(rows)
         layout.addLayout(form)
         layout.addWidget(self.help)
         self._on_method()
 
     def set_choices(self, choices: list[tuple[str, str]], primary: str | None) -> None:
-        """The models on offer (label, reference), less the chosen source; ticks and weights survive."""
-        kept = {ref: weight for ref, weight in zip(self._refs(), self._weights()) if ref in self.chosen()}
+        """The models on offer (label, reference), less the chosen source; ticked ones keep their order and weights."""
+        offered = {ref: label for label, ref in choices if ref != primary}
+        kept = [row._replace(label=offered[row.ref]) for row in self._rows() if row.ticked and row.ref in offered]
+        ticked = {row.ref for row in kept}
+        self._fill(kept + [_Row(label, ref, False, 1.0) for ref, label in offered.items() if ref not in ticked])
+
+    def _rows(self) -> list[_Row]:
+        return [_Row(self.table.item(row, 0).text(), self.table.item(row, 0).data(Qt.ItemDataRole.UserRole),
+                     self.table.item(row, 0).checkState() == Qt.CheckState.Checked,
+                     self.table.cellWidget(row, 1).value()) for row in range(self.table.rowCount())]
+
+    def _fill(self, rows: list[_Row]) -> None:
         self.table.blockSignals(True)
         self.table.setRowCount(0)
-        for label, ref in choices:
-            if ref == primary:
-                continue
-            row = self.table.rowCount()
-            self.table.insertRow(row)
-            item = QTableWidgetItem(label)
-            item.setData(Qt.ItemDataRole.UserRole, ref)
-            item.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled)
-            item.setCheckState(Qt.CheckState.Checked if ref in kept else Qt.CheckState.Unchecked)
-            self.table.setItem(row, 0, item)
+        for index, row in enumerate(rows):
+            self.table.insertRow(index)
+            item = QTableWidgetItem(row.label)
+            item.setData(Qt.ItemDataRole.UserRole, row.ref)
+            item.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+            item.setCheckState(Qt.CheckState.Checked if row.ticked else Qt.CheckState.Unchecked)
+            self.table.setItem(index, 0, item)
             spin = _weight_spin(tr("This source's weight when averaging"))
-            spin.setValue(kept.get(ref, 1.0))
+            spin.setValue(row.weight)
             spin.valueChanged.connect(self.changed)
-            self.table.setCellWidget(row, 1, spin)
+            self.table.setCellWidget(index, 1, spin)
         self.table.blockSignals(False)
         self.changed.emit()
 
-    def _refs(self) -> list[str]:
-        return [self.table.item(row, 0).data(Qt.ItemDataRole.UserRole) for row in range(self.table.rowCount())]
-
-    def _weights(self) -> list[float]:
-        return [self.table.cellWidget(row, 1).value() for row in range(self.table.rowCount())]
+    def move(self, step: int) -> None:
+        """The selected source one place up (-1) or down (+1); it stays selected."""
+        row, rows = self.table.currentRow(), self._rows()
+        if not 0 <= row < len(rows) or not 0 <= row + step < len(rows):
+            return
+        rows[row], rows[row + step] = rows[row + step], rows[row]
+        self._fill(rows)
+        self.table.selectRow(row + step)
 
     def chosen(self) -> list[str]:
-        return [ref for row, ref in enumerate(self._refs())
-                if self.table.item(row, 0).checkState() == Qt.CheckState.Checked]
+        return [row.ref for row in self._rows() if row.ticked]
 
     def set_chosen(self, refs: list[str], method: str | None, weights: list[float]) -> None:
-        """Tick `refs` (with their weights: the chosen source's first) and pick the method."""
+        """Tick `refs` in their order, at the top (with their weights: the chosen source's first), and pick the method."""
         weight_of = dict(zip(refs, weights[1:]))
-        for row, ref in enumerate(self._refs()):
-            self.table.item(row, 0).setCheckState(Qt.CheckState.Checked if ref in refs else Qt.CheckState.Unchecked)
-            self.table.cellWidget(row, 1).setValue(weight_of.get(ref, 1.0))
+        rows = {row.ref: row for row in self._rows()}
+        ticked = [rows[ref]._replace(ticked=True, weight=weight_of.get(ref, 1.0)) for ref in refs if ref in rows]
+        self._fill(ticked + [row._replace(ticked=False, weight=1.0) for ref, row in rows.items() if ref not in refs])
         self.primary_weight.setValue(weights[0] if weights else 1.0)
         if method:
             self.method_box.setCurrentText(method)
@@ -129,10 +162,17 @@ class MoreSourcesBox(QGroupBox):
         extra = self.chosen() if config.source and self._allowed else []
         config.extra_sources = extra
         config.multi_source = self.method_box.currentText() if extra else None
-        weights = [self.primary_weight.value(),
-                   *(w for ref, w in zip(self._refs(), self._weights()) if ref in extra)]
+        weights = [self.primary_weight.value(), *(row.weight for row in self._rows() if row.ticked)]
         equal = len(set(weights)) == 1
         config.source_weights = weights if extra and config.multi_source == "average" and not equal else []
+
+
+def _arrow(arrow: Qt.ArrowType, tip: str, slot: Callable[[], None]) -> QToolButton:
+    button = QToolButton()
+    button.setArrowType(arrow)
+    button.setToolTip(tip)
+    button.clicked.connect(slot)
+    return button
 
 
 def _weight_spin(tip: str) -> QDoubleSpinBox:

@@ -90,3 +90,36 @@ def test_choices_survive_the_saved_state(panel: ModelPanel, qtbot, runs_home: Pa
     other.set_state(state)
     assert other.more_sources.chosen() == [second] and other.more_sources.method_box.currentText() == "chain"
     assert other.state()["config"] == state["config"]
+
+
+def test_a_chain_trains_through_the_sources_in_the_order_the_user_sets(panel: ModelPanel, qtbot,  # noqa: ANN001
+                                                                        runs_home: Path) -> None:
+    """A chain fine-tunes on its sources in turn: the arrows set that order, ticked sources stay on top,
+    and a restored run gets its own order back, not the list's."""
+    panel.refresh_sources()
+    panel.set_source(run_dir("source-scratch"))
+    panel.transfer_box.setCurrentText("parameter")
+    box = panel.more_sources
+    first = run_dir("shakespeare-parameter")
+    second = box.table.item(box.table.rowCount() - 1, 0).data(Qt.ItemDataRole.UserRole)  # a bundled model
+    assert second != first
+    tick(panel, first)
+    tick(panel, second)
+    box.method_box.setCurrentText("chain")
+    assert box.chosen() == [first, second]
+    row = next(r for r in range(box.table.rowCount()) if box.table.item(r, 0).data(Qt.ItemDataRole.UserRole) == second)
+    box.table.selectRow(row)
+    for _ in range(row):
+        qtbot.mouseClick(box.up_button, Qt.MouseButton.LeftButton)
+    assert box.table.currentRow() == 0 and box.chosen() == [second, first]
+    argv = argv_of(panel)
+    sources = [a for a in argv if a.startswith("--source=")]
+    assert sources[1:] == [f"--source={second}", f"--source={first}"] and "--multi-source=chain" in argv
+
+    state = panel.state()
+    other = ModelPanel()
+    qtbot.addWidget(other)
+    other.set_state(state)
+    assert other.more_sources.chosen() == [second, first]
+    panel.refresh_sources()  # the list is offered again (a run finished): the order stays
+    assert box.chosen() == [second, first]
