@@ -2311,8 +2311,8 @@ This cannot be undone.</source>
         </message>
         <message>
             <location filename="../../rnnlm_studio/gui/plots.py" />
-            <source>loss (nats/token)</source>
-            <translation>损失（奈特/词元）</translation>
+            <source>nats/token</source>
+            <translation>奈特/词元</translation>
         </message>
         <message>
             <location filename="../../rnnlm_studio/gui/plots.py" />
@@ -2326,11 +2326,6 @@ This cannot be undone.</source>
         </message>
         <message>
             <location filename="../../rnnlm_studio/gui/plots.py" />
-            <source> (log scale)</source>
-            <translation>（对数刻度）</translation>
-        </message>
-        <message>
-            <location filename="../../rnnlm_studio/gui/plots.py" />
             <source>Validation {name} — higher is better</source>
             <translation>验证{name} — 越高越好</translation>
         </message>
@@ -2338,6 +2333,11 @@ This cannot be undone.</source>
             <location filename="../../rnnlm_studio/gui/plots.py" />
             <source>Validation {name} — lower is better</source>
             <translation>验证{name} — 越低越好</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/plots.py" />
+            <source> (log scale)</source>
+            <translation>（对数刻度）</translation>
         </message>
         <message>
             <location filename="../../rnnlm_studio/gui/plots.py" />

@@ -356,7 +356,7 @@ class TrainingPlots(QWidget):
         self.loss_plot = _TitledPlot()
         self.ppl_plot = _TitledPlot(axisItems={"left": _LogAxis("left")})
         self.loss_plot.set_title(tr("Loss — raw (faint), smoothed, validation (dots)"))
-        self.loss_plot.setLabel("left", tr("loss (nats/token)"))
+        self.loss_plot.setLabel("left", tr("nats/token"))  # the title says it is the loss
         # No grid: with one, the axes repaint with every new point, most of the drawing cost while a
         # run trains; the crosshair readout gives exact values instead.
         for plot in (self.loss_plot, self.ppl_plot):
@@ -487,10 +487,10 @@ class TrainingPlots(QWidget):
             plot.setLabel("bottom", x_label)
         self.ppl_plot.setLogMode(x=False, y=metric in LOG_VIEWS)
         name = tr(METRICS[metric][1])
-        self.ppl_plot.setLabel("left", name + (tr(" (log scale)") if metric in LOG_VIEWS else ""))
+        self.ppl_plot.setLabel("left", name)  # a rotated axis label is never elided: short, or a short plot clips it
         title = (tr("Validation {name} — higher is better") if metric in TASK_VIEWS
                  else tr("Validation {name} — lower is better"))
-        self.ppl_plot.set_title(title.format(name=name))
+        self.ppl_plot.set_title(title.format(name=name + (tr(" (log scale)") if metric in LOG_VIEWS else "")))
         self._show_when_empty()
 
     def redraw(self) -> None:

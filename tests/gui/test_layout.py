@@ -63,6 +63,9 @@ def test_training_panel_shows_export_and_both_plots_at_1024x700(make_window, qtb
         label = plot.plotItem.titleLabel
         assert label.text == plot.full_title or label.text.endswith("…")
         assert label.toolTip() == plot.full_title
+        axis = plot.getAxis("left")  # a rotated axis label is never elided: it must fit the axis's height
+        text, room = axis.label.mapRectToScene(axis.label.boundingRect()), axis.sceneBoundingRect()
+        assert room.top() <= text.top() and text.bottom() <= room.bottom(), axis.labelText
 
 
 def _problems_on_tab(window: QMainWindow, qtbot, key: str, fields: dict[str, QWidget]) -> list[str]:  # noqa: ANN001
