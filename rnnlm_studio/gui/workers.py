@@ -278,15 +278,17 @@ class Lane:
             try:
                 result = work()
             except Exception as exc:  # every failure reaches the panel that asked, as a message
-                self._deliveries.deliver.emit(on_failed, failure_message(exc))
+                self.post(on_failed, failure_message(exc))
                 return
-            self._deliveries.deliver.emit(on_done, result)
+            self.post(on_done, result)
 
         self.pool.start(job)
 
     def post(self, callback: Callable[[Any], None], argument: Any) -> None:
-        """From inside a running `work`: hand a partial result (a generated piece) to the interface."""
-        self._deliveries.deliver.emit(callback, argument)
+        """From inside a running `work`: hand a partial result (a generated piece) to the interface. When
+        the panel that asked is gone (its window closed, the application ending), there is no one to tell."""
+        if shiboken6.isValid(self._deliveries):
+            self._deliveries.deliver.emit(callback, argument)
 
     def wait(self, msecs: int) -> bool:
         return self.pool.waitForDone(msecs)
