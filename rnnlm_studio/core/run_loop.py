@@ -37,6 +37,7 @@ LOG_EVERY = 10  # steps per StepEvent: one event per step would cost more than t
 FIRST_EVAL = 1 / 32  # the automatic schedule's first evaluation, as a share of the budget
 LATE_EVAL_SPACING = 1 / 4  # past this share the schedule evaluates every such share of the budget
 AUTO_EVAL_EVERY = 500  # ... and at least every this many steps, so a long run keeps its curve
+PROGRESS_EVERY_S = 30.0  # how often the store hears a run's step and time between evaluations (the Runs panel reads them)
 EVAL_SHARE = 0.1  # under a time budget, periodic evaluations and checkpoints wait while they have cost more than this share
 
 
@@ -154,6 +155,7 @@ class RunLoop:
     def _init_progress(self) -> None:
         self.step = self.epoch = self.batch_in_epoch = self.tokens_seen = 0
         self.elapsed = self.train_seconds = 0.0
+        self._stored_elapsed = 0.0
         self.best_key: Any = None
         self.best_valid: dict[str, float] = {}
         self.evals_since_best = 0
@@ -274,6 +276,7 @@ class RunLoop:
                     if not math.isfinite(event.loss):
                         yield self._diverged(event.loss)
                         return
+                    self._store_progress()
                     yield event
                     window_loss.zero_(), window_norm.zero_()
                     window_steps, window_tokens, window_time = 0, 0, 0.0
@@ -328,6 +331,13 @@ class RunLoop:
         return StepEvent(step=self.step, epoch=self.epoch, tokens_seen=self.tokens_seen, loss=mean_loss,
                          lr=self.optimizer.param_groups[-1]["lr"], grad_norm=float(norm),
                          tokens_per_s=tokens_per_s, elapsed=self.elapsed, progress=progress, eta=eta)
+
+    def _store_progress(self) -> None:
+        """Evaluations may be many minutes apart; a run watched from another process (the window, `runs`)
+        should not show its duration as it was at the last one."""
+        if self.elapsed - self._stored_elapsed >= PROGRESS_EVERY_S:
+            self._stored_elapsed = self.elapsed
+            self.store.update(self.run_id, step=self.step, tokens_seen=self.tokens_seen, elapsed=self.elapsed)
 
     def _pause(self, control: TrainControl) -> Iterator[Event]:
         self.store.update(self.run_id, status="paused")

@@ -323,3 +323,18 @@ def test_bad_settings_end_with_one_error_and_no_run(shakespeare_small: dict[str,
     events = list(train(tiny_config(shakespeare_small, lr=-1.0)))
     assert len(events) == 1 and isinstance(events[0], ErrorEvent) and "`lr`" in events[0].message
     assert RunStore().list() == [] and not any((studio_home / "runs").iterdir())
+
+
+def test_the_store_hears_a_runs_progress_between_evaluations(shakespeare_small, monkeypatch) -> None:
+    """Evaluations can be many minutes apart: a window or `runs` watching from another process reads the
+    run's step and duration from the store, so they are written there as the run goes."""
+    monkeypatch.setattr(run_loop, "PROGRESS_EVERY_S", 0.0)
+    seen = []
+    run_id = None
+    for event in train(tiny_config(shakespeare_small, max_steps=40, eval_every=1000)):
+        if isinstance(event, StartEvent):
+            run_id = event.run_id
+        if isinstance(event, StepEvent):
+            record = RunStore().get(run_id)
+            seen.append((record.step, record.elapsed > 0, event.step))
+    assert seen and all(step == event_step and timed for step, timed, event_step in seen), seen
