@@ -48,8 +48,9 @@ class _Row(NamedTuple):
 class MoreSourcesBox(QGroupBox):
     """Further sources (a checkable table of the models the source chooser offers, each with a weight
     for averaging) and the method. It offers only what the transfer type allows, so what it writes
-    always passes the trainer's checks. The table's order is the order of the sources: a chain trains
-    through them from top to bottom, so ticked sources stay at the top, in the order the user set."""
+    always passes the trainer's checks. Ticked sources are used in the table's order, top to bottom (a
+    chain trains through them in turn), which the arrows change; a refreshed list keeps them on top, in
+    that order."""
 
     changed = Signal()
 
