@@ -243,6 +243,16 @@ def matched_architecture(config: TrainConfig) -> ModelConfig:
     return config.target_model(config.model.vocab_size, model_config_from(read_config(folder), folder))
 
 
+def _check_cell(config: TrainConfig, values: dict[str, str]) -> None:
+    """A cell's runs take the layer options as its transfer type does (`config.check_layer_options`): an
+    option the cell's transfer refuses would fail every run of the cell once the study had started."""
+    try:
+        matched_architecture(config)
+    except StudioError as exc:
+        cell = ", ".join(f"{name}={value}" for name, value in values.items())
+        raise ConfigError(f"study cell {cell}: {exc}") from None
+
+
 def _scratch_key(config: TrainConfig) -> str:
     """Two baselines are the same run when their `train` options are, but for the name."""
     return json.dumps(train_argv(dataclasses.replace(config, name=None)))
@@ -274,6 +284,7 @@ def make_plan(spec: StudySpec) -> Plan:
     for index, values in enumerate(grid(spec.axes)):
         cell = Cell(index, values, [], [])
         config = _apply(base, values, data)
+        _check_cell(config, values)
         shared = {k: v for k, v in values.items() if AXES[k].on_baseline}
         probe = _apply(base, shared, data)  # the cells' transfer, with what the baseline shares with them
         twin = dataclasses.replace(baseline_config(probe), model=matched_architecture(probe))

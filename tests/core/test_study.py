@@ -236,6 +236,20 @@ def test_bad_input_leaves_no_study_folder(shakespeare_small, source_dir, studio_
     assert not (studio_home / "studies" / "bad").exists()
 
 
+
+@pytest.mark.parametrize("options, axis", [({"transfer": "feature", "feature_layer": 0}, "transfer=parameter,feature"),
+                                           ({"model": ModelConfig(layers=3)}, "transfer=parameter,feature")])
+def test_a_layer_option_one_cells_transfer_refuses_is_refused_before_any_run(
+        shakespeare_small, source_dir, studio_home, options, axis) -> None:
+    """The layer options apply to every cell: one whose transfer type cannot take them (a lower source
+    layer read by a parameter cell, more layers for a feature cell) would fail in every run of the cell,
+    after the study had started; it is refused with the plan, and nothing is left behind."""
+    spec = spec_for(shakespeare_small, source_dir, [axis], name="layers", **options)
+    with pytest.raises(StudioError, match="transfer=(parameter|feature)"):
+        start_study(spec, launcher=fake_launcher([]))
+    assert not (studio_home / "studies" / "layers").exists()
+
+
 # ------------------------------------------------------------------ exports
 
 
