@@ -255,8 +255,12 @@ def start_study(spec: StudySpec, control: StudyControl | None = None,
 
 
 def resume_study(ref: str, control: StudyControl | None = None, launcher: Launcher | None = None,
-                 jobs: int | None = None, env: dict[str, str] | None = None) -> StudyRun:
+                 jobs: int | None = None, env: dict[str, str] | None = None, device: str | None = None) -> StudyRun:
+    """`jobs` and `device` are chosen anew: a study stopped on a GPU may resume on the CPU, and the other way
+    round (its runs would ask for the device of the day it started, which `env` may no longer show them)."""
     folder = StudyFolder.open(ref)
     if jobs is not None:
         folder.spec.jobs = jobs
+    if device is not None:
+        folder.spec.base = {**folder.spec.base, "device": device}
     return StudyRun(folder, control, launcher, env)

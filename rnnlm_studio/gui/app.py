@@ -137,7 +137,7 @@ class MainWindow(QMainWindow):
         self.training_panel = TrainingPanel()
         self.runs_panel = RunsPanel()
         self.playground = PlaygroundPanel()
-        self.studies_panel = StudiesPanel(self.build_config, self.study_env)
+        self.studies_panel = StudiesPanel(self.build_config, self.study_where)
         for key, widget in self._panels().items():
             self.docks[key].setWidget(_scrolling(widget) if key in SCROLLING_PANELS else widget)
         self.training_panel.set_actions([self.start_action, self.pause_action, self.stop_action])
@@ -324,13 +324,14 @@ class MainWindow(QMainWindow):
         config.threads = max(1, config.threads // choice.processes)
         return ProcessTrainingJob(config, choice.processes, resume, choice.child_env(), self)
 
-    def study_env(self) -> dict[str, str]:
-        """A study's runs train where the device choice says; each is one process (At once runs several)."""
+    def study_where(self) -> tuple[str, dict[str, str]]:
+        """A study's runs train where the device choice says (the trainer's device, and the environment that
+        shows the runs only that device); each is one process (At once runs several)."""
         choice = self.model_panel.device_choice()
         if choice.processes > 1:
             raise StudioError(tr("a study trains each run in one process: choose Auto, CPU or one GPU as the Device "
                                  "in the Model & Transfer panel, and set At once to train several runs side by side"))
-        return choice.child_env()
+        return choice.device, choice.child_env()
 
     def toggle_pause(self) -> None:
         if self.job is None or self.job.stopping:

@@ -52,10 +52,11 @@ class StudiesPanel(QWidget):
     ended = Signal()  # the study stopped, finished or failed: a window waiting to close can go
 
     def __init__(self, config_source: Callable[[], TrainConfig] | None = None,
-                 env_source: Callable[[], dict[str, str]] | None = None, parent: QWidget | None = None) -> None:
+                 where_source: Callable[[], tuple[str, dict[str, str]]] | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.config_source = config_source
-        self.env_source = env_source  # the Model panel's device choice, as the runs' environment
+        self.where_source = where_source  # the Model panel's device choice: the trainer's device, the runs' environment
         self.lane = Lane(self)
         self.control: StudyControl | None = None
         self.spec: StudySpec | None = None  # the study shown
@@ -152,8 +153,8 @@ class StudiesPanel(QWidget):
             return
         try:
             axes = self.axes()
-            config = self.config_source()
-            env = self._child_env()
+            config = self.config_source()  # its device is the Model panel's too
+            _device, env = self._where()
             if not config.source and "source" not in dict(axes):
                 raise StudioError(tr("a study compares transfer with scratch: choose a source model in the "
                                      "Model & Transfer panel, or make source one of the axes"))
@@ -174,14 +175,16 @@ class StudiesPanel(QWidget):
             return
         try:
             spec = StudyFolder.open(name).spec
-            env = self._child_env()
+            device, env = self._where()
         except StudioError as exc:
             self.message.show_message(str(exc), "error")
             return
-        self._begin(spec, lambda control: resume_study(name, control, jobs=self.jobs.value(), env=env))
+        self._begin(spec, lambda control: resume_study(name, control, jobs=self.jobs.value(), env=env,
+                                                       device=device))
 
-    def _child_env(self) -> dict[str, str]:
-        return {**CHILD_ENV, **(self.env_source() if self.env_source else {})}
+    def _where(self) -> tuple[str | None, dict[str, str]]:
+        device, env = self.where_source() if self.where_source else (None, {})
+        return device, {**CHILD_ENV, **env}
 
     def _begin(self, spec: StudySpec, open_study: Callable[[StudyControl], Any]) -> None:
         self.message.clear()

@@ -224,8 +224,9 @@ def test_a_new_study_is_planned_once(shakespeare_small, source_dir, monkeypatch)
     study = start_study(spec_for(shakespeare_small, source_dir, ["transfer=parameter"], name="once"),
                         launcher=fake_launcher([]))
     assert len(plans) == 1 and study.plan.jobs
-    resume_study("once", launcher=fake_launcher([]))
+    resumed = resume_study("once", launcher=fake_launcher([]), device="cpu")
     assert len(plans) == 2, "a resumed study is planned afresh, from its stored spec"
+    assert {job.config.device for job in resumed.plan.jobs.values()} == {"cpu"}, "resumed where the user says now"
 
 
 def test_bad_input_leaves_no_study_folder(shakespeare_small, source_dir, studio_home) -> None:
