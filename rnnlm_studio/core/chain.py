@@ -14,6 +14,7 @@ import dataclasses
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from . import paths
 from . import checkpoint as ckpt
 from .config import TrainConfig
 from .errors import StudioError, TransferError, option
@@ -26,7 +27,7 @@ TrainOne = Callable[[TrainConfig, TrainControl], Iterator[Event]]
 
 def stage_text(ref: str, store: RunStore) -> list[str]:
     """The training text of a chain stage: the text itself, or the text its run was trained on."""
-    path = Path(ref).expanduser()
+    path = paths.user_path(ref)
     if path.exists() and not (path / ckpt.CONFIG).is_file() and not (path / "run.toml").is_file():
         return [str(path)]
     record = _stage_run(ref, path, store)

@@ -415,7 +415,7 @@ def resume_checkpoint(run_dir: Path) -> Path:
 
 def resolve_model(ref: str | Path) -> Path:
     """A model folder, a run folder, an installed or bundled model name, or a run id/name."""
-    path = Path(ref).expanduser()
+    path = paths.user_path(ref)
     if path.is_dir():
         if (path / CONFIG).is_file():
             return path

@@ -30,6 +30,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 from torch.nn import functional as F
 
+from . import paths
 from . import checkpoint as ckpt
 from .config import TrainConfig
 from .device import resolve_device
@@ -86,7 +87,7 @@ def load_labelled(path: str | Path, *, min_classes: int = 2) -> LabelledData:
     example, so a file without blank lines is one example and a file of paragraphs gives
     many: both ways of laying out a labelled corpus work without a switch.
     """
-    path = Path(path).expanduser()
+    path = paths.user_path(path)
     if not path.exists():
         raise CorpusError(f"{path}: no such file or folder; check the path of the labelled corpus")
     if path.is_dir():

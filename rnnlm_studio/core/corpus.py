@@ -21,6 +21,7 @@ from typing import Protocol
 
 import numpy as np
 
+from .paths import user_path
 from .errors import ConfigError, CorpusError, give
 from .validation import special_kind
 from .words import LONG_LINE, count_words, word_chunks
@@ -323,7 +324,7 @@ def _folder_files(folder: Path, warnings: list[str]) -> list[TextFile]:
 
 
 def _open_path(raw: str | Path, warnings: list[str]) -> list[TextFile]:
-    path = Path(raw).expanduser()
+    path = user_path(raw)
     if not path.exists():
         raise _refuse(path, "no such file or folder", "check the path")
     path = path.resolve()
@@ -362,7 +363,7 @@ def data_layout(paths: Sequence[str | Path]) -> DataLayout:
     other paths are training text. The notes say what was used for what."""
     layout = DataLayout([], [], [], [])
     for raw in paths:
-        folder = Path(raw).expanduser()
+        folder = user_path(raw)
         roles: dict[str, list[Path]] = {}
         others: list[str] = []
         if folder.is_dir():

@@ -121,7 +121,7 @@ class _Walk:
     def resolve(self, ref: str) -> tuple[LineageNode, list[str]]:
         """A reference as `--source` takes it, read in `checkpoint.resolve_model`'s order (a folder,
         an installed or bundled name, a run), with the references of its own sources."""
-        path = Path(ref).expanduser()
+        path = paths.user_path(ref)
         if path.is_dir():
             record = self._find(str(path))
             if record is not None:
@@ -132,7 +132,8 @@ class _Walk:
             for root in (paths.installed_models_dir(), paths.bundled_models_dir()):
                 if (root / ref / MODEL_CONFIG).is_file():
                     return self._model_node(root / ref)
-        record = self._find(ref) or (self._find(path.name) if _RUN_ID.fullmatch(path.name) else None)
+        run_id = _run_id_in(path)
+        record = self._find(ref) or (self._find(run_id) if run_id else None)
         if record is not None:
             return self._run_node(record)
         return self._missing(ref)
@@ -178,10 +179,11 @@ class _Walk:
 
     def _missing(self, ref: str) -> tuple[LineageNode, list[str]]:
         """An ancestor named but not found; a chain's stage still has the stage before it."""
-        is_run = bool(_RUN_ID.fullmatch(Path(ref).name))
-        node = LineageNode(key=f"missing:{ref}", kind=RUN if is_run else MODEL, name=ref, id=ref, missing=True)
-        self._mark_stage(node, ref)
-        before = self.stage_before.get(ref)
+        run_id = _run_id_in(Path(ref))
+        node = LineageNode(key=f"missing:{run_id or ref}", kind=RUN if run_id else MODEL, name=run_id or ref,
+                           id=run_id or ref, missing=True)
+        self._mark_stage(node, node.id)
+        before = self.stage_before.get(node.id)
         return node, [before] if before else []
 
     def _learn_chain(self, chain: list[str]) -> None:
@@ -223,6 +225,15 @@ def _facts(node: LineageNode, names: dict[str, str]) -> list[str]:
     if node.run_id is not None and f"run:{node.run_id}" not in node.parents:
         facts.append(f"trained in run {node.run_id}")
     return facts
+
+
+def _run_id_in(path: Path) -> str | None:
+    """The run a reference names: a run folder, or one of its checkpoints (`RUN/checkpoints/best`), so
+    that a source deleted with its run is still shown as that run."""
+    for name in (path.name, path.parent.parent.name if path.parent.name == "checkpoints" else ""):
+        if _RUN_ID.fullmatch(name):
+            return name
+    return None
 
 
 def _read_json(path: Path) -> dict[str, Any]:

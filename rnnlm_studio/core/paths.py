@@ -19,6 +19,15 @@ def data_home() -> Path:
     return root
 
 
+def user_path(raw: str | os.PathLike[str]) -> Path:
+    """A path as the user typed it, `~` expanded; `~name` for a user this machine does not have stays
+    as typed, so that the caller's own "not found" message names it instead of a traceback."""
+    try:
+        return Path(raw).expanduser()
+    except RuntimeError:
+        return Path(raw)
+
+
 def _subfolder(name: str) -> Path:
     """A folder of the data folder, created when missing; in a read-only data folder it may not exist,
     and readers then find nothing in it rather than failing (writers fail with the OS's reason)."""

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import torch
 
+from . import paths
 from . import checkpoint as ckpt
 from .classify import EVAL_BATCH, LABELS_FILE, LoadedClassifier, pad_batch
 from .corpus import Corpus
@@ -65,7 +66,7 @@ def read_lines(source: str) -> list[str]:
     if source == "-":
         lines = sys.stdin.read().splitlines()
     else:
-        path = Path(source).expanduser()
+        path = paths.user_path(source)
         require_regular_file(path, "give a text file with one input per line, or - for standard input")
         lines = list(Corpus.open([path]).iter_lines())
     return [line for line in lines if line.strip()]

@@ -334,7 +334,7 @@ def _runs_root(output_dir: str | None) -> Path | None:
     from any working directory."""
     if not output_dir:
         return None
-    root = Path(output_dir).expanduser().resolve()
+    root = paths.user_path(output_dir).resolve()
     try:
         root.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -411,7 +411,7 @@ def _by_id(ref: str, records: list[RunRecord]) -> list[RunRecord]:
 
 
 def _by_path(ref: str, records: list[RunRecord]) -> list[RunRecord]:
-    path = Path(ref).expanduser()
+    path = paths.user_path(ref)
     if not path.exists():
         return []
     path = path.resolve()

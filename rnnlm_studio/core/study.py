@@ -122,7 +122,7 @@ def parse_axis(text: str) -> tuple[str, list[str]]:
 
 
 def _absolute(path: str) -> str:
-    return str(Path(path).expanduser().resolve())
+    return str(paths.user_path(path).resolve())
 
 
 def _absolute_paths(base: dict[str, Any]) -> dict[str, Any]:
@@ -133,7 +133,7 @@ def _absolute_paths(base: dict[str, Any]) -> dict[str, Any]:
         if base.get(key):
             fixed[key] = _absolute(base[key])
     source = base.get("source")
-    if source and Path(source).expanduser().exists():
+    if source and paths.user_path(source).exists():
         fixed["source"] = _absolute(source)
     return fixed
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from . import paths
 from .classify import (LM_DEFAULT_SPLIT, MAX_TOKENS, TASK_SPLIT, EncodedSet, LoadedClassifier, TaskClassifier,
                        TaskData, TaskKind, pad_batch)
 from .config import TrainConfig
@@ -46,7 +47,7 @@ def is_tagged_file(path: str | Path) -> bool:
     """Whether `path` is laid out for tagging: a file (not .csv) whose first lines are all a token and a
     label, neither with spaces, split by a tab. A labelled table's header (`label`, `text`) or its texts,
     which hold spaces, tell it apart; a folder is always class folders."""
-    path = Path(path).expanduser()
+    path = paths.user_path(path)
     if not path.is_file() or path.suffix.lower() == ".csv":
         return False
     try:
@@ -62,7 +63,7 @@ def is_tagged_file(path: str | Path) -> bool:
 
 def load_tagged(path: str | Path, labels: list[str] | None = None) -> TaggedData:
     """Read a tagging file; with `labels` (the training tags) a tag they lack is refused."""
-    path = Path(path).expanduser()
+    path = paths.user_path(path)
     sentences, tags = _read_sentences(path)
     if not sentences:
         raise CorpusError(f"{path}: holds no tagged tokens; {LAYOUT}")

@@ -258,7 +258,7 @@ class CorpusPanel(QWidget):
         sample = str(paths.sample_corpus().resolve())
         added = False
         for raw in new_paths:
-            path = str(Path(raw).expanduser().resolve())
+            path = str(paths.user_path(raw).resolve())
             if path in known:
                 continue
             known.add(path)

@@ -245,6 +245,8 @@ def test_resolve_model_finds_a_run_folders_best_checkpoint(tmp_path: Path, token
     assert ckpt.resolve_model(run) == run / "checkpoints" / "best"
     with pytest.raises(ModelFileError, match="no model named"):
         ckpt.resolve_model("no-such-model")
+    with pytest.raises(ModelFileError, match="no model named '~nobody-rnnlm-studio/model'"):
+        ckpt.resolve_model("~nobody-rnnlm-studio/model")  # a user this machine lacks: named, no traceback
 
 
 def test_card_is_a_readme_with_hub_metadata_and_config_has_no_absolute_paths(tmp_path: Path,

@@ -97,6 +97,17 @@ def test_a_deleted_ancestor_is_a_missing_node(family: dict[str, str]) -> None:
     assert "missing" in format_tree(found).splitlines()[0]
 
 
+def test_a_deleted_runs_checkpoint_as_a_source_is_still_that_run(family: dict[str, str],
+                                                                  shakespeare_small: dict[str, Path]) -> None:
+    checkpoint = RunStore().find(family["b"]).run_dir / "checkpoints" / "best"
+    child = tiny_run(shakespeare_small, name="child", source=str(checkpoint), transfer="parameter")
+    assert [node.id for node in lineage(child).nodes] == [family["a"], family["b"], child]
+    RunStore().delete(family["b"])
+    found = lineage(child)
+    assert [(node.id, node.missing, node.kind) for node in found.nodes] == [(family["b"], True, RUN),
+                                                                           (child, False, RUN)]
+
+
 def test_a_moved_source_folder_is_a_missing_node(family: dict[str, str], tmp_path: Path,
                                                   shakespeare_small: dict[str, Path]) -> None:
     folder = ckpt.export_model(family["a"], tmp_path / "mine")
@@ -157,3 +168,5 @@ def test_a_bundled_model_is_read_from_its_provenance_without_torch() -> None:
 def test_a_name_nothing_answers_to_is_one_clear_error() -> None:
     with pytest.raises(StudioError, match="no run or model named 'nowhere'"):
         lineage("nowhere")
+    with pytest.raises(StudioError, match="no run or model named '~nobody-rnnlm-studio/x'"):
+        lineage("~nobody-rnnlm-studio/x")  # a user this machine lacks

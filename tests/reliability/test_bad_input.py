@@ -57,6 +57,8 @@ REFUSED: dict[str, tuple[Maker, tuple[str, str]]] = {  # case -> (make the corpu
     "nul-in-text": (_write("nul.txt", lambda t: t[:5000].encode() + b"\0" + t[5000:].encode()), ("NUL", "remove it")),
     "folder-without-text": (_no_text_folder, ("no text files", "point to a folder or file")),
     "missing": (lambda folder, text: folder / "nope.txt", ("no such file", "check the path")),
+    "home-of-an-unknown-user": (lambda folder, text: Path("~nobody-rnnlm-studio/corpus.txt"),
+                                ("no such file", "check the path")),
     "smaller-than-a-batch": (_write("tiny.txt", lambda t: b"hello world\n" * 3),
                              ("one batch needs 272", "add text or lower --batch-size")),
 }
@@ -87,7 +89,7 @@ def test_bad_corpus_is_refused_in_one_line(case: str, tmp_path: Path, text: str,
     path = make(tmp_path, text)
     code = _train(path, shakespeare_small["valid"])
     out, err = capfd.readouterr()
-    named = str(tmp_path) if case != "smaller-than-a-batch" else "training text"
+    named = str(path.parent) if case != "smaller-than-a-batch" else "training text"
     assert_refused(code, err, named, studio_home)
     assert problem in err and fix in err, err
 
