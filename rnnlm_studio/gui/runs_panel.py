@@ -87,6 +87,11 @@ def _cell(text: str, sort_value: object = None, tooltip: str = "") -> QStandardI
     return item
 
 
+def _lineage_facts(record: RunRecord) -> tuple[object, ...]:
+    """What a lineage node shows of a run (`core.lineage`): its name, and its best or final figures."""
+    return record.name, record.status, record.best, record.final.get("valid")
+
+
 def _row_items(record: RunRecord, row: CompareRow | None, lead: str) -> list[QStandardItem]:
     name = _cell(record.name, record.name.lower(), f"{record.id}\n{record.run_dir}")
     name.setEditable(True)
@@ -229,7 +234,7 @@ class RunsPanel(QWidget):
     def _on_loaded(self, snapshot: RunsSnapshot) -> None:
         """Rebuild the table, keeping the selection (by run id)."""
         selected = [record.id for record in self.selected()]
-        known = set(self.records)
+        known = self.records
         self.records = {record.id: record for record in snapshot.records}
         self.model.blockSignals(True)
         self.model.removeRows(0, self.model.rowCount())
@@ -245,7 +250,15 @@ class RunsPanel(QWidget):
         self.table.selectionModel().blockSignals(False)
         self.empty_label.setVisible(not snapshot.records)
         self._update_buttons()
-        self._update_lineage(reread=set(self.records) != known)  # a run deleted or added may change it
+        self._update_lineage(reread=self._lineage_changed(known))
+
+    def _lineage_changed(self, known: dict[str, RunRecord]) -> bool:
+        """Whether the lineage shown may be stale: a run was added or deleted, or one in the tree was
+        renamed or evaluated (it finished, say). Progress alone (step, time) changes nothing shown."""
+        if set(self.records) != set(known):
+            return True
+        return any(self.lineage_view.has_run(run_id) and _lineage_facts(record) != _lineage_facts(known[run_id])
+                   for run_id, record in self.records.items())
 
     # --- selection -------------------------------------------------------------------------
     def selected(self) -> list[RunRecord]:
@@ -348,7 +361,8 @@ class RunsPanel(QWidget):
         elif not reread and self.lineage_view.has_run(selected[0].id):
             self.lineage_view.highlight(selected[0].id)
         else:
-            self.lineage_view.show_reading(selected[0].name)
+            if not self.lineage_view.has_run(selected[0].id):  # else the tree stays until the new one comes
+                self.lineage_view.show_reading(selected[0].name)
             self._lineage_loader.request(lineage, selected[0].id)
 
     def _on_lineage(self, found: Lineage) -> None:

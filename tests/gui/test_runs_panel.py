@@ -145,10 +145,16 @@ def test_the_lineage_of_a_run_jumps_to_its_ancestor(panel: RunsPanel, qtbot) -> 
     qtbot.waitUntil(lambda: [r.id for r in panel.selected()] == [source.id], timeout=10_000)
     assert tree.topLevelItemCount() == 1 and tree.currentItem() is oldest, "the tree stays, the ancestor highlighted"
 
+    RunStore().rename(source.id, "renamed-source")  # elsewhere: the CLI, say; or the run finishes, evaluated
+    panel.refresh()
+    qtbot.waitUntil(lambda: tree.topLevelItemCount() == 1 and tree.topLevelItem(0).text(0) == "renamed-source",
+                    timeout=10_000)
+
     RunStore().delete(source.id)
     panel.refresh()
     qtbot.waitUntil(lambda: source.id not in panel.records, timeout=10_000)
     _click_row(qtbot, panel, transfer.id)
     qtbot.waitUntil(lambda: tree.topLevelItemCount() == 1 and tree.topLevelItem(0).text(2) == "missing",
                     timeout=10_000)
-    assert tree.topLevelItem(0).text(0) == transfer.config["source"], "the run folder it was trained from, now gone"
+    assert transfer.config["source"].endswith(source.id), "trained from the source's run folder, now gone"
+    assert (tree.topLevelItem(0).text(0), tree.topLevelItem(0).text(1)) == (source.id, "run")
