@@ -30,14 +30,13 @@ from .config import TrainConfig
 from .distributed import DistContext
 from .errors import StudioError, spell
 from .events import CheckpointEvent, DoneEvent, ErrorEvent, EvalEvent, Event, LogEvent, PauseEvent, StartEvent, StepEvent
-from .runs import append_event
+from .runs import PROGRESS_EVERY_S, append_event
 from .schedule import LRSchedule
 
 LOG_EVERY = 10  # steps per StepEvent: one event per step would cost more than the step on small models
 FIRST_EVAL = 1 / 32  # the automatic schedule's first evaluation, as a share of the budget
 LATE_EVAL_SPACING = 1 / 4  # past this share the schedule evaluates every such share of the budget
 AUTO_EVAL_EVERY = 500  # ... and at least every this many steps, so a long run keeps its curve
-PROGRESS_EVERY_S = 30.0  # how often the store hears a run's step and time between evaluations (the Runs panel reads them)
 EVAL_SHARE = 0.1  # under a time budget, periodic evaluations and checkpoints wait while they have cost more than this share
 
 

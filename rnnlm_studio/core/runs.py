@@ -73,6 +73,8 @@ _UPDATABLE = frozenset({"status", "best", "final", "step", "tokens_seen", "elaps
                         "baseline_id", "name", "config", "data_bytes"})
 _GENERIC_STEMS = frozenset({"input", "train", "training", "data", "text", "corpus", "all"})
 
+PROGRESS_EVERY_S = 30.0  # how often the store hears a run's step and time between evaluations (the Runs panel reads them)
+
 
 @dataclass
 class RunRecord:

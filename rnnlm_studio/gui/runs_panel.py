@@ -9,7 +9,7 @@ import math
 import time
 from dataclasses import dataclass
 
-from PySide6.QtCore import QItemSelection, QPoint, QSortFilterProxyModel, Qt, QUrl, Signal
+from PySide6.QtCore import QItemSelection, QPoint, QSortFilterProxyModel, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QColor, QDesktopServices, QKeySequence, QShortcut, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMenu, QMessageBox,
                                QPushButton, QSplitter, QTableView, QVBoxLayout, QWidget)
@@ -19,7 +19,7 @@ from ..core.errors import StudioError
 from ..core.formatting import format_bytes, format_duration, format_ratio
 from ..core.lineage import Lineage, lineage
 from ..core.metrics import format_task_metric
-from ..core.runs import RunRecord, RunStore
+from ..core.runs import PROGRESS_EVERY_S, RunRecord, RunStore
 from .i18n import N_, translator
 from .lineage_view import LineageView
 from .widgets import MessageBar
@@ -148,6 +148,8 @@ class RunsPanel(QWidget):
         self._lineage_loader = LatestOnly(self)
         self._lineage_loader.done.connect(self._on_lineage)
         self._lineage_loader.failed.connect(self._on_lineage_failed)
+        self._progress_timer = QTimer(self)  # a run training here: its duration and step, as the store hears them
+        self._progress_timer.timeout.connect(self.refresh)
         self._build()
         self.refresh()
 
@@ -292,6 +294,10 @@ class RunsPanel(QWidget):
 
     def set_busy_run(self, run_id: str | None) -> None:
         self.busy_run = run_id
+        if run_id is None:
+            self._progress_timer.stop()
+        else:
+            self._progress_timer.start(round(PROGRESS_EVERY_S * 1000))
         self._update_buttons()
 
     # --- actions ---------------------------------------------------------------------------

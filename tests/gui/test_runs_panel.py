@@ -9,7 +9,8 @@ from PySide6.QtWidgets import QMessageBox
 
 from rnnlm_studio.core.compare import curve_from_events
 from rnnlm_studio.core.runs import RunStore, read_events
-from rnnlm_studio.gui.runs_panel import BEST, GAIN, NAME, NEGATIVE, RunsPanel
+from rnnlm_studio.gui import runs_panel
+from rnnlm_studio.gui.runs_panel import BEST, DURATION, GAIN, NAME, NEGATIVE, RunsPanel
 
 
 @pytest.fixture
@@ -51,6 +52,20 @@ def test_two_selected_runs_show_two_curves_in_the_training_plots(make_window, qt
 
     window.runs_panel.select_runs([])
     qtbot.waitUntil(lambda: not plots.overlays, timeout=10_000)
+
+
+def test_a_run_training_here_shows_its_progress_between_evaluations(panel: RunsPanel, qtbot,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The store hears a run's time every PROGRESS_EVERY_S; the table reads it as often, evaluated or not."""
+    monkeypatch.setattr(runs_panel, "PROGRESS_EVERY_S", 0.05)
+    run = next(iter(panel.records.values()))
+    panel.set_busy_run(run.id)
+    RunStore().update(run.id, elapsed=3 * 3600 + 5 * 60)
+    qtbot.waitUntil(lambda: panel.model.item(row_of(panel, run.id), DURATION).text() == "3 h 05 min", timeout=10_000)
+    panel.set_busy_run(None)
+    RunStore().update(run.id, elapsed=60)
+    qtbot.wait(300)
+    assert panel.model.item(row_of(panel, run.id), DURATION).text() == "3 h 05 min", "no run here: no polling"
 
 
 def test_gain_column_shows_the_compare_result(panel: RunsPanel) -> None:
