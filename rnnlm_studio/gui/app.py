@@ -34,7 +34,7 @@ from .fonts import log_missing_cjk_font
 from .i18n import LANGUAGE_KEY, LANGUAGES, N_, install_translators, translator
 from .run_settings import panel_states, stored_config
 from .wording import gui_spelling
-from .widgets import APPLICATION, ORGANIZATION, install_wheel_guard, open_settings
+from .widgets import APPLICATION, ORGANIZATION, ElidedLabel, install_wheel_guard, open_settings
 
 if TYPE_CHECKING:
     from .corpus_panel import CorpusPanel
@@ -95,7 +95,7 @@ class MainWindow(QMainWindow):
         self._make_actions()
         self._make_docks()
         self._make_menus()
-        self.status_label = QLabel(tr(GETTING_READY))
+        self.status_label = ElidedLabel(tr(GETTING_READY), mode=Qt.TextElideMode.ElideMiddle)
         self.statusBar().addWidget(self.status_label, 1)
         self.statusBar().addPermanentWidget(QLabel(tr("CPU training threads: {used} of {cores}").format(
             used=training_threads(), cores=os.cpu_count() or 1)))

@@ -82,11 +82,14 @@ class MessageBar(QFrame):
 
 
 class ElidedLabel(QLabel):
-    """A one-line label that ends in "…" when the dock is too narrow; the tooltip has it all."""
+    """A one-line label that ends in "…" when the dock is too narrow; the tooltip has it all. `mode`
+    ElideMiddle keeps both ends, for a message that ends in a folder."""
 
-    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+    def __init__(self, text: str = "", parent: QWidget | None = None,
+                 mode: Qt.TextElideMode = Qt.TextElideMode.ElideRight) -> None:
         super().__init__(parent)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self._mode = mode
         self._full = ""
         self.setText(text)
 
@@ -104,7 +107,7 @@ class ElidedLabel(QLabel):
 
     def _elide(self) -> None:
         width = max(self.width(), 40)
-        super().setText(self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, width))
+        super().setText(self.fontMetrics().elidedText(self._full, self._mode, width))
 
 
 WHEEL_FIELDS = (QAbstractSpinBox, QComboBox, QSlider)

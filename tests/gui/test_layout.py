@@ -4,7 +4,7 @@ its scroll area's view without scrolling sideways, and has at least the size it 
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, QRect, Qt
-from PySide6.QtWidgets import QAbstractScrollArea, QMainWindow, QTabBar, QWidget
+from PySide6.QtWidgets import QAbstractScrollArea, QLabel, QMainWindow, QTabBar, QWidget
 
 SMALL = (1024, 700)
 
@@ -138,3 +138,17 @@ def test_the_runs_panel_with_a_lineage_open_at_1024x700(make_window, qtbot, runs
     assert panel.table.width() > tree.width() >= 250, "the table keeps the larger share beside a readable tree"
     assert tree.visualItemRect(tree.topLevelItem(0).child(0)).bottom() <= tree.viewport().height(), \
         "both generations in view without scrolling"
+
+
+def test_a_long_status_message_ends_in_an_ellipsis_beside_the_threads_count(make_window, qtbot) -> None:
+    """A finished run's folder can be long; the message must neither widen the window nor run under the
+    threads count, and its tooltip keeps all of it."""
+    window = _small_window(make_window, qtbot)
+    message = "Run 20261203-034014-english-lstm-6-6ac9 finished — " + "/home/someone/.local/share/rnnlm-studio/runs/" * 3
+    window.status_label.setText(message)
+    qtbot.wait(50)
+    threads = next(label for label in window.statusBar().findChildren(QLabel) if "threads" in label.text())
+    shown, beside = _rect_in(window.status_label, window), _rect_in(threads, window)
+    assert window.width() == SMALL[0] and shown.right() < beside.left(), (shown, beside)
+    assert window.status_label.toolTip() == message
+    assert window.status_label.fontMetrics().horizontalAdvance(QLabel.text(window.status_label)) <= shown.width()
