@@ -377,7 +377,10 @@ def list_studies() -> list[str]:
 
 
 def default_study_name() -> str:
-    return time.strftime("study-%Y%m%d-%H%M%S")
+    """The time to the second, made unique: two unnamed studies started within a second must not
+    collide, since the second would be refused as "exists already" for a name the user never chose."""
+    stem, taken = time.strftime("study-%Y%m%d-%H%M%S"), set(list_studies())
+    return next(name for name in (stem, *(f"{stem}-{n}" for n in range(2, len(taken) + 3))) if name not in taken)
 
 
 # ------------------------------------------------------------------ statistics

@@ -7,6 +7,7 @@ without training; tests/e2e/test_cli_study.py runs real tiny runs through the co
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,8 +15,8 @@ import pytest
 
 from rnnlm_studio.core.config import ModelConfig, TrainConfig
 from rnnlm_studio.core.errors import StudioError
-from rnnlm_studio.core.study import (StudyFolder, StudySpec, grid, make_plan, parse_axis, summarise,
-                                     summarise_cell)
+from rnnlm_studio.core.study import (StudyFolder, StudySpec, default_study_name, grid, make_plan, parse_axis,
+                                     summarise, summarise_cell)
 from rnnlm_studio.core.study_runner import (CellEvent, RunFinishedEvent, StudyControl, StudyDoneEvent,
                                             resume_study, start_study)
 from rnnlm_studio.core.trainer import train
@@ -212,6 +213,17 @@ def test_a_study_name_is_used_once(shakespeare_small, source_dir) -> None:
         start_study(spec, launcher=fake_launcher([]))
     with pytest.raises(StudioError, match="no study named 'nope'"):
         StudyFolder.open("nope")
+
+
+def test_unnamed_studies_started_within_a_second_get_names_of_their_own(shakespeare_small, source_dir,
+                                                                        monkeypatch) -> None:
+    monkeypatch.setattr(time, "strftime", lambda pattern: "study-20261203-040000")
+    names = []
+    for _ in range(3):
+        names.append(default_study_name())
+        start_study(spec_for(shakespeare_small, source_dir, ["transfer=parameter"], name=names[-1]),
+                    launcher=fake_launcher([]))
+    assert names == ["study-20261203-040000", "study-20261203-040000-2", "study-20261203-040000-3"]
 
 
 def test_a_new_study_is_planned_once(shakespeare_small, source_dir, monkeypatch) -> None:
