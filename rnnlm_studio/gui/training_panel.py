@@ -11,7 +11,7 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (QDoubleSpinBox, QGridLayout, QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar,
-                               QSizePolicy, QSpinBox, QSplitter, QToolButton, QVBoxLayout, QWidget)
+                               QSpinBox, QSplitter, QToolButton, QVBoxLayout, QWidget)
 
 from ..core.config import TrainConfig
 from ..core.events import (CheckpointEvent, DoneEvent, ErrorEvent, EvalEvent, Event, LogEvent, PauseEvent,
@@ -21,7 +21,7 @@ from ..core.metrics import cache_note, eval_figures, is_task_metrics, word_ppl_l
 from ..core.runs import RunRecord, RunStore, read_events
 from .i18n import translator
 from .plots import RunSeries, TrainingPlots
-from .widgets import DurationSpin, MessageBar
+from .widgets import DurationSpin, ElidedLabel, MessageBar
 from .workers import LatestOnly
 
 tr = translator("TrainingPanel")
@@ -89,11 +89,10 @@ class TrainingPanel(QWidget):
         self.progress.setRange(0, 1000)
         self.progress.setValue(0)
         self.progress.setFormat(tr("Press Start to train"))
-        self.numbers = {key: QLabel("–") for key in ("step", "tokens", "speed", "lr", "grad", "elapsed")}
+        # Growing numbers must not re-lay out (and repaint) the plots below: the columns share the width
+        # whatever the text (ElidedLabel ignores its text's width), so a narrow window still shows the plots whole.
+        self.numbers = {key: ElidedLabel("–") for key in ("step", "tokens", "speed", "lr", "grad", "elapsed")}
         for label in self.numbers.values():
-            # Growing numbers must not re-lay out (and repaint) the plots below: the columns share the width
-            # whatever the text, so a narrow window still shows the plots whole.
-            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
             label.setMinimumWidth(70)
         grid = QGridLayout()
         captions = {"step": tr("Step"), "tokens": tr("Tokens seen"), "speed": tr("Tokens/s"), "lr": tr("Learning rate"),
@@ -101,8 +100,8 @@ class TrainingPanel(QWidget):
         for i, (key, caption) in enumerate(captions.items()):
             grid.addWidget(QLabel(caption + ":"), i // 3, 2 * (i % 3))
             grid.addWidget(self.numbers[key], i // 3, 2 * (i % 3) + 1)
-        for column in (1, 3, 5):
-            grid.setColumnStretch(column, 1)
+        for column, share in ((1, 2), (3, 1), (5, 1)):  # "12,345 / 45,678 (epoch 3)" is the longest
+            grid.setColumnStretch(column, share)
 
         self.message = MessageBar()
         self.plots = TrainingPlots()

@@ -55,6 +55,9 @@ def test_training_panel_shows_export_and_both_plots_at_1024x700(make_window, qtb
         problems += _problems(window, widget, name, scrolls_down=False)
     assert not problems
     assert plots.loss_plot.height() >= plots.loss_plot.minimumHeight()
+    step = window.training_panel.numbers["step"]  # the longest live number, shown whole beside the others
+    step.setText("12,345 / 45,678 (epoch 3)")
+    assert step.fontMetrics().horizontalAdvance(step.text()) <= step.contentsRect().width(), step.size()
     def title_inside(plot) -> bool:  # noqa: ANN001
         return plot.mapFromScene(plot.plotItem.titleLabel.item.sceneBoundingRect().topRight()).x() <= plot.width()
 
