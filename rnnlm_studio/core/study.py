@@ -7,7 +7,7 @@ scratch run with the same architecture (the source's: weight-moving transfers ta
 tokenizer, the same data and the same budget. Axes that change the data (`fraction`, `source`) change
 the baseline too; axes that change only the transfer (`transfer`, `freeze`, `lr`, ...) do not, so
 cells that differ only there share one baseline per seed instead of training the same scratch run
-several times.
+several times, unless the architecture they train differs (feature transfer's own output layer).
 
 This module holds the plan and the bookkeeping (torch-free apart from reading a source's
 architecture); `study_runner.py` runs the plan's jobs as child processes.
@@ -243,11 +243,12 @@ def matched_architecture(config: TrainConfig) -> ModelConfig:
     return config.target_model(config.model.vocab_size, model_config_from(read_config(folder), folder))
 
 
-def _check_cell(config: TrainConfig, values: dict[str, str]) -> None:
-    """A cell's runs take the layer options as its transfer type does (`config.check_layer_options`): an
-    option the cell's transfer refuses would fail every run of the cell once the study had started."""
+def _cell_architecture(config: TrainConfig, values: dict[str, str]) -> ModelConfig:
+    """The architecture a cell's runs train, which its baseline shares, whatever transfer type the base
+    options name. A cell's runs take the layer options as its transfer type does: an option the cell's
+    transfer refuses would fail every run of the cell once the study had started, so it is refused here."""
     try:
-        matched_architecture(config)
+        return matched_architecture(config)
     except StudioError as exc:
         cell = ", ".join(f"{name}={value}" for name, value in values.items())
         raise ConfigError(f"study cell {cell}: {exc}") from None
@@ -284,10 +285,10 @@ def make_plan(spec: StudySpec) -> Plan:
     for index, values in enumerate(grid(spec.axes)):
         cell = Cell(index, values, [], [])
         config = _apply(base, values, data)
-        _check_cell(config, values)
+        architecture = _cell_architecture(config, values)
         shared = {k: v for k, v in values.items() if AXES[k].on_baseline}
         probe = _apply(base, shared, data)  # the cells' transfer, with what the baseline shares with them
-        twin = dataclasses.replace(baseline_config(probe), model=matched_architecture(probe))
+        twin = dataclasses.replace(baseline_config(probe), model=architecture)
         b = scratch.setdefault(_scratch_key(twin), len(scratch))
         for repeat in range(spec.repeats):
             seed = base.seed + repeat

@@ -90,9 +90,9 @@ def test_each_cell_has_a_matched_baseline_per_seed(shakespeare_small, source_dir
     transfer = [j for j in plan.jobs.values() if j.role == "transfer"]
     baselines = [j for j in plan.jobs.values() if j.role == "baseline"]
     assert len(transfer) == 8
-    assert len(baselines) == 4, "cells that differ only in transfer type share a baseline per fraction and seed"
+    assert len(baselines) == 8, "a baseline per fraction, seed and architecture trained"
     first, third = plan.cells[0], plan.cells[2]  # parameter/0.5 and feature/0.5
-    assert first.baselines == third.baselines and first.baselines != plan.cells[1].baselines
+    assert first.baselines != third.baselines and first.baselines != plan.cells[1].baselines
     for cell in plan.cells:
         for repeat, (run, base) in enumerate(zip(cell.runs, cell.baselines)):
             run_cfg, base_cfg = plan.jobs[run].config, plan.jobs[base].config
@@ -103,8 +103,19 @@ def test_each_cell_has_a_matched_baseline_per_seed(shakespeare_small, source_dir
             assert run_cfg.transfer == cell.axes["transfer"]
             # the source's architecture, not the default model the options describe
             assert (base_cfg.model.emb_size, base_cfg.model.hidden_size, base_cfg.model.layers) == (16, 24, 2)
+            # feature transfer trains its own output layer: its twin is untied too, the others tied as the source
+            assert base_cfg.model.tie_weights == (cell.axes["transfer"] != "feature")
     assert plan.train_bytes["0.5"] < plan.train_bytes["1"]
     assert plan.jobs[first.runs[0]].config.train != plan.jobs[plan.cells[1].runs[0]].config.train
+
+
+def test_cells_of_one_architecture_share_a_baseline_whatever_the_base_transfer(shakespeare_small,
+                                                                               source_dir) -> None:
+    """The base options' transfer type (the Model panel's, in the window) is overridden by the axis: it must
+    not decide the shared baseline's architecture."""
+    plan = make_plan(spec_for(shakespeare_small, source_dir, ["transfer=parameter,ulmfit"], transfer="feature"))
+    assert plan.cells[0].baselines == plan.cells[1].baselines
+    assert plan.jobs[plan.cells[0].baselines[0]].config.model.tie_weights, "tied, as both cells' runs"
 
 
 def test_an_lr_axis_leaves_the_baseline_alone(shakespeare_small, source_dir) -> None:
@@ -149,7 +160,7 @@ def test_statistics_pair_each_seed_with_its_baseline(shakespeare_small, source_d
 
 def test_a_study_runs_every_job_and_ends_with_the_contract(shakespeare_small, source_dir) -> None:
     log: list[str] = []
-    spec = spec_for(shakespeare_small, source_dir, ["transfer=parameter,feature"], repeats=2)
+    spec = spec_for(shakespeare_small, source_dir, ["transfer=parameter,ulmfit"], repeats=2)
     spec.jobs = 2
     events = list(start_study(spec, launcher=fake_launcher(log)).events())
     assert sorted(log) == sorted(["s1-baseline0-r0", "s1-baseline0-r1", "s1-cell0-r0", "s1-cell0-r1",
@@ -158,7 +169,7 @@ def test_a_study_runs_every_job_and_ends_with_the_contract(shakespeare_small, so
     assert isinstance(done, StudyDoneEvent)
     line = json.loads(done.to_json())
     assert list(line) == ["event", "study_dir", "cells"] and line["event"] == "study_done"
-    assert [c["axes"] for c in line["cells"]] == [{"transfer": "parameter"}, {"transfer": "feature"}]
+    assert [c["axes"] for c in line["cells"]] == [{"transfer": "parameter"}, {"transfer": "ulmfit"}]
     for cell in line["cells"]:
         assert cell["repeats"] == 2 and cell["bpb_mean"] == 1.5 and cell["baseline_bpb_mean"] == 2.0
         assert cell["gain_bits_mean"] == pytest.approx(0.25) and cell["bpb_sd"] == 0.0
@@ -170,7 +181,7 @@ def test_a_study_runs_every_job_and_ends_with_the_contract(shakespeare_small, so
 
 def test_resume_runs_only_the_unfinished_jobs(shakespeare_small, source_dir) -> None:
     log: list[str] = []
-    spec = spec_for(shakespeare_small, source_dir, ["transfer=parameter,feature"], name="resumable")
+    spec = spec_for(shakespeare_small, source_dir, ["transfer=parameter,ulmfit"], name="resumable")
     control = StudyControl()
     study = start_study(spec, control, launcher=fake_launcher(log))
     for event in study.events():

@@ -46,7 +46,7 @@ def test_study_json_ends_with_the_contract(home: Path, source: str, shakespeare_
                          "transfer=parameter,feature", *TINY, "--name", "contract", "--json")
     assert result.returncode == 0, result.stderr
     events = [json.loads(line) for line in result.stdout.splitlines()]  # every line is one JSON event
-    assert events[0]["event"] == "study_start" and events[0]["runs"] == 3  # one baseline shared by both cells
+    assert events[0]["event"] == "study_start" and events[0]["runs"] == 4  # feature's own output layer: a baseline each
     done = events[-1]
     assert list(done) == ["event", "study_dir", "cells"] and done["event"] == "study_done"
     assert [cell["axes"] for cell in done["cells"]] == [{"transfer": "parameter"}, {"transfer": "feature"}]
@@ -58,6 +58,7 @@ def test_study_json_ends_with_the_contract(home: Path, source: str, shakespeare_
     assert {"contract-cell0-r0", "contract-cell1-r0", "contract-baseline0-r0"} <= set(names)
     assert names["contract-baseline0-r0"]["transfer"] == "scratch" and names["contract-cell1-r0"]["transfer"] == "feature"
     assert names["contract-cell0-r0"]["baseline_id"] == names["contract-baseline0-r0"]["id"]
+    assert names["contract-cell1-r0"]["baseline_id"] == names["contract-baseline1-r0"]["id"]
     folder = Path(done["study_dir"])
     assert (folder / "results.csv").read_text().startswith("transfer,repeats,bpb_mean")
     assert "| parameter | 1 |" in (folder / "report.md").read_text()
