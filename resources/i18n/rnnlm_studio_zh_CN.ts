@@ -907,6 +907,16 @@ Its finished runs are kept; its unfinished runs stop and train again from the st
         </message>
         <message>
             <location filename="../../rnnlm_studio/gui/model_panel.py" />
+            <source>From this share of the budget on, the model evaluated and kept is the mean of the weights after every step since (AWD-LSTM's averaged SGD, SWA); training goes on from the weights themselves. Off: the last weights</source>
+            <translation>从预算的这一比例起，评估和保存的模型是此后每一步权重的平均（AWD-LSTM 的平均 SGD、SWA）；训练仍从权重本身继续。关：使用最后的权重</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/model_panel.py" />
+            <source>off</source>
+            <translation>关</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/model_panel.py" />
             <source>Sequences per step</source>
             <translation>每步的序列数</translation>
         </message>
@@ -954,6 +964,11 @@ Its finished runs are kept; its unfinished runs stop and train again from the st
             <location filename="../../rnnlm_studio/gui/model_panel.py" />
             <source>Warm-up steps</source>
             <translation>预热步数</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/model_panel.py" />
+            <source>Average weights from</source>
+            <translation>权重平均起点</translation>
         </message>
         <message>
             <location filename="../../rnnlm_studio/gui/model_panel.py" />

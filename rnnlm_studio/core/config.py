@@ -106,6 +106,7 @@ class TrainConfig:
     clip: float = 0.5
     schedule: str = "cosine"
     warmup_steps: int = 50
+    average_from: float | None = None  # share of the budget after which the kept weights are a running mean
     batch_size: int = 16
     bptt: int = 32
     var_bptt: bool = False

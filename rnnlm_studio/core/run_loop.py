@@ -26,6 +26,7 @@ import torch
 
 from . import checkpoint as ckpt
 from . import runlock
+from .averaging import WeightAverage
 from .config import TrainConfig
 from .distributed import DistContext
 from .errors import StudioError, spell
@@ -159,6 +160,7 @@ class RunLoop:
         self.best_valid: dict[str, float] = {}
         self.evals_since_best = 0
         self.resumed_from = 0
+        self.average: WeightAverage | None = None  # from --average-from of the budget on
 
     # --- hooks -------------------------------------------------------------------------------
     def epoch_batches(self) -> Iterable[Any]:
@@ -260,6 +262,8 @@ class RunLoop:
                     break
                 started = time.perf_counter()
                 loss, norm, tokens = self._step(batch)
+                if self._fold_average():
+                    yield self._average_note()
                 window_loss += loss
                 window_norm += norm
                 took = time.perf_counter() - started
@@ -321,6 +325,31 @@ class RunLoop:
         self.tokens_seen += tokens
         return loss.detach(), norm.detach(), tokens
 
+    def _fold_average(self) -> bool:
+        """Fold this step's weights into the mean once the run is `average_from` through its budget;
+        True at the step where averaging begins. Under a time budget the ranks agree on that step, as
+        on `finished`, or their means would differ."""
+        if self.config.average_from is None:
+            return False
+        if self.average is None:
+            due = self.progress() >= self.config.average_from
+            if self.config.time_budget:
+                due = self.dist.any_true(due, self.device)
+            if not due:
+                return False
+            self.average = WeightAverage(self.model)
+        self.average.update(self.model)
+        return self.average.count == 1
+
+    def _average_note(self) -> LogEvent:
+        return LogEvent(level="info", message=f"averaging weights from step {self.step:,} ({self.progress():.0%} of "
+                                              "the budget) on: evaluations and checkpoints now use the mean of the "
+                                              "weights after every step since")
+
+    def _averaged(self) -> contextlib.AbstractContextManager:
+        """The mean in the model while a block evaluates or checkpoints, once averaging has begun."""
+        return self.average.applied(self.model) if self.average else contextlib.nullcontext()
+
     def _step_event(self, loss: torch.Tensor, norm: torch.Tensor, tokens_per_s: float) -> StepEvent:
         """The loss is the mean over all ranks' rows (they hold equal token counts); DDP has already
         made the gradient norm the same on every rank."""
@@ -352,27 +381,28 @@ class RunLoop:
         return result
 
     def _periodic_eval(self) -> Generator[Event, None, bool]:
-        """Evaluate and checkpoint; False (after an error event) when the weights diverged, so that a
-        broken model never overwrites a good checkpoint."""
-        metrics = self._timed(lambda: self.measure("valid", final=False))
-        if not math.isfinite(metrics["loss"]):
-            yield self._diverged(metrics["loss"])
-            return False
-        score = self.score(metrics)
-        improved = self.best_key is None or score > self.best_key
-        self.schedule.on_eval(improved)
-        yield self.eval_event("valid", metrics, is_best=improved)
-        if improved:
-            self.best_key = score
-            self.best_valid = dict(metrics, step=self.step, tokens_seen=self.tokens_seen)
-            self.evals_since_best = 0
-            yield self._timed(lambda: self.save("best", metrics))
-        else:
-            self.evals_since_best += 1
-        self.store.update(self.run_id, status="running", best=self.best_valid, step=self.step,
-                          tokens_seen=self.tokens_seen, elapsed=self.elapsed)
-        if self.resumable:
-            yield self._timed(lambda: self.save("last", metrics))
+        """Evaluate and checkpoint (the mean of the weights, once averaging has begun); False (after an
+        error event) when the weights diverged, so that a broken model never overwrites a good checkpoint."""
+        with self._averaged():
+            metrics = self._timed(lambda: self.measure("valid", final=False))
+            if not math.isfinite(metrics["loss"]):
+                yield self._diverged(metrics["loss"])
+                return False
+            score = self.score(metrics)
+            improved = self.best_key is None or score > self.best_key
+            self.schedule.on_eval(improved)
+            yield self.eval_event("valid", metrics, is_best=improved)
+            if improved:
+                self.best_key = score
+                self.best_valid = dict(metrics, step=self.step, tokens_seen=self.tokens_seen)
+                self.evals_since_best = 0
+                yield self._timed(lambda: self.save("best", metrics))
+            else:
+                self.evals_since_best += 1
+            self.store.update(self.run_id, status="running", best=self.best_valid, step=self.step,
+                              tokens_seen=self.tokens_seen, elapsed=self.elapsed)
+            if self.resumable:
+                yield self._timed(lambda: self.save("last", metrics))
         return True
 
     def _diverged(self, loss: float) -> ErrorEvent:
@@ -389,7 +419,8 @@ class RunLoop:
                 self.store.delete(self.run_id)  # nothing trained, nothing worth keeping
             return
         if reason == "stopped":
-            yield self._timed(lambda: self.save("last"))
+            with self._averaged():
+                yield self._timed(lambda: self.save("last"))
             self.store.update(self.run_id, status="stopped", step=self.step, tokens_seen=self.tokens_seen,
                               elapsed=self.elapsed)
             yield self._done(reason, dict(self.best_valid), {}, 0.0)

@@ -105,6 +105,10 @@ def add_optim_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--clip", type=float, default=TRAIN_DEFAULTS.clip, help="gradient-norm clipping (0 = off)")
     g.add_argument("--schedule", choices=SCHEDULES, default=TRAIN_DEFAULTS.schedule, help="LR schedule")
     g.add_argument("--warmup-steps", type=int, default=TRAIN_DEFAULTS.warmup_steps, help="linear warm-up steps")
+    g.add_argument("--average-from", type=float, metavar="SHARE",
+                   help="from this share of the budget on (e.g. 0.5), evaluate, checkpoint and keep the mean of the "
+                        "weights after every step since, as AWD-LSTM's averaged SGD and SWA do; training goes on "
+                        "from the weights themselves (default: off)")
     g.add_argument("--batch-size", type=int, default=TRAIN_DEFAULTS.batch_size, help="sequences per batch")
     g.add_argument("--bptt", type=int, default=TRAIN_DEFAULTS.bptt, help="tokens per sequence (BPTT length)")
     g.add_argument("--var-bptt", action="store_true", help="AWD-LSTM variable-length BPTT")

@@ -17,6 +17,7 @@ from torch.nn import functional as F
 from . import checkpoint as ckpt
 from . import runlock
 from .atomic import atomic_write_text
+from .averaging import WeightAverage
 from .chain import train_chain
 from .tasks import train_task
 from .config import TrainConfig
@@ -92,7 +93,8 @@ class TrainingRun(RunLoop):
                 "tokens_seen": self.tokens_seen, "elapsed": self.elapsed, "train_seconds": self.train_seconds,
                 "best_loss": -self.best_key if self.best_key is not None else None,
                 "best_valid": self.best_valid, "evals_since_best": self.evals_since_best,
-                "plateau_scale": self.schedule.plateau_scale}
+                "plateau_scale": self.schedule.plateau_scale,
+                "average_count": self.average.count if self.average else 0}
 
     def _tensors(self) -> dict[str, torch.Tensor]:
         """RNG and hidden state; the hidden rows of all ranks, laid out as one process's global batch."""
@@ -102,6 +104,8 @@ class TrainingRun(RunLoop):
         for i, h in enumerate(self.hidden or []):
             for j, t in enumerate(h if isinstance(h, tuple) else (h,)):
                 tensors[f"hidden.{i}.{j}"] = self.dist.gather_rows(t.float(), HIDDEN_ROWS)
+        if self.average is not None:  # saved with the mean in the model: the weights training goes on from
+            tensors.update(self.average.tensors())
         return tensors
 
     def save(self, tag: str, metrics: dict | None = None) -> CheckpointEvent:
@@ -130,6 +134,8 @@ class TrainingRun(RunLoop):
         if "rng.cuda" in tensors and self.device.type == "cuda":
             torch.cuda.set_rng_state(tensors["rng.cuda"], self.device)
         self.hidden = self._hidden_from(tensors)
+        if meta.get("average_count"):  # the model was saved as the mean; training goes on from its own weights
+            self.average = WeightAverage.resumed(self.model, meta["average_count"], tensors)
         self.resumed_from = self.step
 
     def _hidden_from(self, tensors: dict[str, torch.Tensor]) -> Hidden | None:

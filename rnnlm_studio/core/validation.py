@@ -91,6 +91,7 @@ RULES: dict[str, Rule] = {
     "weight_decay": _floats(0.0, 100.0),
     "clip": _floats(0.0, 1e6, meaning="0 = off"),
     "warmup_steps": _ints(0, 10 ** 9),
+    "average_from": _floats(0.0, 0.999999, low_open=True),
     "batch_size": _ints(1, 65_536),
     "bptt": _ints(1, 65_536),
     # budget and evaluation

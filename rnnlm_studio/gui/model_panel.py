@@ -282,6 +282,11 @@ class ModelPanel(QWidget):
         self.clip_spin = _real(0.0, 100.0, d.clip, tr("Clip the gradient norm to this (0 = no clipping)"), 2, 0.05)
         self.schedule_box = _combo(SCHEDULES, d.schedule, tr("How the learning rate changes over the run"))
         self.warmup_spin = _spin(0, 1_000_000, d.warmup_steps, tr("Steps of linear warm-up"), 10)
+        self.average_spin = _spin(0, 99, 0, tr("From this share of the budget on, the model evaluated and kept is "
+                                  "the mean of the weights after every step since (AWD-LSTM's averaged SGD, "
+                                  "SWA); training goes on from the weights themselves. Off: the last weights"), 5)
+        self.average_spin.setSuffix(" %")
+        self.average_spin.setSpecialValueText(tr("off"))
         self.batch_spin = _spin(1, 4096, d.batch_size, tr("Sequences per step"), 4)
         self.bptt_spin = _spin(4, 2048, d.bptt, tr("Tokens per sequence (truncated back-propagation length)"), 8)
         self.eval_spin = _spin(0, 1_000_000, d.eval_every or 0, tr("Measure validation perplexity every this many steps. "
@@ -297,6 +302,7 @@ class ModelPanel(QWidget):
         form.addRow(tr("Gradient clip"), self.clip_spin)
         form.addRow(tr("LR schedule"), self.schedule_box)
         form.addRow(tr("Warm-up steps"), self.warmup_spin)
+        form.addRow(tr("Average weights from"), self.average_spin)
         form.addRow(tr("Batch size"), self.batch_spin)
         form.addRow(tr("Sequence length"), self.bptt_spin)
         form.addRow(tr("Evaluate every"), self.eval_spin)
@@ -564,6 +570,7 @@ class ModelPanel(QWidget):
         config.clip = self.clip_spin.value()
         config.schedule = self.schedule_box.currentText()
         config.warmup_steps = self.warmup_spin.value()
+        config.average_from = self.average_spin.value() / 100 or None
         config.batch_size = self.batch_spin.value()
         config.bptt = self.bptt_spin.value()
         config.eval_every = self.eval_spin.value() or None
@@ -627,6 +634,7 @@ class ModelPanel(QWidget):
         self.decay_spin.setValue(config.weight_decay)
         self.clip_spin.setValue(config.clip)
         self.warmup_spin.setValue(config.warmup_steps)
+        self.average_spin.setValue(round((config.average_from or 0) * 100))
         self.batch_spin.setValue(config.batch_size)
         self.bptt_spin.setValue(config.bptt)
         # Settings saved before the "auto" schedule hold the old default, 500: they get auto, or a short run

@@ -19,7 +19,7 @@ NAMES = {  # setting -> the thing and the panel that holds it
     "layers": ("the recurrent layers", MODEL), "no_tie": ("the own output layer", MODEL),
     "feature_layer": ("the source layer read", MODEL), "multi_source": ("the method of combining sources", MODEL),
     "mapping": ("the learned mapping", MODEL), "rank": ("the learned mapping's rank", MODEL),
-    "source_weights": ("the weights of the sources", MODEL),
+    "source_weights": ("the weights of the sources", MODEL), "average_from": ("the weight averaging", MODEL),
     "transfer_layers": ("the layers to copy", MODEL), "freeze": ("the layers to freeze", MODEL),
 }
 FIXES = {  # setting -> the imperative that supplies it

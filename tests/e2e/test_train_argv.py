@@ -27,6 +27,7 @@ def every_field_changed() -> TrainConfig:
                        transfer_layers=["embedding", "rnn.0"], freeze=["embedding"], feature_layer=1,
                        unfreeze_every=40, discriminative_factor=3.1, baseline=True,
                        optimizer="sgd", lr=0.25, weight_decay=0.002, clip=0.0, schedule="plateau", warmup_steps=7,
+                       average_from=0.6,
                        batch_size=5, bptt=17, var_bptt=True, epochs=2.5, max_steps=123, time_budget=9.5,
                        eval_every=11, eval_tokens=999, patience=2, seed=-4, device="cpu", precision="fp32",
                        threads=1, name="my run", tensorboard="/logs/tb", output_dir="/runs/here")

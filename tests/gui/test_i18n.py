@@ -37,8 +37,8 @@ ALLOWED = [
     r"RNNLM Studio", r"English",  # the product's name; the language menu names each language in itself
     r"tiny-shakespeare", r"Noto Sans CJK", r"fonts-noto-cjk", r"rnnlm-studio", r"Markdown",  # names of things
     r"\bstudy-",  # a study's default name, as `rnnlm-studio study` writes it
-    r"\bLSTM\b", r"\bGRU\b", r"\bRNN\b", r"\bBPE\b", r"\bULMFiT\b", r"\bAdamW\b", r"\bSGD\b", r"\bDropout\b",
-    r"\bTensorBoard\b", r"\btorchrun\b", r"\bPyTorch\b",  # methods and tools, as the literature writes them
+    r"\bAWD-LSTM\b", r"\bLSTM\b", r"\bGRU\b", r"\bRNN\b", r"\bBPE\b", r"\bULMFiT\b", r"\bAdamW\b", r"\bSGD\b", r"\bDropout\b",
+    r"\bSWA\b", r"\bTensorBoard\b", r"\btorchrun\b", r"\bPyTorch\b",  # methods and tools, as the literature writes them
     r"\b(CPU|GPU|CUDA|PNG|SVG|CSV|TSV|UTF-8|L2|KB|MB|GB|Top-[kp]|bpb|nproc)\b", r"\b[kp]\b",  # acronyms, symbols
     r"\b(F\d+|Shift|Ctrl|Tab|Esc)\b",  # key names, as printed on the keys
     r"\b\d+(\.\d+)?\s?(ms|s|min|h|M)\b",  # units after a number (core.formatting's durations)

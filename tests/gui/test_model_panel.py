@@ -42,7 +42,7 @@ def test_defaults_come_from_the_config_dataclasses(panel: ModelPanel) -> None:
     defaults = TrainConfig()
     assert config.model == defaults.model
     for name in ("optimizer", "lr", "weight_decay", "clip", "schedule", "warmup_steps", "batch_size", "bptt",
-                 "eval_every", "seed", "device"):
+                 "average_from", "eval_every", "seed", "device"):
         assert getattr(config, name) == pytest.approx(getattr(defaults, name)), name
 
 
@@ -106,11 +106,14 @@ def test_state_round_trip(panel: ModelPanel, qtbot) -> None:
     panel.cell_box.setCurrentText("gru")
     panel.layers_spin.setValue(2)
     panel.batch_spin.setValue(8)
+    panel.average_spin.setValue(50)
     state = panel.state()
+    assert state["config"]["average_from"] == 0.5
     other = ModelPanel()
     qtbot.addWidget(other)
     other.set_state(state)
     assert other.state()["config"] == state["config"]
+    assert other.average_spin.text() == "50 %"
 
 
 def test_device_list_offers_what_this_machine_can_run(panel: ModelPanel) -> None:
