@@ -46,8 +46,9 @@ def curve(events: list[dict]) -> list[tuple[str, int, int, float]]:
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory, shakespeare_small: dict[str, Path]) -> dict:
     single_home, pair_home = tmp_path_factory.mktemp("one-process"), tmp_path_factory.mktemp("two-processes")
-    single = train_json(single_home, shakespeare_small, "--batch-size", "32")
-    pair = train_json(pair_home, shakespeare_small, "--batch-size", "16", "--nproc", "2")
+    # weights averaged over the last half: each rank keeps the mean of identical weights, so the same mean
+    single = train_json(single_home, shakespeare_small, "--batch-size", "32", "--average-from", "0.5")
+    pair = train_json(pair_home, shakespeare_small, "--batch-size", "16", "--nproc", "2", "--average-from", "0.5")
     return {"single": events_of(single), "pair": events_of(pair), "pair_home": pair_home}
 
 
@@ -65,6 +66,7 @@ def test_only_rank_zero_prints_and_writes(runs: dict) -> None:
     events, home = runs["pair"], runs["pair_home"]
     assert events[-1]["event"] == "done" and events[-1]["reason"] == "budget"
     assert [e["event"] for e in events].count("start") == 1
+    assert len([e for e in events if e["event"] == "log" and "averaging weights" in e["message"]]) == 1
     run_dir = Path(events[-1]["run_dir"])
     assert [p.name for p in (home / "runs").iterdir()] == [run_dir.name]
     assert sorted(p.name for p in (run_dir / "checkpoints").iterdir()) == ["best", "last"]
