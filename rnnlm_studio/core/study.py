@@ -67,6 +67,19 @@ def _lr(text: str) -> float:
     return value
 
 
+def _share(text: str) -> float | None:
+    """`off` (the last weights) or a share of the budget from which weights are averaged."""
+    if text == "off":
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise ConfigError(f"axis average-from: {text!r} is neither off nor a share of the budget; give values "
+                          "such as off,0.5,0.75")
+    validation.check("average_from", value, "axis average-from")
+    return value
+
+
 def _text(text: str) -> str:
     return text
 
@@ -92,6 +105,7 @@ AXES: dict[str, Axis] = {
     "source": Axis("source", _text, on_baseline=True),
     "lr": Axis("lr", _lr),
     "mapping": Axis("mapping", _text),
+    "average-from": Axis("average_from", _share),
 }
 _CONFIG_FIELDS = {f.name for f in dataclasses.fields(TrainConfig)}
 

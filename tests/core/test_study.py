@@ -64,7 +64,8 @@ def fake_launcher(log: list[str], bpb_of: Callable[[list[str]], float] | None = 
 def test_axis_values_are_checked_before_any_run() -> None:
     assert parse_axis("freeze=none,embedding+rnn.0") == ("freeze", ["none", "embedding+rnn.0"])
     for bad, words in [("speed=1,2", "NAME one of"), ("transfer=scratch", "baseline"), ("lr=nan", "axis lr"),
-                       ("fraction=0,1", "(0, 1]"), ("lr=1e-3,1e-3", "twice"), ("transfer", "NAME=V1")]:
+                       ("fraction=0,1", "(0, 1]"), ("lr=1e-3,1e-3", "twice"), ("transfer", "NAME=V1"),
+                       ("average-from=off,1", "axis average-from must"), ("average-from=half", "neither off")]:
         with pytest.raises(StudioError, match=words[:12].replace("(", r"\(").replace(")", r"\)")):
             parse_axis(bad)
 
@@ -123,6 +124,13 @@ def test_an_lr_axis_leaves_the_baseline_alone(shakespeare_small, source_dir) -> 
     assert [plan.jobs[c.runs[0]].config.lr for c in plan.cells] == [1e-3, 4e-3]
     assert plan.cells[0].baselines == plan.cells[1].baselines
     assert plan.jobs[plan.cells[0].baselines[0]].config.lr is None  # the scratch default rate
+
+
+def test_an_average_from_axis_sets_the_transfer_runs_only(shakespeare_small, source_dir) -> None:
+    plan = make_plan(spec_for(shakespeare_small, source_dir, ["average-from=off,0.5"]))
+    assert [plan.jobs[c.runs[0]].config.average_from for c in plan.cells] == [None, 0.5]
+    assert plan.cells[0].baselines == plan.cells[1].baselines
+    assert plan.jobs[plan.cells[0].baselines[0]].config.average_from is None
 
 
 def test_a_study_needs_a_source(shakespeare_small, source_dir) -> None:
