@@ -8,7 +8,7 @@ never trained on). A step budget, not a time budget, so the machine's speed does
 is compared. Reported: test bits per byte (network alone), the ratio averaged / last and the bits
 saved, 1 - averaged / last, with the spread over seeds.
 
-    python -m tests.bench.bench_averaging [--steps 600] [--repeats 2] [--share 0.5]
+    python -m tests.bench.bench_averaging [--steps 600] [--repeats 2] [--share 0.5] [--schedule constant|cosine]
 """
 from __future__ import annotations
 
@@ -31,9 +31,9 @@ def run(steps: int, schedule: str, seed: int, share: float | None) -> dict[str, 
             "test_word_ppl": float(done["test"]["word_ppl"]), "tokens_per_s": float(done["tokens_per_s"])}
 
 
-def bench(steps: int, repeats: int, share: float) -> list[dict[str, Any]]:
+def bench(steps: int, repeats: int, share: float, schedules: list[str]) -> list[dict[str, Any]]:
     results = []
-    for schedule in SCHEDULES:
+    for schedule in schedules:
         pairs = [(run(steps, schedule, seed, None), run(steps, schedule, seed, share)) for seed in range(repeats)]
         saved = [1 - averaged["test_bpb"] / last["test_bpb"] for last, averaged in pairs]
         results.append({"schedule": schedule, "steps": steps, "share": share, "pairs": pairs,
@@ -49,8 +49,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--steps", type=int, default=600, help="optimiser steps per run (default 600)")
     parser.add_argument("--repeats", type=int, default=2, help="seeds per pair (default 2)")
     parser.add_argument("--share", type=float, default=0.5, help="--average-from of the averaged runs (0.5)")
+    parser.add_argument("--schedule", choices=SCHEDULES, action="append", help="one schedule only (default: both)")
     args = parser.parse_args(argv)
-    results = bench(args.steps, args.repeats, args.share)
+    results = bench(args.steps, args.repeats, args.share, args.schedule or list(SCHEDULES))
     headers = ["schedule", "last weights, test bpb", f"averaged from {args.share:g}, test bpb", "averaged / last",
                "bits saved (mean)", "bits saved (min..max)"]
     rows = [[r["schedule"], r["last_bpb"], r["averaged_bpb"], r["averaged_bpb"] / r["last_bpb"],
