@@ -139,3 +139,18 @@ def test_the_time_budget_takes_seconds(make_window, qtbot, typed: str, seconds: 
     qtbot.keyClick(field.lineEdit(), Qt.Key.Key_Return)
     assert field.value() == seconds and field.text() == shown
     assert window.build_config().time_budget == seconds
+
+
+def test_averaged_weights_are_asked_for_in_the_form_and_announced_in_the_log(make_window, qtbot,
+                                                                           shakespeare_small) -> None:
+    window = make_window()
+    window.corpus_panel.set_train_paths([shakespeare_small["train"]])
+    set_tiny_model(window)
+    window.model_panel.average_spin.setValue(50)
+    events = collect(window)
+    with qtbot.waitSignal(window.training_finished, timeout=60_000):
+        qtbot.mouseClick(window.toolbar.widgetForAction(window.start_action), Qt.MouseButton.LeftButton)
+    start = next(e for e in events if isinstance(e, StartEvent))
+    assert start.config["average_from"] == 0.5
+    assert "averaging weights from step 15 (50% of the budget)" in window.training_panel.log.toPlainText()
+    assert window.training_panel.status == "done"
