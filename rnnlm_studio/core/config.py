@@ -205,6 +205,7 @@ class TrainConfig:
         arch = dataclasses.replace(source, vocab_size=vocab_size,
                                    **{name: getattr(self.model, name) for name in SCORING_FIELDS})
         arch.layers = asked_layers(self, source) or source.layers
+        arch.hidden_size = asked_hidden(self, source) or source.hidden_size
         arch.tie_weights = source.tie_weights and not asked_untied(self, source)
         if self.transfer == "feature":
             arch.tie_weights = False
@@ -277,6 +278,13 @@ def asked_layers(config: TrainConfig, source: ModelConfig) -> int | None:
     return layers if layers not in (MODEL_DEFAULTS.layers, source.layers) else None
 
 
+def asked_hidden(config: TrainConfig, source: ModelConfig) -> int | None:
+    """The hidden size asked for with a source (by the rule of `asked_layers`), else None: wider than the
+    source's grows it without changing its predictions (core/widen.py)."""
+    hidden = config.model.hidden_size
+    return hidden if hidden not in (MODEL_DEFAULTS.hidden_size, source.hidden_size) else None
+
+
 def asked_untied(config: TrainConfig, source: ModelConfig) -> bool:
     return not config.model.tie_weights and source.tie_weights
 
@@ -292,7 +300,7 @@ def feature_layer(config: TrainConfig, source: ModelConfig) -> int:
 
 
 def layer_options(transfer: str, source: ModelConfig | None) -> frozenset[str]:
-    """The model options ("layers", "no_tie", "feature_layer") that change what a `transfer` run from
+    """The model options ("layers", "hidden_size", "no_tie", "feature_layer") that change what a `transfer` run from
     `source` builds, so a front door offers exactly these: feature transfer's depth is the layer it reads
     and its output is always untied, task keeps the source's whole encoder, and an untied source has
     nothing to untie (scratch builds the run's own architecture). `check_layer_options` refuses the others
@@ -302,7 +310,7 @@ def layer_options(transfer: str, source: ModelConfig | None) -> frozenset[str]:
     if transfer == "task":
         return frozenset()
     own = source is None or transfer == "scratch"  # the run's own architecture
-    return frozenset({"layers", *(("no_tie",) if own or source.tie_weights else ())})
+    return frozenset({"layers", "hidden_size", *(("no_tie",) if own or source.tie_weights else ())})
 
 
 def check_layer_options(config: TrainConfig, source: ModelConfig | None) -> None:
@@ -312,10 +320,21 @@ def check_layer_options(config: TrainConfig, source: ModelConfig | None) -> None
                             f"{config.transfer}; leave it out or choose {option('transfer')} feature")
     if source is None or config.transfer == "scratch":
         return
-    layers = asked_layers(config, source)
-    if config.transfer == "task" and (layers is not None or asked_untied(config, source)):
+    layers, hidden = asked_layers(config, source), asked_hidden(config, source)
+    if config.transfer == "task" and (layers is not None or hidden is not None or asked_untied(config, source)):
         raise TransferError(f"{option('transfer')} task reads text with the source's whole encoder, so "
-                            f"{option('layers')} and {option('no_tie')} do not apply; leave them out")
+                            f"{option('layers')}, {option('hidden_size')} and {option('no_tie')} do not apply; "
+                            "leave them out")
+    if config.transfer == "feature" and hidden is not None:
+        raise TransferError(f"{option('hidden_size')} does not apply to {option('transfer')} feature: it reads the "
+                            f"source's frozen layers as they are; leave it out, or grow the source with "
+                            f"{option('transfer')} parameter")
+    if hidden is not None and hidden < source.hidden_size:
+        raise TransferError(f"{option('hidden_size')} {hidden}: the source has {source.hidden_size} units per layer "
+                            "and a transfer can only grow it; leave it out, or give a size above the source's")
+    if hidden is not None and source.tie_weights and hidden == source.emb_size != source.hidden_size:
+        raise TransferError(f"{option('hidden_size')} {hidden}: a tied source grown to its embedding size "
+                            f"({source.emb_size}) would lose its projection; choose another size")
     if config.transfer == "feature" and layers is not None and layers != feature_layer(config, source) + 1:
         raise TransferError(f"{option('layers')} does not apply to {option('transfer')} feature: it reads the "
                             f"source's frozen layers; to read a lower layer give {option('feature_layer')} N (0 to "

@@ -8,9 +8,10 @@
 | partial   | --transfer-layers              | all but --freeze                         |
 | ulmfit    | all weights                    | gradual unfreezing + discriminative LR   |
 
-Weight-moving types take the source's architecture, except two model options a user can
+Weight-moving types take the source's architecture, except three model options a user can
 mean with a source: `--layers N` (honoured: the bottom N layers are the source's, layers above
-them start random) and `--no-tie` (honoured: the output matrix becomes a separate one, copied
+them start random), `--hidden-size N` above the source's (honoured: the source is grown to N units
+per layer first, predicting exactly what it predicted, see widen.py) and `--no-tie` (honoured: the output matrix becomes a separate one, copied
 untied or, when `output` is not copied, re-initialised, so a frozen embedding can feed a fresh
 output layer). Where they cannot apply (`feature`, which takes `--feature-layer` instead, and
 `task`) they are refused. An option "asks" only when it differs from both its default and the
@@ -31,6 +32,7 @@ from .model import RNNLM
 from .schedule import discriminative_scales, unfrozen_count
 from .tokenizer import Tokenizer
 from .vocab_map import map_vocabulary
+from .widen import widened
 
 
 @dataclass
@@ -78,6 +80,10 @@ def _architecture_notes(config: TrainConfig, arch: ModelConfig, source: ModelCon
             f"the source's {source.layers} layer(s) with rnn.{source.layers} to rnn.{arch.layers - 1} from random "
             "weights on top")
         notes.append(spell(f"{option('layers')} {arch.layers}: the target has {kept}"))
+    if arch.hidden_size != source.hidden_size:
+        notes.append(spell(f"{option('hidden_size')} {arch.hidden_size}: the source's {source.hidden_size} units per "
+                           f"layer are grown to {arch.hidden_size}; the new units start fresh and unread, so the "
+                           "grown model starts out predicting exactly what the source predicts"))
     if source.tie_weights and not arch.tie_weights and config.transfer != "feature":
         notes.append(spell(f"{option('no_tie')}: the target's output matrix is its own (copied untied when the "
                            "output layer is copied, else freshly initialised)"))
@@ -157,6 +163,8 @@ def build_target(config: TrainConfig, tokenizer: Tokenizer, source: LoadedModel 
         if source.tokenizer.fingerprint() != tokenizer.fingerprint():
             source_model, coverage = map_vocabulary(source.model, source.tokenizer, tokenizer, config.new_pieces)
             messages.append(coverage)
+        if arch.hidden_size > source_model.config.hidden_size:
+            source_model = widened(source_model.cpu(), arch.hidden_size, seed=config.seed)
         copy_tensors(source_model.cpu(), model, layers)
     groups = [{"params": [p for p in model.parameters()]}]
     setup = TargetSetup(model=model, groups=groups, messages=messages)

@@ -86,6 +86,8 @@ def test_layers_on_a_transfer_target_are_honoured(source: ckpt.LoadedModel, sour
     (["--transfer", "feature", "--feature-layer", "5"], "--feature-layer 5: the source has 2 recurrent layer(s)"),
     (["--transfer", "parameter", "--feature-layer", "0"], "--feature-layer applies to --transfer feature"),
     (["--transfer", "feature", "--layers", "3"], "--layers does not apply to --transfer feature"),
+    (["--transfer", "feature", "--hidden-size", "48"], "--hidden-size does not apply to --transfer feature"),
+    (["--transfer", "parameter", "--hidden-size", "24"], "--hidden-size 24: the source has 32 units per layer"),
 ])
 def test_refused_layer_options_are_one_clear_line(source_dir: Path, shakespeare_small: dict[str, Path],  # noqa: F811
                                                   tmp_path: Path, options: list[str], needle: str) -> None:
@@ -106,7 +108,8 @@ def test_build_target_refuses_a_feature_layer_outside_the_source(source: ckpt.Lo
                      source)
 
 
-ASKED = {"layers": {"model": ModelConfig(layers=3)}, "no_tie": {"model": ModelConfig(tie_weights=False)},
+ASKED = {"layers": {"model": ModelConfig(layers=3)}, "hidden_size": {"model": ModelConfig(hidden_size=48)},
+         "no_tie": {"model": ModelConfig(tie_weights=False)},
          "feature_layer": {"feature_layer": 0}}
 
 
