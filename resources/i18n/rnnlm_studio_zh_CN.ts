@@ -1985,6 +1985,11 @@ This cannot be undone.</source>
         </message>
         <message>
             <location filename="../../rnnlm_studio/gui/target_layers.py" />
+            <source>Units per recurrent layer of the new model: more grows the source wider. The source's units keep their weights and the new ones start unread, so the new model starts out predicting exactly what the source does, with room to learn more. Costs time per step. Not for feature nor task transfer</source>
+            <translation>新模型每个循环层的单元数：更大即把源模型加宽。源模型的单元保留其权重，新单元起初无人读取，因此新模型一开始的预测与源模型完全相同，又有余地学到更多。每步耗时更多。不适用于特征迁移和任务迁移</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/target_layers.py" />
             <source>Own output layer (untied from the embedding)</source>
             <translation>独立的输出层（不与嵌入共享权重）</translation>
         </message>
@@ -2002,6 +2007,11 @@ This cannot be undone.</source>
             <location filename="../../rnnlm_studio/gui/target_layers.py" />
             <source>Recurrent layers</source>
             <translation>循环层数</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/target_layers.py" />
+            <source>Hidden size</source>
+            <translation>隐藏层维度</translation>
         </message>
         <message>
             <location filename="../../rnnlm_studio/gui/target_layers.py" />

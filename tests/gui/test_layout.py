@@ -110,7 +110,8 @@ def test_the_model_form_fits_its_dock_width_at_1024x700(make_window, qtbot) -> N
     layers = panel.target_layers
     assert not _problems_on_tab(window, qtbot, "model", {
         "learning rate": panel.lr_spin, "LR schedule": panel.schedule_box, "baseline": panel.baseline_check,
-        "transfer": panel.transfer_box, "target layers": layers.layers_spin, "own output layer": layers.untie_check,
+        "transfer": panel.transfer_box, "target layers": layers.layers_spin, "target width": layers.hidden_spin,
+        "own output layer": layers.untie_check,
         "source layer read": layers.feature_spin})
 
 

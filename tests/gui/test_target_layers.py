@@ -45,8 +45,8 @@ def browse_to(panel: ModelPanel, folder: Path, monkeypatch: pytest.MonkeyPatch) 
 
 def enabled(panel: ModelPanel) -> dict[str, bool]:  # noqa: F811
     box = panel.target_layers
-    return {"layers": box.layers_spin.isEnabled(), "no_tie": box.untie_check.isEnabled(),
-            "feature_layer": box.feature_spin.isEnabled()}
+    return {"layers": box.layers_spin.isEnabled(), "hidden_size": box.hidden_spin.isEnabled(),
+            "no_tie": box.untie_check.isEnabled(), "feature_layer": box.feature_spin.isEnabled()}
 
 
 def test_each_option_is_offered_only_where_it_applies(panel: ModelPanel, deep_source: Path,  # noqa: F811
@@ -59,7 +59,8 @@ def test_each_option_is_offered_only_where_it_applies(panel: ModelPanel, deep_so
         if transfer == "scratch":
             continue
         moves = transfer not in ("feature", "task")
-        assert enabled(panel) == {"layers": moves, "no_tie": moves, "feature_layer": transfer == "feature"}, transfer
+        assert enabled(panel) == {"layers": moves, "hidden_size": moves, "no_tie": moves,
+                                  "feature_layer": transfer == "feature"}, transfer
 
     panel.transfer_box.setCurrentText("feature")
     spin = panel.target_layers.feature_spin
@@ -141,6 +142,19 @@ def test_a_deeper_untied_target_and_a_lower_feature_layer_reach_the_runs(make_wi
     assert "--layers" not in said and "--no-tie" not in said, said
     assert "feature_layer" not in stored
 
+    panel.target_layers.layers_spin.setValue(2)
+    panel.target_layers.untie_check.setChecked(False)
+    hidden = panel.target_layers.hidden_spin
+    assert hidden.value() == hidden.minimum() == 512 and hidden.text() == "as the source"
+    hidden.stepUp()  # one step wider than the source (64 units) can be asked: 576
+    assert panel.hidden_spin.value() == 576, "the greyed form follows at once"
+    start, messages = _start_short_run(window, qtbot)
+    assert _stored(start)["model"]["hidden_size"] == 576
+    said = "\n".join(messages)
+    assert "the hidden size (Model & Transfer panel) 576: the source's 64 units per layer are grown to 576" in said
+    assert "--hidden-size" not in said, said
+    hidden.setValue(hidden.minimum())
+
     panel.transfer_box.setCurrentText("feature")
     panel.target_layers.feature_spin.setValue(0)
     stored = _stored(_start_short_run(window, qtbot)[0])
@@ -155,7 +169,8 @@ def test_new_run_from_a_stored_run_restores_its_layer_options(make_window, qtbot
                                                               shakespeare_small: dict[str, Path]) -> None:
     """"New run from these settings" on a run that asked for 3 layers and its own output layer."""
     config = tiny_config(shakespeare_small, source=str(deep_source), transfer="ulmfit", tokenizer="source",
-                         model=ModelConfig(layers=3, tie_weights=False), max_steps=2, name="deeper")
+                         model=ModelConfig(layers=3, hidden_size=576, tie_weights=False), max_steps=2,
+                         name="deeper")
     assert isinstance(list(train(config))[-1], DoneEvent)
     window = make_window()
     qtbot.waitUntil(lambda: len(window.runs_panel.records) == 1, timeout=10_000)
@@ -164,5 +179,5 @@ def test_new_run_from_a_stored_run_restores_its_layer_options(make_window, qtbot
     next(a for a in window.runs_panel.context_menu().actions() if a.text() == "New run from these settings").trigger()
     box = window.model_panel.target_layers
     assert window.model_panel.transfer_box.currentText() == "ulmfit"
-    assert box.layers_spin.value() == 3 and box.untie_check.isChecked()
+    assert box.layers_spin.value() == 3 and box.untie_check.isChecked() and box.hidden_spin.value() == 576
     assert window.model_panel.layers_spin.value() == 3

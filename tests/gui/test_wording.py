@@ -41,7 +41,7 @@ REFUSALS: dict[str, tuple[Callable[[Tokenizer], object], str, str]] = {  # what 
         "the source layer read", "--feature-layer 3"),
     "layers with task": (
         lambda _t: check_layer_options(TrainConfig(transfer="task", model=ModelConfig(layers=3)), ModelConfig()),
-        "the recurrent layers", "--layers and --no-tie do not apply"),
+        "the recurrent layers", "--layers, --hidden-size and --no-tie do not apply"),
 }
 
 
