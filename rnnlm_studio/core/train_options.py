@@ -44,7 +44,7 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("model")
     g.add_argument("--cell", choices=CELLS, default=MODEL_DEFAULTS.cell, help="recurrent cell")
     g.add_argument("--emb-size", type=int, default=MODEL_DEFAULTS.emb_size, help="embedding size")
-    g.add_argument("--hidden-size", type=int, default=MODEL_DEFAULTS.hidden_size, help="hidden units per layer")
+    g.add_argument("--hidden-size", type=int, default=MODEL_DEFAULTS.hidden_size, help="hidden units per layer (with a source: above its size grows it wider)")
     g.add_argument("--layers", type=int, default=MODEL_DEFAULTS.layers, help="stacked recurrent layers")
     g.add_argument("--no-tie", action="store_true", help="do not tie the output layer to the embedding")
     for name in ("emb", "input", "hidden", "output"):
