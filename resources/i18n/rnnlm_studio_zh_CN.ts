@@ -712,6 +712,11 @@ Its finished runs are kept; its unfinished runs stop and train again from the st
         </message>
         <message>
             <location filename="../../rnnlm_studio/gui/model_panel.py" />
+            <source>The source model grown from {own} to {hidden} units per layer: {layers}×{hidden} {cell}, embedding {emb}; {vocabulary}.</source>
+            <translation>由源模型加宽而来，每层从 {own} 个单元增至 {hidden} 个：{layers}×{hidden} {cell}，嵌入 {emb}；{vocabulary}。</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/model_panel.py" />
             <source>Also train a scratch baseline</source>
             <translation>同时训练从头训练的基线</translation>
         </message>

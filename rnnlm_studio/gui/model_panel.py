@@ -82,9 +82,13 @@ def describe_target(model: ModelConfig, source: SourceInfo, new_tokenizer: bool)
     vocabulary = (tr("a new vocabulary of {size:,} pieces trained on your text").format(size=model.vocab_size)
                   if new_tokenizer else tr("the source's {kind} vocabulary of {size:,}").format(
                       kind=source.tokenizer_kind(), size=model.vocab_size))
-    return tr("Taken from the source model: {layers}×{hidden} {cell}, embedding {emb}; {vocabulary}.").format(
-        layers=model.layers, hidden=model.hidden_size, cell=model.cell.upper(), emb=model.emb_size,
-        vocabulary=vocabulary)
+    own = source.model.hidden_size
+    text = (tr("Taken from the source model: {layers}×{hidden} {cell}, embedding {emb}; {vocabulary}.")
+            if model.hidden_size == own else
+            tr("The source model grown from {own} to {hidden} units per layer: {layers}×{hidden} {cell}, "
+               "embedding {emb}; {vocabulary}."))
+    return text.format(layers=model.layers, hidden=model.hidden_size, cell=model.cell.upper(), emb=model.emb_size,
+                       vocabulary=vocabulary, own=own)
 
 
 def _spin(low: int, high: int, value: int, tip: str, step: int = 1) -> QSpinBox:

@@ -148,6 +148,7 @@ def test_a_deeper_untied_target_and_a_lower_feature_layer_reach_the_runs(make_wi
     assert hidden.value() == hidden.minimum() == 512 and hidden.text() == "as the source"
     hidden.stepUp()  # one step wider than the source (64 units) can be asked: 576
     assert panel.hidden_spin.value() == 576, "the greyed form follows at once"
+    assert "grown from 64 to 576 units per layer: 2×576" in panel.arch_note.text()
     start, messages = _start_short_run(window, qtbot)
     assert _stored(start)["model"]["hidden_size"] == 576
     said = "\n".join(messages)
