@@ -300,10 +300,10 @@ def feature_layer(config: TrainConfig, source: ModelConfig) -> int:
 
 
 def layer_options(transfer: str, source: ModelConfig | None) -> frozenset[str]:
-    """The model options ("layers", "hidden_size", "no_tie", "feature_layer") that change what a `transfer` run from
-    `source` builds, so a front door offers exactly these: feature transfer's depth is the layer it reads
-    and its output is always untied, task keeps the source's whole encoder, and an untied source has
-    nothing to untie (scratch builds the run's own architecture). `check_layer_options` refuses the others
+    """The model options ("layers", "hidden_size", "no_tie", "feature_layer") that change what a
+    `transfer` run from `source` builds, so a front door offers exactly these: feature transfer's depth
+    is the layer it reads and its output is always untied, task keeps the source's whole encoder, and an
+    untied source has nothing to untie (scratch builds the run's own architecture). `check_layer_options` refuses the others
     where they would be silently ignored."""
     if transfer == "feature":
         return frozenset({"feature_layer"})

@@ -11,9 +11,9 @@
 Weight-moving types take the source's architecture, except three model options a user can
 mean with a source: `--layers N` (honoured: the bottom N layers are the source's, layers above
 them start random), `--hidden-size N` above the source's (honoured: the source is grown to N units
-per layer first, predicting exactly what it predicted, see widen.py) and `--no-tie` (honoured: the output matrix becomes a separate one, copied
-untied or, when `output` is not copied, re-initialised, so a frozen embedding can feed a fresh
-output layer). Where they cannot apply (`feature`, which takes `--feature-layer` instead, and
+per layer first, predicting exactly what it predicted, see widen.py) and `--no-tie` (honoured: the
+output matrix becomes a separate one, copied untied or, when `output` is not copied, re-initialised,
+so a frozen embedding can feed a fresh output layer). Where they cannot apply (`feature`, which takes `--feature-layer` instead, and
 `task`) they are refused. An option "asks" only when it differs from both its default and the
 source's value, so a stored run's config (which holds the source's architecture) re-runs as it ran.
 The `task` type is in `classify.py`.

@@ -1,10 +1,10 @@
-"""The Model panel's layer options for a run with a source: its depth, width, untying, the layer feature reads.
+"""The Model panel's layer options for a run with a source: depth, width, untying, the layer feature reads.
 
-The command line's `--layers N`, `--hidden-size N`, `--no-tie` and `--feature-layer N` as window controls, placed by the
-Model & Transfer panel (model_panel.py) under the transfer type. Which of them a transfer type honours
-is core's rule (`core.config.layer_options`, beside the refusals): a control the rule does not offer is
-disabled and writes nothing, so what reaches Start always passes `check_layer_options`. The greyed
-Architecture form below shows what the trainer builds from them.
+The command line's `--layers N`, `--hidden-size N`, `--no-tie` and `--feature-layer N` as window
+controls, placed by the Model & Transfer panel (model_panel.py) under the transfer type. Which of
+them a transfer type honours is core's rule (`core.config.layer_options`, beside the refusals): a
+control the rule does not offer is disabled and writes nothing, so what reaches Start always passes
+`check_layer_options`. The greyed Architecture form below shows what the trainer builds from them.
 """
 from __future__ import annotations
 
