@@ -80,15 +80,27 @@ def _share(text: str) -> float | None:
     return value
 
 
+def _size(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise ConfigError(f"axis hidden-size: {text!r} is not a whole number; give units per layer such as "
+                          "512,768") from None
+    validation.check("hidden_size", value, "axis hidden-size")
+    return value
+
+
 def _text(text: str) -> str:
     return text
 
 
 @dataclass(frozen=True)
 class Axis:
-    """How an axis's value reaches a run: the TrainConfig field it sets (the `train` option of the
-    same name carries it to the child), and whether the matched baseline gets it too: values that
-    change the data or the tokenizer do, values that change only the transfer do not."""
+    """How an axis's value reaches a run: the TrainConfig (or ModelConfig) field it sets (the `train`
+    option of the same name carries it to the child), and whether the matched baseline gets it too:
+    values that change the data or the tokenizer do, values that change only the transfer do not (an
+    architecture the cell trains, such as a grown width, reaches its baseline through
+    `matched_architecture` instead)."""
 
     field: str
     parse: Callable[[str], Any]
@@ -106,8 +118,10 @@ AXES: dict[str, Axis] = {
     "lr": Axis("lr", _lr),
     "mapping": Axis("mapping", _text),
     "average-from": Axis("average_from", _share),
+    "hidden-size": Axis("hidden_size", _size),
 }
-_CONFIG_FIELDS = {f.name for f in dataclasses.fields(TrainConfig)}
+_MODEL_FIELDS = {f.name for f in dataclasses.fields(ModelConfig)}
+_CONFIG_FIELDS = {f.name for f in dataclasses.fields(TrainConfig)} | _MODEL_FIELDS
 
 
 def available_axes() -> list[str]:
@@ -240,7 +254,7 @@ def _apply(config: TrainConfig, values: dict[str, str], data: dict[str, list[str
     for name, text in values.items():
         axis = AXES[name]
         value = data[text] if name == "fraction" else axis.parse(text)
-        setattr(out, axis.field, value)
+        setattr(out.model if axis.field in _MODEL_FIELDS else out, axis.field, value)
     return out
 
 
@@ -261,11 +275,18 @@ def _cell_architecture(config: TrainConfig, values: dict[str, str]) -> ModelConf
     """The architecture a cell's runs train, which its baseline shares, whatever transfer type the base
     options name. A cell's runs take the layer options as its transfer type does: an option the cell's
     transfer refuses would fail every run of the cell once the study had started, so it is refused here."""
+    cell = ", ".join(f"{name}={value}" for name, value in values.items())
     try:
-        return matched_architecture(config)
+        architecture = matched_architecture(config)
     except StudioError as exc:
-        cell = ", ".join(f"{name}={value}" for name, value in values.items())
         raise ConfigError(f"study cell {cell}: {exc}") from None
+    asked = values.get("hidden-size")
+    if asked is not None and architecture.hidden_size != int(asked):
+        # 512, the default, reads as "as the source" beside a source of another width (config.asked_hidden)
+        raise ConfigError(f"study cell {cell}: {asked} is the default hidden size, which a run with a source "
+                          f"reads as the source's own ({architecture.hidden_size} units); give the source's "
+                          "size to keep it, or another size to grow it")
+    return architecture
 
 
 def _scratch_key(config: TrainConfig) -> str:

@@ -65,7 +65,8 @@ def test_axis_values_are_checked_before_any_run() -> None:
     assert parse_axis("freeze=none,embedding+rnn.0") == ("freeze", ["none", "embedding+rnn.0"])
     for bad, words in [("speed=1,2", "NAME one of"), ("transfer=scratch", "baseline"), ("lr=nan", "axis lr"),
                        ("fraction=0,1", "(0, 1]"), ("lr=1e-3,1e-3", "twice"), ("transfer", "NAME=V1"),
-                       ("average-from=off,1", "axis average-from must"), ("average-from=half", "neither off")]:
+                       ("average-from=off,1", "axis average-from must"), ("average-from=half", "neither off"),
+                       ("hidden-size=wide", "not a whole number"), ("hidden-size=0", "axis hidden-size must")]:
         with pytest.raises(StudioError, match=words[:12].replace("(", r"\(").replace(")", r"\)")):
             parse_axis(bad)
 
@@ -131,6 +132,40 @@ def test_an_average_from_axis_sets_the_transfer_runs_only(shakespeare_small, sou
     assert [plan.jobs[c.runs[0]].config.average_from for c in plan.cells] == [None, 0.5]
     assert plan.cells[0].baselines == plan.cells[1].baselines
     assert plan.jobs[plan.cells[0].baselines[0]].config.average_from is None
+
+
+def test_a_hidden_size_axis_grows_the_source_against_a_scratch_run_of_each_width(shakespeare_small,
+                                                                                   source_dir) -> None:
+    """The source's own width keeps it, a larger one grows it; each cell's baseline is a scratch run of the
+    width that cell trains, so a cell's gain measures the source's knowledge, not the extra units."""
+    log: list[list[str]] = []
+    plan = make_plan(spec_for(shakespeare_small, source_dir, ["hidden-size=24,40"]))
+    assert [plan.jobs[c.runs[0]].config.model.hidden_size for c in plan.cells] == [24, 40]
+    assert plan.cells[0].baselines != plan.cells[1].baselines
+    for cell, width in zip(plan.cells, (24, 40)):
+        base = plan.jobs[cell.baselines[0]].config
+        assert (base.transfer, base.model.hidden_size, base.model.emb_size, base.model.layers) == (
+            "scratch", width, 16, 2)
+    list(start_study(spec_for(shakespeare_small, source_dir, ["hidden-size=24,40"], name="width"),
+                     launcher=lambda argv, env, on_line, control: log.append(argv) or fake_launcher([])(
+                         argv, env, on_line, control)).events())
+    grown = [argv for argv in log if "--name=width-cell1-r0" in argv]
+    assert grown and "--hidden-size=40" in grown[0] and "--transfer=parameter" in grown[0]
+
+
+@pytest.mark.parametrize("axis, options, words", [
+    ("hidden-size=24,512", {}, "512 is the default hidden size"),
+    ("hidden-size=16,24", {}, "can only grow"),
+    ("hidden-size=24,40", {"transfer": "feature"}, "does not apply to"),
+])
+def test_a_width_the_run_would_not_train_is_refused_before_any_run(shakespeare_small, source_dir, studio_home,
+                                                                  axis, options, words) -> None:
+    """512 beside a 24-unit source would silently stay at 24 (the default reads as "as the source"); a
+    narrower width, or feature transfer, cannot be grown: each is refused with the plan, naming the cell."""
+    spec = spec_for(shakespeare_small, source_dir, [axis], name="width", **options)
+    with pytest.raises(StudioError, match=f"study cell hidden-size=.*{words}"):
+        start_study(spec, launcher=fake_launcher([]))
+    assert not (studio_home / "studies" / "width").exists()
 
 
 def test_a_study_needs_a_source(shakespeare_small, source_dir) -> None:

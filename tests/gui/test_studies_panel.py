@@ -117,6 +117,52 @@ def test_the_panels_messages_and_its_runs_speak_the_windows_words(qtbot, runs_ho
     assert seen == ["gui", "gui"]
 
 
+def test_a_width_study_grows_the_source_in_one_cell_and_refuses_a_width_it_would_not_train(
+        qtbot, runs_home: Path, monkeypatch, shakespeare_small: dict[str, Path]) -> None:
+    """Hidden size as an axis: the source's own width and a grown one, each against a scratch run of its
+    width; a width the run would silently not train is refused in the panel before anything starts."""
+    import json
+
+    from rnnlm_studio.core import study_runner
+    from rnnlm_studio.gui.studies_panel import StudiesPanel
+    from tests.gui.conftest import TINY, tiny_config
+
+    argvs: list[list[str]] = []
+
+    def launch(argv, env, on_line, control):
+        argvs.append(argv)
+        on_line(json.dumps({"event": "start", "run_id": f"r{len(argvs)}", "run_dir": "/runs/r"}) + "\n")
+        on_line(json.dumps({"event": "done", "run_id": f"r{len(argvs)}", "run_dir": "/runs/r", "reason": "budget",
+                            "valid": {"bpb": 2.0, "word_ppl": 9.0}, "test": {}}) + "\n")
+        return []
+
+    monkeypatch.setattr(study_runner, "launch_local", launch)
+    source = next(r for r in RunStore().list() if r.name == "source-scratch")
+    width = TINY["hidden_size"]  # the source's
+    panel = StudiesPanel(lambda: tiny_config(shakespeare_small, source=str(source.run_dir), transfer="parameter",
+                                             max_steps=2))
+    qtbot.addWidget(panel)
+    panel.axis_names[0].setCurrentText("hidden-size")
+    assert panel.axis_values[0].placeholderText()
+    qtbot.keyClicks(panel.axis_values[0], f"{width},512")
+    qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.message.text() != "", timeout=20_000)
+    assert "512 is the default hidden size" in panel.message.text() and not argvs
+
+    panel.axis_values[0].clear()
+    qtbot.keyClicks(panel.axis_values[0], f"{width},{width + 16}")
+    qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(argvs) == 4 and not panel.running, timeout=60_000)
+    assert panel.grid.rowCount() == 2
+    assert panel.grid.verticalHeaderItem(1).text() == f"hidden-size={width + 16}"
+    sizes = sorted((a[next(i for i, x in enumerate(a) if x.startswith("--transfer="))], x)
+                   for a in argvs for x in a if x.startswith("--hidden-size="))
+    assert sizes == sorted([("--transfer=scratch", f"--hidden-size={width}"),
+                            ("--transfer=scratch", f"--hidden-size={width + 16}"),
+                            ("--transfer=parameter", f"--hidden-size={width}"),
+                            ("--transfer=parameter", f"--hidden-size={width + 16}")])
+
+
 def _stoppable_launcher(started: list[dict]):  # noqa: ANN202
     """A stand-in for a study run's child: it trains until the study is stopped, then ends stopped."""
     import json
