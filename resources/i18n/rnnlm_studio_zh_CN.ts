@@ -2028,6 +2028,61 @@ This cannot be undone.</source>
         <name>TrainingPanel</name>
         <message>
             <location filename="../../rnnlm_studio/gui/training_panel.py" />
+            <source>valid</source>
+            <translation>验证</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/training_panel.py" />
+            <source>test</source>
+            <translation>测试</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/training_panel.py" />
+            <source>word ppl</source>
+            <translation>词困惑度</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/training_panel.py" />
+            <source>char ppl</source>
+            <translation>字困惑度</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/training_panel.py" />
+            <source>accuracy</source>
+            <translation>准确率</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/training_panel.py" />
+            <source>macro-F1</source>
+            <translation>宏平均 F1</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/training_panel.py" />
+            <source>entity F1</source>
+            <translation>实体 F1</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/training_panel.py" />
+            <source>budget reached</source>
+            <translation>预算用尽</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/training_panel.py" />
+            <source>early stopping</source>
+            <translation>提前停止</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/training_panel.py" />
+            <source>{label} {ppl:.2f}{cache}, bpb {bpb:.3f}</source>
+            <translation>{label} {ppl:.2f}{cache}，bpb {bpb:.3f}</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/training_panel.py" />
+            <source> (with cache {ppl:.2f})</source>
+            <translation>（加缓存 {ppl:.2f}）</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/training_panel.py" />
             <source>off</source>
             <translation>关闭</translation>
         </message>
@@ -2120,11 +2175,6 @@ This cannot be undone.</source>
             <location filename="../../rnnlm_studio/gui/training_panel.py" />
             <source>step {step}: {split} {figures}</source>
             <translation>第 {step} 步：{split} {figures}</translation>
-        </message>
-        <message>
-            <location filename="../../rnnlm_studio/gui/training_panel.py" />
-            <source>step {step}: {split} {label} {ppl:.2f}{cache}, bpb {bpb:.3f}</source>
-            <translation>第 {step} 步：{split} {label} {ppl:.2f}{cache}，bpb {bpb:.3f}</translation>
         </message>
         <message>
             <location filename="../../rnnlm_studio/gui/training_panel.py" />

@@ -17,9 +17,9 @@ from ..core.config import TrainConfig
 from ..core.events import (CheckpointEvent, DoneEvent, ErrorEvent, EvalEvent, Event, LogEvent, PauseEvent,
                            StartEvent, StepEvent)
 from ..core.formatting import format_duration
-from ..core.metrics import cache_note, eval_figures, is_task_metrics, word_ppl_label
+from ..core.metrics import CACHED, TASK_COLUMNS, format_task_metric, is_task_metrics
 from ..core.runs import RunRecord, RunStore, read_events
-from .i18n import translator
+from .i18n import N_, translator
 from .plots import RunSeries, TrainingPlots
 from .widgets import DurationSpin, ElidedLabel, MessageBar
 from .workers import LatestOnly
@@ -27,6 +27,22 @@ from .workers import LatestOnly
 tr = translator("TrainingPanel")
 LABEL_REFRESH_MS = 100
 MAX_TIME_BUDGET = 9999 * 60  # seconds
+SPLITS = {"valid": N_("valid"), "test": N_("test")}
+FIGURES = {"word_ppl": N_("word ppl"), "char_ppl": N_("char ppl"), "accuracy": N_("accuracy"),
+           "macro_f1": N_("macro-F1"), "entity_f1": N_("entity F1")}
+REASONS = {"budget": N_("budget reached"), "early-stopped": N_("early stopping")}
+
+
+def figures_text(metrics: dict[str, Any], word_unit: str) -> str:
+    """An evaluation's figures in the window's words (core's `eval_figures` writes the console's): a task
+    run's accuracy and F1s, else word (or character) perplexity, the cache's where scored, and bpb."""
+    if is_task_metrics(metrics):
+        return " ".join(f"{tr(FIGURES[key])} {format_task_metric(key, metrics[key])}"
+                        for key in TASK_COLUMNS if key in metrics)
+    cached = metrics.get(CACHED + "word_ppl")
+    return tr("{label} {ppl:.2f}{cache}, bpb {bpb:.3f}").format(
+        label=tr(FIGURES["char_ppl" if word_unit == "character" else "word_ppl"]), ppl=metrics["word_ppl"],
+        cache="" if cached is None else tr(" (with cache {ppl:.2f})").format(ppl=cached), bpb=metrics["bpb"])
 
 
 def load_series(records: list[RunRecord], smoothing: float) -> list[RunSeries]:
@@ -160,13 +176,9 @@ class TrainingPanel(QWidget):
             self._on_start(event)
         elif isinstance(event, EvalEvent):
             best = tr(" (best)") if event.is_best else ""
-            if is_task_metrics(event.extra):
-                self._log(tr("step {step}: {split} {figures}").format(step=event.step, split=event.split,
-                                                                     figures=eval_figures(event)) + best)
-            else:
-                self._log(tr("step {step}: {split} {label} {ppl:.2f}{cache}, bpb {bpb:.3f}").format(
-                    step=event.step, split=event.split, label=word_ppl_label(event.word_unit), ppl=event.word_ppl,
-                    cache=cache_note(event.extra), bpb=event.bpb) + best)
+            figures = figures_text({**event.extra, "word_ppl": event.word_ppl, "bpb": event.bpb}, event.word_unit)
+            self._log(tr("step {step}: {split} {figures}").format(
+                step=event.step, split=tr(SPLITS.get(event.split, event.split)), figures=figures) + best)
         elif isinstance(event, PauseEvent):
             # Steps are logged every few steps, so the pause's own step is the one every figure shows.
             self.paused_step = event.step if event.paused else None
@@ -203,8 +215,7 @@ class TrainingPanel(QWidget):
         stopped = event.reason == "stopped"
         self._set_status("stopped" if stopped else "done", tr("Stopped") if stopped else tr("Done"))
         valid = event.valid or {}
-        keys = ("accuracy", "macro_f1", "entity_f1") if is_task_metrics(valid) else ("word_ppl", "bpb")
-        summary = ", ".join(f"{key} {valid[key]:.3f}" for key in keys if key in valid)
+        summary = figures_text(valid, event.word_unit) if "bpb" in valid or is_task_metrics(valid) else ""
         if stopped:
             self.progress.setFormat(tr("Stopped — resume it from the Runs panel"))
             self._log(tr("stopped at step {step}; a resumable checkpoint is in {folder}").format(
@@ -213,7 +224,7 @@ class TrainingPanel(QWidget):
             self.progress.setValue(1000)
             self.progress.setFormat(tr("Done"))
             self._log(tr("done ({reason}) at step {step}: valid {summary}").format(
-                reason=event.reason, step=event.step, summary=summary))
+                reason=tr(REASONS.get(event.reason, event.reason)), step=event.step, summary=summary))
 
     def _set_status(self, status: str, text: str) -> None:
         self.status = status

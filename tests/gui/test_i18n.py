@@ -165,3 +165,26 @@ def test_the_language_menu_stores_the_choice_for_the_next_start(make_window, mon
     assert window.start_action.text() == "Start", "nothing changes before the restart"
     reopened = _language_menu(make_window())
     assert [action.text() for action in reopened.actions() if action.isChecked()] == ["简体中文"]
+
+
+def test_a_training_run_logs_in_chinese(chinese: None, make_window, qtbot, shakespeare_small) -> None:  # noqa: ANN001
+    """The lines the Training panel writes itself (start, evaluations, checkpoints, the end) are in the
+    window's language; only core's own notes, the run's name and its device and precision stay as written."""
+    from rnnlm_studio.core.events import LogEvent, StartEvent
+
+    from tests.gui.conftest import set_tiny_model
+
+    window = make_window()
+    window.corpus_panel.set_train_paths([shakespeare_small["train"]])
+    window.corpus_panel.add_paths([shakespeare_small["valid"]], role="valid")
+    set_tiny_model(window, steps=20, eval_every=10)
+    events: list = []
+    window.training_event.connect(events.append)
+    with qtbot.waitSignal(window.training_finished, timeout=60_000):
+        qtbot.mouseClick(window.toolbar.widgetForAction(window.start_action), Qt.MouseButton.LeftButton)
+    start = next(e for e in events if isinstance(e, StartEvent))
+    notes = {e.message for e in events if isinstance(e, LogEvent)}
+    content = [re.escape(start.config["name"] or ""), re.escape(start.run_id), r"\bcpu\b", r"\b(fp32|bf16|fp16)\b"]
+    lines = [line for line in window.training_panel.log.toPlainText().splitlines() if line not in notes]
+    assert sum("验证" in line for line in lines) >= 3, lines  # two evaluations and the end
+    assert [line for line in lines if _untranslated(line, ALLOWED + content)] == []
