@@ -1441,6 +1441,11 @@ Its finished runs are kept; its unfinished runs stop and train again from the st
         </message>
         <message>
             <location filename="../../rnnlm_studio/gui/runs_panel.py" />
+            <source>acc {accuracy}</source>
+            <translation>准确率 {accuracy}</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/runs_panel.py" />
             <source>accuracy</source>
             <translation>准确率</translation>
         </message>

@@ -72,7 +72,7 @@ def _number(value: float | None) -> str:
 def _task_text(row: CompareRow) -> str:
     """A classifier's or tagger's best: validation accuracy, and the final macro-F1 where there is one."""
     f1 = row.final_test_macro_f1 if row.final_test_macro_f1 is not None else row.final_valid_macro_f1
-    text = f"acc {format_task_metric('accuracy', row.best_valid_accuracy)}"
+    text = tr("acc {accuracy}").format(accuracy=format_task_metric('accuracy', row.best_valid_accuracy))
     return text if f1 is None else f"{text} · F1 {format_task_metric('macro_f1', f1)}"
 
 
