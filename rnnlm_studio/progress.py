@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
-from .core.events import DoneEvent, ErrorEvent, EvalEvent, Event, LogEvent, StartEvent, StepEvent
+from .core.events import AverageEvent, DoneEvent, ErrorEvent, EvalEvent, Event, LogEvent, StartEvent, StepEvent
 from .core.formatting import columns, format_clock, format_mean_sd
 from .core.metrics import CACHED, TASK_COLUMNS, eval_figures, format_task_metric, is_task_metrics, word_ppl_label
 from .core.study_export import format_study_table
@@ -68,6 +68,8 @@ class ConsoleReporter:
                   f"{event.train_tokens:,} training tokens, {event.device} {event.precision}", file=self.out)
         elif isinstance(event, LogEvent):
             print(f"{event.level}: {event.message}", file=self.out)
+        elif isinstance(event, AverageEvent):
+            print(f"{self._end_bar()}info: {event.message}", file=self.out)
         elif isinstance(event, StepEvent):
             self._progress(event)
         elif isinstance(event, EvalEvent):

@@ -2193,6 +2193,11 @@ This cannot be undone.</source>
         </message>
         <message>
             <location filename="../../rnnlm_studio/gui/training_panel.py" />
+            <source>averaging weights from step {step:,} ({share:.0%} of the budget) on: evaluations and checkpoints now use the mean of the weights after every step since</source>
+            <translation>从第 {step:,} 步（预算的 {share:.0%}）起平均权重：此后的评估和检查点都使用此后每一步权重的平均值</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/training_panel.py" />
             <source>checkpoint '{tag}' at step {step}</source>
             <translation>第 {step} 步保存检查点“{tag}”</translation>
         </message>
@@ -2423,6 +2428,16 @@ This cannot be undone.</source>
             <location filename="../../rnnlm_studio/gui/plots.py" />
             <source> (log scale)</source>
             <translation>（对数刻度）</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/plots.py" />
+            <source>averaged →</source>
+            <translation>权重平均 →</translation>
+        </message>
+        <message>
+            <location filename="../../rnnlm_studio/gui/plots.py" />
+            <source>From here on, evaluations use the mean of the weights (Average weights from)</source>
+            <translation>从这里起，评估使用权重的平均值（见“权重平均起点”）</translation>
         </message>
         <message>
             <location filename="../../rnnlm_studio/gui/plots.py" />

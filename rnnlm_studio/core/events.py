@@ -119,6 +119,23 @@ class DoneEvent(Event):
 
 
 @dataclass
+class AverageEvent(Event):
+    """Weight averaging (`--average-from`) began after this step: from here on evaluations and checkpoints
+    use the mean of the weights, so the validation curve changes character there and the plots mark it."""
+
+    kind: ClassVar[str] = "average"
+    step: int
+    tokens_seen: int
+    elapsed: float
+    share: float  # of the budget done when it began
+
+    @property
+    def message(self) -> str:
+        return (f"averaging weights from step {self.step:,} ({self.share:.0%} of the budget) on: evaluations and "
+                "checkpoints now use the mean of the weights after every step since")
+
+
+@dataclass
 class ErrorEvent(Event):
     """The last event of a run that failed; `message` says what happened and what to change."""
 
@@ -131,7 +148,8 @@ class ErrorEvent(Event):
 
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.kind: cls
-    for cls in (StartEvent, LogEvent, StepEvent, EvalEvent, CheckpointEvent, PauseEvent, DoneEvent, ErrorEvent)
+    for cls in (StartEvent, LogEvent, StepEvent, EvalEvent, CheckpointEvent, PauseEvent, AverageEvent, DoneEvent,
+                ErrorEvent)
 }
 
 

@@ -30,7 +30,7 @@ from .averaging import WeightAverage
 from .config import TrainConfig
 from .distributed import DistContext
 from .errors import StudioError, spell
-from .events import CheckpointEvent, DoneEvent, ErrorEvent, EvalEvent, Event, LogEvent, PauseEvent, StartEvent, StepEvent
+from .events import AverageEvent, CheckpointEvent, DoneEvent, ErrorEvent, EvalEvent, Event, LogEvent, PauseEvent, StartEvent, StepEvent
 from .runs import PROGRESS_EVERY_S, append_event
 from .schedule import LRSchedule
 
@@ -263,7 +263,8 @@ class RunLoop:
                 started = time.perf_counter()
                 loss, norm, tokens = self._step(batch)
                 if self._fold_average():
-                    yield self._average_note()
+                    yield AverageEvent(step=self.step, tokens_seen=self.tokens_seen, elapsed=self.elapsed,
+                                       share=self.progress())
                 window_loss += loss
                 window_norm += norm
                 took = time.perf_counter() - started
@@ -340,11 +341,6 @@ class RunLoop:
             self.average = WeightAverage(self.model)
         self.average.update(self.model)
         return self.average.count == 1
-
-    def _average_note(self) -> LogEvent:
-        return LogEvent(level="info", message=f"averaging weights from step {self.step:,} ({self.progress():.0%} of "
-                                              "the budget) on: evaluations and checkpoints now use the mean of the "
-                                              "weights after every step since")
 
     def _averaged(self) -> contextlib.AbstractContextManager:
         """The mean in the model while a block evaluates or checkpoints, once averaging has begun."""

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QMen
 
 from ..core.compare import TOKENIZER_NOTE
 from ..core.formatting import PALETTE
-from ..core.events import Event, EvalEvent, StepEvent, event_from_dict
+from ..core.events import AverageEvent, Event, EvalEvent, StepEvent, event_from_dict
 from .i18n import N_, translator
 from .widgets import last_folder, remember_folder
 
@@ -82,13 +82,19 @@ class RunSeries:
         self.valid = Columns(VALID_COLUMNS)
         self.smoothing = smoothing
         self._ema = _Ema(smoothing)
+        self.averaged_from: dict[str, float] | None = None  # where weight averaging began, per x column
 
     def add(self, event: Event) -> bool:
-        """Take a step or validation event; True when it changed what the plots show."""
+        """Take a step, validation or averaging event; True when it changed what the plots show."""
+        if isinstance(event, AverageEvent):
+            self.averaged_from = {"step": event.step, "tokens": event.tokens_seen, "elapsed": event.elapsed}
+            return True
         if isinstance(event, StepEvent):
             if len(self.train) and event.step <= self.train["step"][-1]:
                 self.train.cut_from_step(event.step)
                 self.set_smoothing(self.smoothing)
+            if self.averaged_from and event.step < self.averaged_from["step"]:
+                self.averaged_from = None  # a resume from before it: the run announces it again
             self.train.append((event.step, event.tokens_seen, event.elapsed, event.loss,
                                self._ema.add(event.loss)))
             return True
@@ -117,7 +123,7 @@ class RunSeries:
                     tokenizer: str | None = None, smoothing: float = 0.6) -> "RunSeries":
         series = cls(key, name, colour, tokenizer, smoothing)
         for data in events:
-            if data.get("event") in ("step", "eval"):
+            if data.get("event") in ("step", "eval", "average"):
                 series.add(event_from_dict(data))
         return series
 
@@ -292,6 +298,7 @@ class _Items:
     smooth: pg.PlotDataItem
     valid_loss: pg.PlotDataItem
     metric: pg.PlotDataItem
+    averaging: tuple[pg.InfiniteLine, pg.InfiniteLine]  # where weight averaging began, on both plots
 
 
 class TrainingPlots(QWidget):
@@ -523,6 +530,10 @@ class TrainingPlots(QWidget):
         _set(items.smooth, train[x_column], train["smooth"], token_curves)
         _set(items.valid_loss, valid[x_column], valid["loss"], token_curves)
         _set(items.metric, valid[x_column], valid[metric], True)
+        for line in items.averaging:
+            line.setVisible(series.averaged_from is not None)
+            if series.averaged_from is not None:
+                line.setPos(series.averaged_from[x_column])
 
     def _create_items(self, series: RunSeries) -> _Items:
         colour = QColor(series.colour)
@@ -537,17 +548,30 @@ class TrainingPlots(QWidget):
                                          symbol="o", symbolSize=6, symbolBrush=colour, symbolPen=colour)
         metric = self.ppl_plot.plot(pen=pg.mkPen(colour, width=2), symbol="o", symbolSize=6, symbolBrush=colour,
                                     symbolPen=colour, name=series.name)
-        items = _Items(raw, smooth, valid_loss, metric)
+        averaging = tuple(self._averaging_line(plot, colour) for plot in (self.loss_plot, self.ppl_plot))
+        items = _Items(raw, smooth, valid_loss, metric, averaging)
         self._items[series.key] = items
         return items
+
+    @staticmethod
+    def _averaging_line(plot: pg.PlotWidget, colour: QColor) -> pg.InfiniteLine:
+        """A dotted line in the run's colour where its weights began to be averaged (`--average-from`):
+        the validation curve after it is the mean's, which explains its drop."""
+        line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(colour, width=1, style=Qt.PenStyle.DotLine),
+                               label=tr("averaged →"), labelOpts={"position": 0.92, "color": colour})
+        line.setToolTip(tr("From here on, evaluations use the mean of the weights (Average weights from)"))
+        line.hide()
+        plot.addItem(line, ignoreBounds=True)
+        return line
 
     def _drop_items(self, key: str) -> None:
         items = self._items.pop(key, None)
         if items is None:
             return
-        for item in (items.raw, items.smooth, items.valid_loss):
+        for item in (items.raw, items.smooth, items.valid_loss, items.averaging[0]):
             self.loss_plot.removeItem(item)
-        self.ppl_plot.removeItem(items.metric)
+        for item in (items.metric, items.averaging[1]):
+            self.ppl_plot.removeItem(item)
 
     def _colour(self, key: str) -> str:
         if key not in self._colours:

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QDoubleSpinBox, QGridLayout, QHBoxLayout, QLabel,
                                QSpinBox, QSplitter, QToolButton, QVBoxLayout, QWidget)
 
 from ..core.config import TrainConfig
-from ..core.events import (CheckpointEvent, DoneEvent, ErrorEvent, EvalEvent, Event, LogEvent, PauseEvent,
+from ..core.events import (AverageEvent, CheckpointEvent, DoneEvent, ErrorEvent, EvalEvent, Event, LogEvent, PauseEvent,
                            StartEvent, StepEvent)
 from ..core.formatting import format_duration
 from ..core.metrics import CACHED, TASK_COLUMNS, format_task_metric, is_task_metrics
@@ -185,6 +185,10 @@ class TrainingPanel(QWidget):
             self._set_status("paused" if event.paused else "training",
                              tr("Paused at step {step:,}").format(step=event.step) if event.paused else tr("Training"))
             self._refresh_numbers()
+        elif isinstance(event, AverageEvent):
+            self._log(tr("averaging weights from step {step:,} ({share:.0%} of the budget) on: evaluations and "
+                         "checkpoints now use the mean of the weights after every step since").format(
+                step=event.step, share=event.share))
         elif isinstance(event, LogEvent):
             self._log(event.message)
             if event.level == "warning":

@@ -13,7 +13,7 @@ from rnnlm_studio.core import checkpoint as ckpt
 from rnnlm_studio.core.averaging import RAW_PREFIX, WeightAverage
 from rnnlm_studio.core.config import TrainConfig
 from rnnlm_studio.core.errors import ConfigError
-from rnnlm_studio.core.events import DoneEvent, EvalEvent, LogEvent
+from rnnlm_studio.core.events import AverageEvent, DoneEvent, EvalEvent, StepEvent
 from rnnlm_studio.core.trainer import train
 
 from .test_trainer import home, of, run_until, tiny_config  # noqa: F401  (home: the module's data folder)
@@ -54,10 +54,15 @@ def runs(home: Path, shakespeare_small: dict[str, Path]) -> dict:
 
 
 def test_averaging_begins_at_its_share_and_says_so(runs: dict) -> None:
-    notes = [e.message for e in of(runs["averaged"], LogEvent) if "averaging weights" in e.message]
-    assert notes == ["averaging weights from step 20 (50% of the budget) on: evaluations and checkpoints now use "
-                     "the mean of the weights after every step since"]
-    assert not [e for e in of(runs["plain"], LogEvent) if "averaging" in e.message]
+    """Once, as a typed event the plots can mark, where the run stands when it begins."""
+    began = of(runs["averaged"], AverageEvent)
+    assert [(e.step, e.share) for e in began] == [(20, 0.5)]
+    steps = of(runs["averaged"], StepEvent)
+    before, after = [e for e in steps if e.step <= 20][-1], next(e for e in steps if e.step >= 20)
+    assert before.tokens_seen <= began[0].tokens_seen <= after.tokens_seen
+    assert began[0].message == ("averaging weights from step 20 (50% of the budget) on: evaluations and checkpoints "
+                                "now use the mean of the weights after every step since")
+    assert not of(runs["plain"], AverageEvent)
 
 
 def test_evaluations_before_the_share_are_of_the_weights_and_after_it_of_the_mean(runs: dict) -> None:

@@ -66,7 +66,7 @@ def test_only_rank_zero_prints_and_writes(runs: dict) -> None:
     events, home = runs["pair"], runs["pair_home"]
     assert events[-1]["event"] == "done" and events[-1]["reason"] == "budget"
     assert [e["event"] for e in events].count("start") == 1
-    assert len([e for e in events if e["event"] == "log" and "averaging weights" in e["message"]]) == 1
+    assert [e["step"] for e in events if e["event"] == "average"] == [15]  # once, from rank 0
     run_dir = Path(events[-1]["run_dir"])
     assert [p.name for p in (home / "runs").iterdir()] == [run_dir.name]
     assert sorted(p.name for p in (run_dir / "checkpoints").iterdir()) == ["best", "last"]

@@ -10,7 +10,7 @@ from PySide6.QtCore import QEvent
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
-from rnnlm_studio.core.events import EvalEvent, StepEvent, event_from_dict
+from rnnlm_studio.core.events import AverageEvent, EvalEvent, StepEvent, event_from_dict
 from rnnlm_studio.gui.plots import REDRAW_MS, RunSeries, TrainingPlots
 
 
@@ -133,6 +133,30 @@ def test_resumed_run_replaces_replayed_points(plots: TrainingPlots) -> None:
     plots.add_event(step(30, 4.0))
     assert list(plots.live[0].train["step"]) == [10, 20, 30]
     assert plots.live[0].train["loss"][-1] == 4.0
+
+
+def test_where_averaging_began_is_marked_on_both_plots_on_every_x_axis(plots: TrainingPlots, qtbot) -> None:
+    """The run announces averaging after the step it begins at, and that step's own point may come after
+    the announcement; a resume from before it takes the mark away until the run announces it again."""
+    plots.begin_run("run-a", "run a")
+    for i in (10, 20):
+        plots.add_event(step(i, 5.0))
+    plots.add_event(AverageEvent(step=30, tokens_seen=30 * 512, elapsed=0.3, share=0.5))
+    for i in (30, 40):
+        plots.add_event(step(i, 4.0))
+    plots.redraw()
+    lines = plots._items["run-a"].averaging
+    assert [(line.isVisible(), line.value()) for line in lines] == [(True, 30), (True, 30)]
+    plots.x_axis_box.setCurrentIndex(plots.x_axis_box.findData("tokens"))
+    plots.redraw()
+    assert [line.value() for line in lines] == [30 * 512, 30 * 512]
+    plots.add_event(step(20, 4.5))  # resumed from step 10's checkpoint
+    plots.redraw()
+    assert not any(line.isVisible() for line in lines)
+    stored = [step(10, 5.0).to_dict(), AverageEvent(step=10, tokens_seen=5120, elapsed=0.1, share=0.5).to_dict(),
+              step(10, 5.0).to_dict()]
+    assert RunSeries.from_events("b", "b", "#000000", stored).averaged_from == {"step": 10, "tokens": 5120,
+                                                                                 "elapsed": 0.1}
 
 
 def test_two_overlays_draw_two_curves_with_legend(plots: TrainingPlots, qtbot) -> None:

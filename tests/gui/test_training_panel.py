@@ -8,9 +8,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from rnnlm_studio.core.compare import curve_from_events
-from rnnlm_studio.core.events import DoneEvent, PauseEvent, StartEvent, StepEvent
+from rnnlm_studio.core.events import AverageEvent, DoneEvent, PauseEvent, StartEvent, StepEvent
 from rnnlm_studio.core.runs import RunStore, read_events
 
+from rnnlm_studio.gui.plots import RunSeries
 from rnnlm_studio.gui.runs_panel import STATUS
 
 from .conftest import set_tiny_model
@@ -154,3 +155,12 @@ def test_averaged_weights_are_asked_for_in_the_form_and_announced_in_the_log(mak
     assert start.config["average_from"] == 0.5
     assert "averaging weights from step 15 (50% of the budget)" in window.training_panel.log.toPlainText()
     assert window.training_panel.status == "done"
+    plots = window.training_panel.plots
+    qtbot.wait(150)  # one redraw period
+    lines = plots._items[start.run_id].averaging
+    assert [(line.isVisible(), line.value()) for line in lines] == [(True, 15), (True, 15)]
+    plots.x_axis_box.setCurrentIndex(plots.x_axis_box.findData("tokens"))
+    began = next(e for e in events if isinstance(e, AverageEvent))
+    qtbot.waitUntil(lambda: lines[0].value() == began.tokens_seen > 15, timeout=5_000)
+    stored = RunSeries.from_events("again", "again", "#000000", read_events(Path(start.run_dir)))
+    assert stored.averaged_from == {"step": 15, "tokens": began.tokens_seen, "elapsed": began.elapsed}
