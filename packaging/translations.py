@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import os
 import shutil
 import subprocess
 import sys
@@ -112,8 +113,12 @@ def lrelease() -> str:
 
 
 def compile_ts(ts: Path) -> Path:
+    """Written beside and renamed over the old .qm: a running app maps its catalogue, and a file rewritten
+    in place under it turns the rest of that session's strings back to English."""
     qm = ts.with_suffix(".qm")
-    subprocess.run([lrelease(), "-silent", str(ts), "-qm", str(qm)], check=True)
+    fresh = qm.with_name(qm.name + ".new")
+    subprocess.run([lrelease(), "-silent", str(ts), "-qm", str(fresh)], check=True)
+    os.replace(fresh, qm)
     return qm
 
 

@@ -188,3 +188,18 @@ def test_a_training_run_logs_in_chinese(chinese: None, make_window, qtbot, shake
     lines = [line for line in window.training_panel.log.toPlainText().splitlines() if line not in notes]
     assert sum("验证" in line for line in lines) >= 3, lines  # two evaluations and the end
     assert [line for line in lines if _untranslated(line, ALLOWED + content)] == []
+
+
+def test_rebuilding_the_catalogue_leaves_a_running_window_in_its_language(tmp_path: Path, qapp) -> None:  # noqa: ANN001
+    """A running app maps its .qm: rebuilt in place under it, the rest of the session's strings turned back
+    to English (seen while a translator rebuilt the catalogue beside an open window)."""
+    script = _load_script()
+    ts = tmp_path / TS.name
+    ts.write_bytes(TS.read_bytes())
+    catalogue = QTranslator()
+    assert catalogue.load(str(script.compile_ts(ts)))
+    ts.write_text(ts.read_text(encoding="utf-8").replace("<translation>暂停</translation>",
+                                                         "<translation>暂停一下</translation>"), encoding="utf-8")
+    script.compile_ts(ts)
+    assert catalogue.translate("MainWindow", "Pause") == "暂停"
+    assert catalogue.translate("TrainingPanel", "Training") == "训练中"
