@@ -80,14 +80,16 @@ def _share(text: str) -> float | None:
     return value
 
 
-def _size(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise ConfigError(f"axis hidden-size: {text!r} is not a whole number; give units per layer such as "
-                          "512,768") from None
-    validation.check("hidden_size", value, "axis hidden-size")
-    return value
+def _whole(field: str, axis: str, example: str) -> Callable[[str], int]:
+    """A parser of whole numbers checked by the option's own rule (`hidden-size`, `layers`)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise ConfigError(f"axis {axis}: {text!r} is not a whole number; give values such as {example}") from None
+        validation.check(field, value, f"axis {axis}")
+        return value
+    return parse
 
 
 def _text(text: str) -> str:
@@ -118,7 +120,8 @@ AXES: dict[str, Axis] = {
     "lr": Axis("lr", _lr),
     "mapping": Axis("mapping", _text),
     "average-from": Axis("average_from", _share),
-    "hidden-size": Axis("hidden_size", _size),
+    "hidden-size": Axis("hidden_size", _whole("hidden_size", "hidden-size", "512,768")),
+    "layers": Axis("layers", _whole("layers", "layers", "2,3")),
 }
 _MODEL_FIELDS = {f.name for f in dataclasses.fields(ModelConfig)}
 _CONFIG_FIELDS = {f.name for f in dataclasses.fields(TrainConfig)} | _MODEL_FIELDS
@@ -280,12 +283,14 @@ def _cell_architecture(config: TrainConfig, values: dict[str, str]) -> ModelConf
         architecture = matched_architecture(config)
     except StudioError as exc:
         raise ConfigError(f"study cell {cell}: {exc}") from None
-    asked = values.get("hidden-size")
-    if asked is not None and architecture.hidden_size != int(asked):
-        # 512, the default, reads as "as the source" beside a source of another width (config.asked_hidden)
-        raise ConfigError(f"study cell {cell}: {asked} is the default hidden size, which a run with a source "
-                          f"reads as the source's own ({architecture.hidden_size} units); give the source's "
-                          "size to keep it, or another size to grow it")
+    for name, text in values.items():
+        field = AXES[name].field
+        built = getattr(architecture, field) if field in _MODEL_FIELDS else None
+        if built is not None and built != AXES[name].parse(text):
+            # the default reads as "as the source" beside a source of another shape (config.asked_layers)
+            raise ConfigError(f"study cell {cell}: {text} is the default {name}, which a run with a source reads "
+                              f"as the source's own ({built}); give the source's value to keep it, or another "
+                              "value to change it")
     return architecture
 
 

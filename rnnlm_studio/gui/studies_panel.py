@@ -40,7 +40,7 @@ NO_AXIS = N_("(none)")
 EXAMPLES = {"transfer": "parameter,feature,ulmfit", "fraction": "0.1,0.3,1", "freeze": "none,embedding,embedding+rnn.0",
             "transfer-layers": "embedding,embedding+rnn.0", "source": "english-lstm,shakespeare-char",
             "lr": "1e-3,2e-3,4e-3", "mapping": "embedding,lowrank", "average-from": "off,0.5,0.75",
-            "hidden-size": "512,768"}
+            "hidden-size": "512,768", "layers": "2,3"}
 WAIT_ON_CLOSE_MS = 60_000
 CHILD_ENV = {WORDING_ENV: "gui"}  # the runs' messages (a failed run's, shown here) in the window's words
 

@@ -66,7 +66,8 @@ def test_axis_values_are_checked_before_any_run() -> None:
     for bad, words in [("speed=1,2", "NAME one of"), ("transfer=scratch", "baseline"), ("lr=nan", "axis lr"),
                        ("fraction=0,1", "(0, 1]"), ("lr=1e-3,1e-3", "twice"), ("transfer", "NAME=V1"),
                        ("average-from=off,1", "axis average-from must"), ("average-from=half", "neither off"),
-                       ("hidden-size=wide", "not a whole number"), ("hidden-size=0", "axis hidden-size must")]:
+                       ("hidden-size=wide", "not a whole number"), ("hidden-size=0", "axis hidden-size must"),
+                       ("layers=1.5", "not a whole number"), ("layers=0", "axis layers must")]:
         with pytest.raises(StudioError, match=words[:12].replace("(", r"\(").replace(")", r"\)")):
             parse_axis(bad)
 
@@ -153,17 +154,27 @@ def test_a_hidden_size_axis_grows_the_source_against_a_scratch_run_of_each_width
     assert grown and "--hidden-size=40" in grown[0] and "--transfer=parameter" in grown[0]
 
 
+def test_a_layers_axis_adds_layers_each_against_a_scratch_run_of_its_depth(shakespeare_small, source_dir) -> None:
+    """The source's own depth, and layers on top of it (starting random): the articles' question of how
+    much of the structure to reuse, each depth judged against a scratch run as deep."""
+    plan = make_plan(spec_for(shakespeare_small, source_dir, ["layers=2,3,4"]))
+    assert [plan.jobs[c.runs[0]].config.model.layers for c in plan.cells] == [2, 3, 4]
+    assert [plan.jobs[c.baselines[0]].config.model.layers for c in plan.cells] == [2, 3, 4]
+    assert len({c.baselines[0] for c in plan.cells}) == 3
+
+
 @pytest.mark.parametrize("axis, options, words", [
-    ("hidden-size=24,512", {}, "512 is the default hidden size"),
+    ("hidden-size=24,512", {}, "512 is the default hidden-size, which .* source's own \\(24\\)"),
     ("hidden-size=16,24", {}, "can only grow"),
     ("hidden-size=24,40", {"transfer": "feature"}, "does not apply to"),
+    ("layers=1,2", {}, "1 is the default layers, which .* source's own \\(2\\)"),
 ])
 def test_a_width_the_run_would_not_train_is_refused_before_any_run(shakespeare_small, source_dir, studio_home,
                                                                   axis, options, words) -> None:
     """512 beside a 24-unit source would silently stay at 24 (the default reads as "as the source"); a
     narrower width, or feature transfer, cannot be grown: each is refused with the plan, naming the cell."""
     spec = spec_for(shakespeare_small, source_dir, [axis], name="width", **options)
-    with pytest.raises(StudioError, match=f"study cell hidden-size=.*{words}"):
+    with pytest.raises(StudioError, match=f"study cell {axis.split('=')[0]}=.*{words}"):
         start_study(spec, launcher=fake_launcher([]))
     assert not (studio_home / "studies" / "width").exists()
 

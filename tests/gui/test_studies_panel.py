@@ -147,7 +147,7 @@ def test_a_width_study_grows_the_source_in_one_cell_and_refuses_a_width_it_would
     qtbot.keyClicks(panel.axis_values[0], f"{width},512")
     qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: panel.message.text() != "", timeout=20_000)
-    assert "512 is the default hidden size" in panel.message.text() and not argvs
+    assert "512 is the default hidden-size" in panel.message.text() and not argvs
 
     panel.axis_values[0].clear()
     qtbot.keyClicks(panel.axis_values[0], f"{width},{width + 16}")
