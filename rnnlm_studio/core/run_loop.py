@@ -30,7 +30,8 @@ from .averaging import WeightAverage
 from .config import TrainConfig
 from .distributed import DistContext
 from .errors import StudioError, spell
-from .events import AverageEvent, CheckpointEvent, DoneEvent, ErrorEvent, EvalEvent, Event, LogEvent, PauseEvent, StartEvent, StepEvent
+from .events import (AverageEvent, CheckpointEvent, DoneEvent, ErrorEvent, EvalEvent, Event, LogEvent, PauseEvent,
+                     StartEvent, StepEvent)
 from .runs import PROGRESS_EVERY_S, append_event
 from .schedule import LRSchedule
 

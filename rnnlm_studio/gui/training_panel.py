@@ -14,8 +14,8 @@ from PySide6.QtWidgets import (QDoubleSpinBox, QGridLayout, QHBoxLayout, QLabel,
                                QSpinBox, QSplitter, QToolButton, QVBoxLayout, QWidget)
 
 from ..core.config import TrainConfig
-from ..core.events import (AverageEvent, CheckpointEvent, DoneEvent, ErrorEvent, EvalEvent, Event, LogEvent, PauseEvent,
-                           StartEvent, StepEvent)
+from ..core.events import (AverageEvent, CheckpointEvent, DoneEvent, ErrorEvent, EvalEvent, Event, LogEvent,
+                           PauseEvent, StartEvent, StepEvent)
 from ..core.formatting import format_duration
 from ..core.metrics import CACHED, TASK_COLUMNS, format_task_metric, is_task_metrics
 from ..core.runs import RunRecord, RunStore, read_events
