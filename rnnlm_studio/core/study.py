@@ -30,7 +30,7 @@ from . import paths, runlock, validation
 from .atomic import atomic_write_text
 from .config import TRANSFERS, ModelConfig, TrainConfig
 from .corpus import Corpus
-from .errors import ConfigError, StudioError
+from .errors import ConfigError, StudioError, option
 from .fractions import materialise, parse_fractions
 from .train_options import train_argv
 
@@ -274,6 +274,15 @@ def matched_architecture(config: TrainConfig) -> ModelConfig:
     return config.target_model(config.model.vocab_size, model_config_from(read_config(folder), folder))
 
 
+def _axes_named(exc: StudioError, values: dict[str, str]) -> str:
+    """The refusal's message, unspelled, with each setting a cell's axis gave named as that axis: the user
+    typed the value into the axis, not into the option the front door would point to."""
+    text = exc.args[0] if exc.args else ""
+    for name in values:
+        text = text.replace(option(AXES[name].field), f"the axis {name}")
+    return text
+
+
 def _cell_architecture(config: TrainConfig, values: dict[str, str]) -> ModelConfig:
     """The architecture a cell's runs train, which its baseline shares, whatever transfer type the base
     options name. A cell's runs take the layer options as its transfer type does: an option the cell's
@@ -282,7 +291,7 @@ def _cell_architecture(config: TrainConfig, values: dict[str, str]) -> ModelConf
     try:
         architecture = matched_architecture(config)
     except StudioError as exc:
-        raise ConfigError(f"study cell {cell}: {exc}") from None
+        raise ConfigError(f"study cell {cell}: {_axes_named(exc, values)}") from None
     for name, text in values.items():
         field = AXES[name].field
         built = getattr(architecture, field) if field in _MODEL_FIELDS else None

@@ -228,6 +228,8 @@ class StudiesPanel(QWidget):
     def _on_failed(self, message: str) -> None:
         self.control = None
         self.eta_label.setText("")
+        if not self.cells:  # refused before it started: no "0%" left under the message
+            self.progress.reset()
         self.message.show_message(message, "error")
         self._update_buttons()
         self.ended.emit()

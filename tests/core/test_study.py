@@ -165,7 +165,7 @@ def test_a_layers_axis_adds_layers_each_against_a_scratch_run_of_its_depth(shake
 
 @pytest.mark.parametrize("axis, options, words", [
     ("hidden-size=24,512", {}, "512 is the default hidden-size, which .* source's own \\(24\\)"),
-    ("hidden-size=16,24", {}, "can only grow"),
+    ("hidden-size=16,24", {}, "the axis hidden-size 16: the source has 24 units per layer and a transfer can only grow"),
     ("hidden-size=24,40", {"transfer": "feature"}, "does not apply to"),
     ("layers=1,2", {}, "1 is the default layers, which .* source's own \\(2\\)"),
 ])

@@ -150,6 +150,13 @@ def test_a_width_study_grows_the_source_in_one_cell_and_refuses_a_width_it_would
     assert "512 is the default hidden-size" in panel.message.text() and not argvs
 
     panel.axis_values[0].clear()
+    qtbot.keyClicks(panel.axis_values[0], f"{width // 2}")
+    qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: f"axis hidden-size {width // 2}:" in panel.message.text(), timeout=20_000)
+    assert "Model & Transfer" not in panel.message.text(), "the value came from the axis, not from that panel"
+    assert panel.progress.text() == "", "nothing started, so no 0% under the message"
+
+    panel.axis_values[0].clear()
     qtbot.keyClicks(panel.axis_values[0], f"{width},{width + 16}")
     qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(argvs) == 4 and not panel.running, timeout=60_000)
