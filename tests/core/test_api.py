@@ -86,6 +86,7 @@ def test_ctrl_c_stops_like_the_stop_button_and_resumes(shakespeare_small: dict[s
     from rnnlm_studio import train
     from rnnlm_studio.core.runs import RunStore
 
+    before = signal.getsignal(signal.SIGINT)  # Python's own, or SIG_IGN when started in the background
     run = train(shakespeare_small["train"], valid=str(shakespeare_small["valid"]), max_steps=60, eval_every=1000,
                 **TINY)
     for event in run:
@@ -96,7 +97,7 @@ def test_ctrl_c_stops_like_the_stop_button_and_resumes(shakespeare_small: dict[s
     assert record.status == "stopped"
     resumed = train(resume=run.done.run_id, **TINY).run()
     assert resumed.reason == "budget" and resumed.step == 60 and resumed.run_id == run.done.run_id
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert signal.getsignal(signal.SIGINT) is before, "the caller's Ctrl-C handler is given back"
 
 
 def test_leaving_the_loop_stops_the_run_cleanly(shakespeare_small: dict[str, Path]) -> None:
