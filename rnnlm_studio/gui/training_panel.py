@@ -20,7 +20,8 @@ from ..core.formatting import format_duration
 from ..core.metrics import CACHED, TASK_COLUMNS, format_task_metric, is_task_metrics
 from ..core.runs import RunRecord, RunStore, read_events
 from .i18n import N_, translator
-from .plots import RunSeries, TrainingPlots
+from .plots import TrainingPlots
+from .series import RunSeries
 from .widgets import DurationSpin, ElidedLabel, MessageBar
 from .workers import LatestOnly
 

@@ -11,7 +11,8 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
 from rnnlm_studio.core.events import AverageEvent, EvalEvent, StepEvent, event_from_dict
-from rnnlm_studio.gui.plots import REDRAW_MS, RunSeries, TrainingPlots
+from rnnlm_studio.gui.plots import REDRAW_MS, TrainingPlots
+from rnnlm_studio.gui.series import RunSeries
 
 
 def step(i: int, loss: float) -> StepEvent:

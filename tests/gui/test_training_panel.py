@@ -11,7 +11,7 @@ from rnnlm_studio.core.compare import curve_from_events
 from rnnlm_studio.core.events import AverageEvent, DoneEvent, PauseEvent, StartEvent, StepEvent
 from rnnlm_studio.core.runs import RunStore, read_events
 
-from rnnlm_studio.gui.plots import RunSeries
+from rnnlm_studio.gui.series import RunSeries
 from rnnlm_studio.gui.runs_panel import STATUS
 
 from .conftest import set_tiny_model
